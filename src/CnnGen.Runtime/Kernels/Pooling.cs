@@ -1,0 +1,164 @@
+using System;
+
+namespace CnnGen.Kernels
+{
+    /// <summary>
+    /// Max and average pooling over batched NCHW data (<see cref="ConvGeometry.Filters"/> equals
+    /// <see cref="ConvGeometry.Channels"/>). Max pooling records the arg-max of every window (an index into
+    /// the input image) so backward sends each gradient to exactly one input, as the notes' Pooling class does.
+    /// </summary>
+    public static class Pooling
+    {
+        /// <summary>Max pooling; <paramref name="argMax"/> receives, per output, the input index (within the batch) of the maximum.
+        /// Padding never wins.</summary>
+        public static void MaxForward(in ConvGeometry g, int batch, ReadOnlySpan<float> x, Span<float> y, Span<int> argMax)
+        {
+            Validate(g, batch, x.Length, y.Length);
+            Guard.Length(argMax.Length, (long)batch * g.OutputSize, nameof(argMax));
+            int h = g.Height, w = g.Width, k = g.Kernel, s = g.Stride, p = g.Pad, oh = g.OutHeight, ow = g.OutWidth;
+            int planes = batch * g.Channels;
+            for (int pl = 0; pl < planes; pl++)
+            {
+                int inBase = pl * h * w;
+                int outBase = pl * oh * ow;
+                for (int oy = 0; oy < oh; oy++)
+                {
+                    int y0 = oy * s - p;
+                    int yStart = Math.Max(y0, 0), yEnd = Math.Min(y0 + k, h);
+                    for (int ox = 0; ox < ow; ox++)
+                    {
+                        int x0 = ox * s - p;
+                        int xStart = Math.Max(x0, 0), xEnd = Math.Min(x0 + k, w);
+                        float best = float.NegativeInfinity;
+                        int bestIndex = -1;
+                        for (int iy = yStart; iy < yEnd; iy++)
+                        {
+                            int rowBase = inBase + iy * w;
+                            for (int ix = xStart; ix < xEnd; ix++)
+                            {
+                                float v = x[rowBase + ix];
+                                if (v > best || bestIndex < 0)
+                                {
+                                    best = v;
+                                    bestIndex = rowBase + ix;
+                                }
+                            }
+                        }
+
+                        // A window made only of padding (possible only when pad >= size) outputs 0 and routes no gradient.
+                        y[outBase + oy * ow + ox] = bestIndex < 0 ? 0f : best;
+                        argMax[outBase + oy * ow + ox] = bestIndex;
+                    }
+                }
+            }
+        }
+
+        /// <summary>Max pooling backward, <b>overwriting</b> <paramref name="dx"/>: each output gradient goes to its window's arg-max.</summary>
+        public static void MaxBackward(in ConvGeometry g, int batch, ReadOnlySpan<float> dy, ReadOnlySpan<int> argMax, Span<float> dx)
+        {
+            Validate(g, batch, dx.Length, dy.Length);
+            Guard.Length(argMax.Length, (long)batch * g.OutputSize, nameof(argMax));
+            dx.Clear();
+            for (int i = 0; i < dy.Length; i++)
+            {
+                int index = argMax[i];
+                if (index >= 0) dx[index] += dy[i];
+            }
+        }
+
+        /// <summary>Average pooling; every window divides by <c>size*size</c> (padding counts as zeros).</summary>
+        public static void AvgForward(in ConvGeometry g, int batch, ReadOnlySpan<float> x, Span<float> y)
+        {
+            Validate(g, batch, x.Length, y.Length);
+            int h = g.Height, w = g.Width, k = g.Kernel, s = g.Stride, p = g.Pad, oh = g.OutHeight, ow = g.OutWidth;
+            float scale = 1f / (k * k);
+            int planes = batch * g.Channels;
+            for (int pl = 0; pl < planes; pl++)
+            {
+                int inBase = pl * h * w;
+                int outBase = pl * oh * ow;
+                for (int oy = 0; oy < oh; oy++)
+                {
+                    int y0 = oy * s - p;
+                    int yStart = Math.Max(y0, 0), yEnd = Math.Min(y0 + k, h);
+                    for (int ox = 0; ox < ow; ox++)
+                    {
+                        int x0 = ox * s - p;
+                        int xStart = Math.Max(x0, 0), xEnd = Math.Min(x0 + k, w);
+                        float sum = 0f;
+                        for (int iy = yStart; iy < yEnd; iy++)
+                        {
+                            int rowBase = inBase + iy * w;
+                            for (int ix = xStart; ix < xEnd; ix++) sum += x[rowBase + ix];
+                        }
+
+                        y[outBase + oy * ow + ox] = sum * scale;
+                    }
+                }
+            }
+        }
+
+        /// <summary>Average pooling backward, <b>overwriting</b> <paramref name="dx"/>: each output gradient is spread evenly over its window.</summary>
+        public static void AvgBackward(in ConvGeometry g, int batch, ReadOnlySpan<float> dy, Span<float> dx)
+        {
+            Validate(g, batch, dx.Length, dy.Length);
+            int h = g.Height, w = g.Width, k = g.Kernel, s = g.Stride, p = g.Pad, oh = g.OutHeight, ow = g.OutWidth;
+            float scale = 1f / (k * k);
+            dx.Clear();
+            int planes = batch * g.Channels;
+            for (int pl = 0; pl < planes; pl++)
+            {
+                int inBase = pl * h * w;
+                int outBase = pl * oh * ow;
+                for (int oy = 0; oy < oh; oy++)
+                {
+                    int y0 = oy * s - p;
+                    int yStart = Math.Max(y0, 0), yEnd = Math.Min(y0 + k, h);
+                    for (int ox = 0; ox < ow; ox++)
+                    {
+                        int x0 = ox * s - p;
+                        int xStart = Math.Max(x0, 0), xEnd = Math.Min(x0 + k, w);
+                        float gradient = dy[outBase + oy * ow + ox] * scale;
+                        for (int iy = yStart; iy < yEnd; iy++)
+                        {
+                            int rowBase = inBase + iy * w;
+                            for (int ix = xStart; ix < xEnd; ix++) dx[rowBase + ix] += gradient;
+                        }
+                    }
+                }
+            }
+        }
+
+        /// <summary>Global average pooling: each channel's mean, <c>C x H x W -> C</c>.</summary>
+        public static void GlobalAvgForward(int batch, int channels, int plane, ReadOnlySpan<float> x, Span<float> y)
+        {
+            Guard.Batch(batch);
+            Guard.Length(x.Length, (long)batch * channels * plane, nameof(x));
+            Guard.Length(y.Length, (long)batch * channels, nameof(y));
+            for (int i = 0; i < batch * channels; i++)
+            {
+                y[i] = System.Numerics.Tensors.TensorPrimitives.Sum(x.Slice(i * plane, plane)) / plane;
+            }
+        }
+
+        /// <summary>Global average pooling backward, <b>overwriting</b> <paramref name="dx"/>.</summary>
+        public static void GlobalAvgBackward(int batch, int channels, int plane, ReadOnlySpan<float> dy, Span<float> dx)
+        {
+            Guard.Batch(batch);
+            Guard.Length(dx.Length, (long)batch * channels * plane, nameof(dx));
+            Guard.Length(dy.Length, (long)batch * channels, nameof(dy));
+            for (int i = 0; i < batch * channels; i++)
+            {
+                dx.Slice(i * plane, plane).Fill(dy[i] / plane);
+            }
+        }
+
+        private static void Validate(in ConvGeometry g, int batch, int inputLength, int outputLength)
+        {
+            Guard.Batch(batch);
+            if (g.Filters != g.Channels) throw new ArgumentException($"Pooling keeps the channel count: filters ({g.Filters}) must equal channels ({g.Channels}).");
+            Guard.Length(inputLength, (long)batch * g.InputSize, "x");
+            Guard.Length(outputLength, (long)batch * g.OutputSize, "y");
+        }
+    }
+}
