@@ -17,6 +17,21 @@ namespace CnnGen
         Shift,
     }
 
+    /// <summary>How a parameter is initialised by default (see the Training area's initialisers).</summary>
+    public enum InitKind
+    {
+        /// <summary>All zeros (biases, batch-normalisation shifts).</summary>
+        Zeros,
+        /// <summary>All ones (batch-normalisation scales).</summary>
+        Ones,
+        /// <summary>He: normal with std sqrt(2 / fanIn); the default before ReLU.</summary>
+        He,
+        /// <summary>Xavier (Glorot): normal with std sqrt(1 / fanIn) as in the notes; the default before sigmoid/tanh.</summary>
+        Xavier,
+        /// <summary>Normal with the notes' fixed std 0.01.</summary>
+        FixedStd,
+    }
+
     /// <summary>
     /// One learnable tensor of a network, named as in the notes (<c>W1, b1, W2, ...</c>) with the notes'
     /// layouts: convolution <c>(FN, C, FH, FW)</c>, affine <c>(in, out)</c>. <see cref="Values"/> and
@@ -28,13 +43,13 @@ namespace CnnGen
         private readonly int[] _shape;
 
         /// <summary>Creates a parameter with zeroed values and gradients.</summary>
-        public Parameter(string name, int[] shape, ParameterRole role, int fanIn, int fanOut)
-            : this(name, shape, role, fanIn, fanOut, values: null)
+        public Parameter(string name, int[] shape, ParameterRole role, int fanIn, int fanOut, InitKind defaultInit)
+            : this(name, shape, role, fanIn, fanOut, defaultInit, values: null)
         {
         }
 
         /// <summary>Creates a parameter that shares <paramref name="values"/> (used by inference copies).</summary>
-        public Parameter(string name, int[] shape, ParameterRole role, int fanIn, int fanOut, float[]? values)
+        public Parameter(string name, int[] shape, ParameterRole role, int fanIn, int fanOut, InitKind defaultInit, float[]? values)
         {
             Name = name ?? throw new ArgumentNullException(nameof(name));
             _shape = (int[])(shape ?? throw new ArgumentNullException(nameof(shape))).Clone();
@@ -51,6 +66,7 @@ namespace CnnGen
             }
 
             Role = role;
+            DefaultInit = defaultInit;
             FanIn = fanIn;
             FanOut = fanOut;
             Values = values ?? new float[length];
@@ -68,6 +84,9 @@ namespace CnnGen
 
         /// <summary>What the parameter is for.</summary>
         public ParameterRole Role { get; }
+
+        /// <summary>The initialisation chosen for this parameter from the activation that follows its layer.</summary>
+        public InitKind DefaultInit { get; }
 
         /// <summary>Inputs feeding one output unit (for He/Xavier initialisation).</summary>
         public int FanIn { get; }
