@@ -7,6 +7,23 @@ namespace CnnGen.Generator.Diagnostics
     {
         private const string Category = "CnnGen";
 
+        public static DiagnosticDescriptor ById(string id) => id switch
+        {
+            "CNN001" => OutputTooSmall,
+            "CNN002" => StrideDoesNotTile,
+            "CNN003" => InvalidInput,
+            "CNN004" => InvalidNetworkClass,
+            "CNN005" => MisplacedSoftmax,
+            "CNN006" => ArgumentOutOfRange,
+            "CNN007" => SplitDeclaration,
+            "CNN008" => SpatialAfterFlat,
+            "CNN009" => MissingLoss,
+            "CNN010" => PadAtLeastKernel,
+            "CNN011" => ResidualShapeMismatch,
+            "CNN012" => UnbalancedResidual,
+            _ => NetworkTooLarge,
+        };
+
         public static readonly DiagnosticDescriptor OutputTooSmall = new(
             "CNN001", "Layer output is empty", "{0}", Category, DiagnosticSeverity.Error, isEnabledByDefault: true,
             description: "A convolution or pooling window is larger than its padded input, so out = floor((N - F + 2P) / S) + 1 is below 1.");

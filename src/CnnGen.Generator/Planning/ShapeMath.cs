@@ -14,12 +14,13 @@ namespace CnnGen
         public static long OutputSize(long n, long f, long s, long p)
         {
             long span = n - f + 2 * p;
-            if (span < 0)
+            long quotient = span / s;
+            if (span < 0 && quotient * s != span)
             {
-                return span / s; // truncation toward zero keeps the value <= 0, i.e. invalid
+                quotient--; // C# division truncates toward zero; the formula floors
             }
 
-            return span / s + 1;
+            return quotient + 1;
         }
 
         /// <summary>The number of padded input rows/columns the last window leaves unused: <c>(n - f + 2p) mod s</c>.</summary>

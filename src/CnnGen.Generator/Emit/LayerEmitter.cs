@@ -1,0 +1,201 @@
+using CnnGen.Generator.Model;
+using static CnnGen.Generator.Emit.Format;
+
+namespace CnnGen.Generator.Emit
+{
+    /// <summary>Writes each layer's forward and backward step: one commented call into the runtime kernels, with literal shapes.</summary>
+    internal static class LayerEmitter
+    {
+        private const string K = "global::CnnGen.Kernels.";
+
+        /// <summary>The static geometry a convolution or pooling layer passes to its kernel (the JIT sees constants).</summary>
+        public static void Geometry(CodeWriter w, NetworkPlan plan, LayerPlan l)
+        {
+            switch (l.Kind)
+            {
+                case LayerKind.Conv:
+                case LayerKind.MaxPool:
+                case LayerKind.AvgPool:
+                    w.Line($"private static readonly {K}ConvGeometry {GeometryName(l)} = new({N(l.In.Channels)}, {N(l.In.Height)}, {N(l.In.Width)}, {N(l.Out.Channels)}, {N(l.Size)}, {N(l.Stride)}, {N(l.Pad)});");
+                    break;
+                case LayerKind.ResidualEnd when NetworkLayout.HasProjection(plan, l):
+                {
+                    LayerPlan begin = plan.Layers[l.BlockBegin - 1];
+                    w.Line($"private static readonly {K}ConvGeometry Shortcut{l.Number} = new({N(begin.In.Channels)}, {N(begin.In.Height)}, {N(begin.In.Width)}, {N(l.Out.Channels)}, 1, {N(begin.ProjectionStride)}, 0);");
+                    break;
+                }
+            }
+        }
+
+        public static string Header(LayerPlan l) => $"// Layer {l.Number}: {l.Description}  {l.In} -> {l.Out}";
+
+        public static void Forward(CodeWriter w, NetworkPlan plan, LayerPlan l)
+        {
+            string x = Span(l.InputBuffer, l.In.Size);
+            string y = Span(l.OutputBuffer, l.Out.Size);
+            switch (l.Kind)
+            {
+                case LayerKind.Conv:
+                    w.Line(Header(l) + "   [" + l.Algorithm + "]");
+                    w.Line($"{K}Conv2D.Forward(in {GeometryName(l)}, batch, {x}, W{l.ParameterNumber}.Values, {(l.Bias ? $"b{l.ParameterNumber}.Values" : "default")}, {y}, _columns);");
+                    break;
+                case LayerKind.MaxPool:
+                    w.Line(Header(l));
+                    w.Line($"{K}Pooling.MaxForward(in {GeometryName(l)}, batch, {x}, {y}, {Span($"_argMax{l.Number}", l.Out.Size)});");
+                    break;
+                case LayerKind.AvgPool:
+                    w.Line(Header(l));
+                    w.Line($"{K}Pooling.AvgForward(in {GeometryName(l)}, batch, {x}, {y});");
+                    break;
+                case LayerKind.GlobalAvgPool:
+                    w.Line(Header(l));
+                    w.Line($"{K}Pooling.GlobalAvgForward(batch, {N(l.In.Channels)}, {N(l.In.Height * l.In.Width)}, {x}, {y});");
+                    break;
+                case LayerKind.Relu:
+                case LayerKind.Sigmoid:
+                case LayerKind.Tanh:
+                    w.Line(Header(l));
+                    w.Line($"{K}Activations.{l.Kind}Forward({x}, {y});");
+                    break;
+                case LayerKind.Affine:
+                    w.Line(Header(l) + (l.In.IsFlat ? string.Empty : $"   (flattens {l.In} in C, H, W order)"));
+                    w.Line($"{K}Dense.Forward(batch, {N(l.In.Size)}, {N(l.Count)}, {x}, W{l.ParameterNumber}.Values, b{l.ParameterNumber}.Values, {y});");
+                    break;
+                case LayerKind.Dropout:
+                    w.Line(Header(l) + "   (identity in inference mode)");
+                    w.Line($"if (IsTraining) {K}Dropout.Forward({Float(l.Rate)}, ref _random, {x}, {y}, {Span($"_mask{l.Number}", l.Out.Size)});");
+                    w.Line($"else {x}.CopyTo({y});");
+                    break;
+                case LayerKind.BatchNorm:
+                    w.Line(Header(l) + "   (batch statistics when training, running averages otherwise)");
+                    BatchNormForward(w, l.ParameterNumber, l.In, x, y, $"_xhat{l.Number}", $"_invStd{l.Number}", l.Momentum, l.Epsilon);
+                    break;
+                case LayerKind.ResidualBegin:
+                    w.Line(Header(l) + $"   (x stays in {l.InputBuffer} for the shortcut)");
+                    break;
+                case LayerKind.ResidualEnd:
+                {
+                    LayerPlan begin = plan.Layers[l.BlockBegin - 1];
+                    string shortcut = Span(begin.InputBuffer, begin.In.Size);
+                    w.Line(Header(l));
+                    if (NetworkLayout.HasProjection(plan, l))
+                    {
+                        string conv = Span($"_shortcut{l.Number}", l.Out.Size);
+                        string norm = Span($"_shortcutNorm{l.Number}", l.Out.Size);
+                        w.Line($"{K}Conv2D.Forward(in Shortcut{l.Number}, batch, {shortcut}, W{begin.ProjectionParameterNumber}.Values, default, {conv}, _columns);");
+                        BatchNormForward(w, begin.ProjectionParameterNumber + 1, l.Out, conv, norm, $"_shortcutXHat{l.Number}", $"_shortcutInvStd{l.Number}", 0.9, 1e-5);
+                        shortcut = norm;
+                    }
+
+                    w.Line($"{K}Residual.Add({x}, {shortcut}, {y});");
+                    break;
+                }
+
+                case LayerKind.SoftmaxWithLoss:
+                    w.Line(Header(l) + "   (applied by Loss and Predict; Forward returns the logits)");
+                    break;
+            }
+        }
+
+        public static void Backward(CodeWriter w, NetworkPlan plan, NetworkLayout layout, LayerPlan l)
+        {
+            string x = Span(l.InputBuffer, l.In.Size);
+            string y = Span(l.OutputBuffer, l.Out.Size);
+            string dy = l.OutputGradient.Length > 0 ? Span(l.OutputGradient, l.Out.Size) : string.Empty;
+            string inputGradient = layout.InputGradientFor(l);
+            string dx = inputGradient.Length > 0 ? Span(inputGradient, l.In.Size) : string.Empty;
+            string p = N(l.ParameterNumber);
+            switch (l.Kind)
+            {
+                case LayerKind.SoftmaxWithLoss:
+                    w.Line(Header(l) + "   dL/dlogits = (p - onehot(t)) / N");
+                    w.Line($"{K}SoftmaxCrossEntropy.Backward(batch, {N(l.In.Size)}, {y}, _labels.AsSpan(0, batch), {dx});");
+                    break;
+                case LayerKind.Affine:
+                    w.Line(Header(l) + (dx.Length == 0 ? "   (first layer: no input gradient)" : string.Empty));
+                    w.Line($"{K}Dense.Backward(batch, {N(l.In.Size)}, {N(l.Count)}, {x}, W{p}.Values, {dy}, W{p}.Gradients, b{p}.Gradients, {(dx.Length > 0 ? dx : "default")});");
+                    break;
+                case LayerKind.Conv:
+                    w.Line(Header(l) + (dx.Length == 0 ? "   (first layer: no input gradient)" : string.Empty));
+                    w.Line($"{K}Conv2D.BackwardFilter(in {GeometryName(l)}, batch, {x}, {dy}, W{p}.Gradients, {(l.Bias ? $"b{p}.Gradients" : "default")}, _columns);");
+                    if (dx.Length > 0)
+                    {
+                        w.Line($"{K}Conv2D.BackwardData(in {GeometryName(l)}, batch, {dy}, W{p}.Values, {dx}, _columns);");
+                    }
+
+                    break;
+                case LayerKind.BatchNorm:
+                    w.Line(Header(l));
+                    w.Line($"{K}BatchNorm.Backward(batch, {N(l.In.Channels)}, {N(l.In.Height * l.In.Width)}, {dy}, {Span($"_xhat{l.Number}", l.In.Size)}, _invStd{l.Number}, gamma{p}.Values, gamma{p}.Gradients, beta{p}.Gradients, {dx});");
+                    break;
+                case LayerKind.ResidualEnd:
+                {
+                    LayerPlan begin = plan.Layers[l.BlockBegin - 1];
+                    w.Line(Header(l) + "   (the gradient flows unchanged into F and into the shortcut)");
+                    w.Line($"{dy}.CopyTo({dx});");
+                    if (NetworkLayout.HasProjection(plan, l))
+                    {
+                        int q = begin.ProjectionParameterNumber;
+                        string convGradient = Span($"_shortcutConvGradient{l.Number}", l.Out.Size);
+                        w.Line($"{K}BatchNorm.Backward(batch, {N(l.Out.Channels)}, {N(l.Out.Height * l.Out.Width)}, {dy}, {Span($"_shortcutXHat{l.Number}", l.Out.Size)}, _shortcutInvStd{l.Number}, gamma{q + 1}.Values, gamma{q + 1}.Gradients, beta{q + 1}.Gradients, {convGradient});");
+                        w.Line($"{K}Conv2D.BackwardFilter(in Shortcut{l.Number}, batch, {Span(begin.InputBuffer, begin.In.Size)}, {convGradient}, W{q}.Gradients, default, _columns);");
+                        if (begin.InputGradient.Length > 0)
+                        {
+                            w.Line($"{K}Conv2D.BackwardData(in Shortcut{l.Number}, batch, {convGradient}, W{q}.Values, {Span($"_shortcutGradient{l.Number}", begin.In.Size)}, _columns);");
+                        }
+                    }
+
+                    break;
+                }
+
+                default:
+                    if (dx.Length == 0)
+                    {
+                        w.Line(Header(l) + "   (first layer: nothing to propagate)");
+                        break;
+                    }
+
+                    w.Line(Header(l));
+                    switch (l.Kind)
+                    {
+                        case LayerKind.Relu:
+                        case LayerKind.Sigmoid:
+                        case LayerKind.Tanh:
+                            w.Line($"{K}Activations.{l.Kind}Backward({y}, {dy}, {dx});");
+                            break;
+                        case LayerKind.MaxPool:
+                            w.Line($"{K}Pooling.MaxBackward(in {GeometryName(l)}, batch, {dy}, {Span($"_argMax{l.Number}", l.Out.Size)}, {dx});");
+                            break;
+                        case LayerKind.AvgPool:
+                            w.Line($"{K}Pooling.AvgBackward(in {GeometryName(l)}, batch, {dy}, {dx});");
+                            break;
+                        case LayerKind.GlobalAvgPool:
+                            w.Line($"{K}Pooling.GlobalAvgBackward(batch, {N(l.In.Channels)}, {N(l.In.Height * l.In.Width)}, {dy}, {dx});");
+                            break;
+                        case LayerKind.Dropout:
+                            w.Line($"if (IsTraining) {K}Dropout.Backward({Span($"_mask{l.Number}", l.Out.Size)}, {dy}, {dx});");
+                            w.Line($"else {dy}.CopyTo({dx});");
+                            break;
+                        case LayerKind.ResidualBegin:
+                        {
+                            LayerPlan end = plan.Layers[l.BlockBegin - 1];
+                            string shortcutGradient = l.Projection ? Span($"_shortcutGradient{end.Number}", l.In.Size) : Span(end.OutputGradient, end.Out.Size);
+                            w.Line($"{K}Residual.Add({dy}, {shortcutGradient}, {dx});   // dL/dx = through F + through the shortcut");
+                            break;
+                        }
+                    }
+
+                    break;
+            }
+        }
+
+        private static void BatchNormForward(CodeWriter w, int number, Shape shape, string x, string y, string xhat, string invStd, double momentum, double epsilon)
+        {
+            string c = N(shape.Channels), s = N(shape.Height * shape.Width);
+            w.Line($"if (IsTraining) {K}BatchNorm.ForwardTraining(batch, {c}, {s}, {Float(momentum)}, {Float(epsilon)}, {x}, gamma{number}.Values, beta{number}.Values, running_mean{number}.Values, running_var{number}.Values, {Span(xhat, shape.Size)}, {invStd}, {y});");
+            w.Line($"else {K}BatchNorm.ForwardInference(batch, {c}, {s}, {Float(epsilon)}, {x}, gamma{number}.Values, beta{number}.Values, running_mean{number}.Values, running_var{number}.Values, {y});");
+        }
+
+        public static string GeometryName(LayerPlan l) => l.Kind == LayerKind.Conv ? $"Conv{l.Number}" : $"Pool{l.Number}";
+    }
+}

@@ -1,0 +1,136 @@
+using System.Collections.Generic;
+using System.Linq;
+using CnnGen.Generator.Model;
+
+namespace CnnGen.Generator.Emit
+{
+    /// <summary>A learnable tensor the generated class declares.</summary>
+    internal sealed record ParameterDecl(string Name, long[] Shape, string Role, long FanIn, long FanOut, string Init);
+
+    /// <summary>A non-learned state tensor (running averages).</summary>
+    internal sealed record StateDecl(string Name, long Length, float Initial);
+
+    /// <summary>A buffer: <see cref="PerSample"/> floats (or ints) per sample when <see cref="Batched"/>, else a fixed length.</summary>
+    internal sealed record BufferDecl(string Name, long PerSample, bool IsInt, bool Batched, string Purpose);
+
+    /// <summary>
+    /// Derives from the plan everything the class must hold: parameters in the notes' order and layouts,
+    /// state buffers, and activation/gradient buffers. Computed once, used by every emitter.
+    /// </summary>
+    internal sealed class NetworkLayout
+    {
+        public NetworkLayout(NetworkPlan plan)
+        {
+            var parameters = new List<ParameterDecl>();
+            var states = new List<StateDecl>();
+            var buffers = new List<BufferDecl> { new("_input", plan.Input.Size, false, true, "a copy of the input (conv/affine backward needs it)") };
+            long workspace = 0;
+            bool needsInputGradient = false;
+            foreach (LayerPlan l in plan.Layers)
+            {
+                if (l.OutputBuffer.StartsWith("_a", System.StringComparison.Ordinal) || l.OutputBuffer == "_probabilities")
+                {
+                    buffers.Add(new BufferDecl(l.OutputBuffer, l.Out.Size, false, true, $"layer {l.Number} output"));
+                }
+
+                if (l.OutputGradient.Length > 0)
+                {
+                    buffers.Add(new BufferDecl(l.OutputGradient, l.Out.Size, false, true, $"gradient of layer {l.Number} output"));
+                }
+
+                switch (l.Kind)
+                {
+                    case LayerKind.Conv:
+                        parameters.Add(new ParameterDecl($"W{l.ParameterNumber}", new[] { l.Count, l.In.Channels, l.Size, l.Size }, "Weight",
+                            l.In.Channels * l.Size * l.Size, l.Count * l.Size * l.Size, l.InitKind));
+                        if (l.Bias)
+                        {
+                            parameters.Add(new ParameterDecl($"b{l.ParameterNumber}", new[] { l.Count }, "Bias",
+                                l.In.Channels * l.Size * l.Size, l.Count * l.Size * l.Size, "Zeros"));
+                        }
+
+                        if (!(l.Size == 1 && l.Stride == 1 && l.Pad == 0))
+                        {
+                            workspace = System.Math.Max(workspace, l.In.Channels * l.Size * l.Size * l.Out.Height * l.Out.Width);
+                        }
+
+                        break;
+                    case LayerKind.Affine:
+                        parameters.Add(new ParameterDecl($"W{l.ParameterNumber}", new[] { l.In.Size, l.Count }, "Weight", l.In.Size, l.Count, l.InitKind));
+                        parameters.Add(new ParameterDecl($"b{l.ParameterNumber}", new[] { l.Count }, "Bias", l.In.Size, l.Count, "Zeros"));
+                        break;
+                    case LayerKind.BatchNorm:
+                        AddBatchNorm(parameters, states, l.ParameterNumber, l.In.Channels);
+                        buffers.Add(new BufferDecl($"_xhat{l.Number}", l.In.Size, false, true, $"layer {l.Number} normalised input"));
+                        buffers.Add(new BufferDecl($"_invStd{l.Number}", l.In.Channels, false, false, $"layer {l.Number} 1/std per channel"));
+                        if (l.InputGradient.Length == 0) needsInputGradient = true;
+                        break;
+                    case LayerKind.MaxPool:
+                        buffers.Add(new BufferDecl($"_argMax{l.Number}", l.Out.Size, true, true, $"layer {l.Number} arg-max per window"));
+                        break;
+                    case LayerKind.Dropout:
+                        buffers.Add(new BufferDecl($"_mask{l.Number}", l.Out.Size, false, true, $"layer {l.Number} dropout mask"));
+                        break;
+                    case LayerKind.ResidualEnd when HasProjection(plan, l):
+                    {
+                        LayerPlan begin = plan.Layers[l.BlockBegin - 1];
+                        int q = begin.ProjectionParameterNumber;
+                        parameters.Add(new ParameterDecl($"W{q}", new[] { l.Out.Channels, begin.In.Channels, 1L, 1L }, "Weight", begin.In.Channels, l.Out.Channels, "He"));
+                        AddBatchNorm(parameters, states, q + 1, l.Out.Channels);
+                        buffers.Add(new BufferDecl($"_shortcut{l.Number}", l.Out.Size, false, true, $"layer {l.Number} shortcut convolution output"));
+                        buffers.Add(new BufferDecl($"_shortcutNorm{l.Number}", l.Out.Size, false, true, $"layer {l.Number} shortcut after batch normalisation"));
+                        buffers.Add(new BufferDecl($"_shortcutXHat{l.Number}", l.Out.Size, false, true, $"layer {l.Number} shortcut normalised values"));
+                        buffers.Add(new BufferDecl($"_shortcutInvStd{l.Number}", l.Out.Channels, false, false, $"layer {l.Number} shortcut 1/std"));
+                        buffers.Add(new BufferDecl($"_shortcutConvGradient{l.Number}", l.Out.Size, false, true, $"layer {l.Number} gradient of the shortcut convolution output"));
+                        buffers.Add(new BufferDecl($"_shortcutGradient{l.Number}", begin.In.Size, false, true, $"layer {l.Number} gradient of x through the shortcut"));
+                        if (begin.ProjectionStride != 1)
+                        {
+                            workspace = System.Math.Max(workspace, begin.In.Channels * l.Out.Height * l.Out.Width);
+                        }
+
+                        break;
+                    }
+                }
+            }
+
+            if (needsInputGradient)
+            {
+                buffers.Add(new BufferDecl("_g0", plan.Input.Size, false, true, "gradient of the input (only batch normalisation at the input needs it)"));
+            }
+
+            buffers.Add(new BufferDecl("_labels", 1, true, true, "labels of the last Loss call"));
+            Parameters = parameters;
+            States = states;
+            Buffers = buffers;
+            WorkspaceSize = workspace;
+            Classes = plan.Layers.Count > 0 ? plan.Layers[plan.Layers.Count - 1].In.Size : 0;
+        }
+
+        public IReadOnlyList<ParameterDecl> Parameters { get; }
+
+        public IReadOnlyList<StateDecl> States { get; }
+
+        public IReadOnlyList<BufferDecl> Buffers { get; }
+
+        /// <summary>Floats of the im2col column buffer shared by all convolutions (one at a time).</summary>
+        public long WorkspaceSize { get; }
+
+        /// <summary>Number of logits per sample.</summary>
+        public long Classes { get; }
+
+        public static bool HasProjection(NetworkPlan plan, LayerPlan end) =>
+            end.Kind == LayerKind.ResidualEnd && plan.Layers[end.BlockBegin - 1].Projection;
+
+        /// <summary>The gradient buffer of the network input, or empty when no layer needs it.</summary>
+        public string InputGradientFor(LayerPlan layer) =>
+            layer.InputGradient.Length > 0 ? layer.InputGradient : Buffers.Any(b => b.Name == "_g0") && layer.Kind == LayerKind.BatchNorm ? "_g0" : string.Empty;
+
+        private static void AddBatchNorm(List<ParameterDecl> parameters, List<StateDecl> states, int number, long channels)
+        {
+            parameters.Add(new ParameterDecl($"gamma{number}", new[] { channels }, "Scale", channels, channels, "Ones"));
+            parameters.Add(new ParameterDecl($"beta{number}", new[] { channels }, "Shift", channels, channels, "Zeros"));
+            states.Add(new StateDecl($"running_mean{number}", channels, 0f));
+            states.Add(new StateDecl($"running_var{number}", channels, 1f));
+        }
+    }
+}
