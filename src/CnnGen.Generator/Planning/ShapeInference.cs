@@ -141,7 +141,7 @@ namespace CnnGen.Generator.Planning
                             long weights = Mul(Mul(layer.Count, current.Channels), Mul(layer.Size, layer.Size));
                             parameters = weights + (layer.Bias ? layer.Count : 0);
                             flops = Mul(2 * Mul(current.Channels, Mul(layer.Size, layer.Size)), output.Size);
-                            description = $"Conv {layer.Count}x{layer.Size}x{layer.Size} {window}" + (layer.Bias ? string.Empty : " no bias");
+                            description = $"Conv {layer.Count} {window}" + (layer.Bias ? string.Empty : " no bias");
                             algorithm = layer.Size == 1 && layer.Stride == 1 && layer.Pad == 0
                                 ? $"pointwise GEMM ({layer.Count}x{current.Channels} * {current.Channels}x{output.Height * output.Width} per image, no unfold)"
                                 : $"im2col + GEMM ({layer.Count}x{current.Channels * layer.Size * layer.Size} * {current.Channels * layer.Size * layer.Size}x{output.Height * output.Width} per image)";
