@@ -127,15 +127,60 @@ namespace CnnGen.Generator.Emit
             w.Line("private static readonly global::CnnGen.LayerInfo[] s_layers =");
             w.Line("{");
             w.Indent();
-            w.Line($"new(0, \"Input\", \"Input\", InputShape, 0, 0),");
+            w.Line("new(0, global::CnnGen.LayerKind.Input, \"Input\", InputShape, InputShape, 0, 0),");
             foreach (LayerPlan l in plan.Layers)
             {
-                w.Line($"new({l.Number}, \"{l.Kind}\", \"{l.Description}\", new({N(l.Out.Channels)}, {N(l.Out.Height)}, {N(l.Out.Width)}), {N(l.ParameterCount)}, {N(l.Flops)}),");
+                w.Line(LayerInfoLiteral(plan, l));
             }
 
             w.Outdent();
             w.Line("};");
             w.Line();
+        }
+
+        private static string LayerInfoLiteral(NetworkPlan plan, LayerPlan l)
+        {
+            static string Shape(Shape s) => $"new({N(s.Channels)}, {N(s.Height)}, {N(s.Width)})";
+            var extra = new List<string>();
+            string p = N(l.ParameterNumber);
+            switch (l.Kind)
+            {
+                case LayerKind.Conv:
+                    extra.Add($"Size = {N(l.Size)}, Stride = {N(l.Stride)}, Pad = {N(l.Pad)}, Weight = \"W{p}\"");
+                    if (l.Bias) extra.Add($"Bias = \"b{p}\"");
+                    break;
+                case LayerKind.MaxPool:
+                case LayerKind.AvgPool:
+                    extra.Add($"Size = {N(l.Size)}, Stride = {N(l.Stride)}, Pad = {N(l.Pad)}");
+                    break;
+                case LayerKind.Affine:
+                    extra.Add($"Weight = \"W{p}\", Bias = \"b{p}\"");
+                    break;
+                case LayerKind.BatchNorm:
+                    extra.Add($"Gamma = \"gamma{p}\", Beta = \"beta{p}\", RunningMean = \"running_mean{p}\", RunningVar = \"running_var{p}\", Epsilon = {l.Epsilon.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}");
+                    break;
+                case LayerKind.Dropout:
+                    extra.Add($"Rate = {l.Rate.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}");
+                    break;
+                case LayerKind.ResidualBegin:
+                    extra.Add($"Partner = {N(l.BlockBegin)}");
+                    break;
+                case LayerKind.ResidualEnd:
+                {
+                    extra.Add($"Partner = {N(l.BlockBegin)}");
+                    LayerPlan begin = plan.Layers[l.BlockBegin - 1];
+                    if (begin.Projection)
+                    {
+                        int q = begin.ProjectionParameterNumber;
+                        extra.Add($"ShortcutStride = {N(begin.ProjectionStride)}, ShortcutWeight = \"W{q}\", ShortcutNorm = new[] {{ \"gamma{q + 1}\", \"beta{q + 1}\", \"running_mean{q + 1}\", \"running_var{q + 1}\" }}");
+                    }
+
+                    break;
+                }
+            }
+
+            string init = extra.Count == 0 ? string.Empty : " { " + string.Join(", ", extra) + " }";
+            return $"new({l.Number}, global::CnnGen.LayerKind.{l.Kind}, \"{l.Description}\", {Shape(l.In)}, {Shape(l.Out)}, {N(l.ParameterCount)}, {N(l.Flops)}){init},";
         }
 
         private static void Fields(CodeWriter w, NetworkPlan plan, NetworkLayout layout)
