@@ -1,0 +1,66 @@
+using System;
+
+namespace CnnGen.Training
+{
+    /// <summary>Settings of <see cref="GradientCheck.Run"/>.</summary>
+    public sealed class GradientCheckOptions
+    {
+        /// <summary>The default step <c>h</c> of the central difference.</summary>
+        /// <remarks>
+        /// The notes use <c>h = 1e-4</c> in float64. In float32 the loss carries a rounding error of roughly
+        /// <c>1e-7 * |L|</c> (more after a long forward pass), and the central difference divides it by <c>2h</c>: with
+        /// <c>h = 1e-4</c> that noise reaches 1e-3, as large as many gradients. The truncation error shrinks as
+        /// <c>h^2</c>, so for smooth losses the best float32 step is near 1e-2, but a larger step more often moves a
+        /// ReLU input or a max-pooling winner across its kink, where the analytic and numerical gradients legitimately
+        /// disagree. 1e-3 balances the two (noise about 1e-4 on a loss near 2.3); use 1e-2 for smooth networks
+        /// (sigmoid, tanh) to lower the noise further.
+        /// </remarks>
+        public const float DefaultStep = 1e-3f;
+
+        private float _step = DefaultStep;
+        private int? _maxElements;
+        private double _floor = 1e-3;
+
+        /// <summary>The step <c>h</c>; the numerical gradient is <c>(L(w + h) - L(w - h)) / 2h</c> (default <see cref="DefaultStep"/>).</summary>
+        public float Step
+        {
+            get => _step;
+            set
+            {
+                if (!(value > 0f) || float.IsInfinity(value)) throw new ArgumentOutOfRangeException(nameof(value), value, "The step must be finite and > 0.");
+                _step = value;
+            }
+        }
+
+        /// <summary>At most this many elements per parameter are checked, chosen by a deterministic random sample
+        /// (<c>null</c>, the default, checks every element).</summary>
+        public int? MaxElementsPerParameter
+        {
+            get => _maxElements;
+            set
+            {
+                if (value is < 1) throw new ArgumentOutOfRangeException(nameof(value), value, "At least one element per parameter must be checked.");
+                _maxElements = value;
+            }
+        }
+
+        /// <summary>Seed of the element sample when <see cref="MaxElementsPerParameter"/> is set.</summary>
+        public int SampleSeed { get; set; }
+
+        /// <summary>When set, <see cref="INetwork.SetSeed"/> is called with this value before every loss evaluation, so
+        /// dropout draws the same mask each time and the check is valid with dropout active.</summary>
+        public int? NetworkSeed { get; set; }
+
+        /// <summary>The relative difference is <c>|a - n| / max(|a|, |n|, floor)</c>: gradients smaller than this floor are
+        /// compared on an absolute scale, so rounding noise on near-zero gradients does not count as a failure (default 1e-3).</summary>
+        public double RelativeDifferenceFloor
+        {
+            get => _floor;
+            set
+            {
+                if (!(value > 0.0) || double.IsInfinity(value)) throw new ArgumentOutOfRangeException(nameof(value), value, "The floor must be finite and > 0.");
+                _floor = value;
+            }
+        }
+    }
+}
