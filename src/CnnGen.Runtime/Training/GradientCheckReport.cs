@@ -54,7 +54,7 @@ namespace CnnGen.Training
         }
 
         /// <summary>True when every parameter's largest relative difference is at most <paramref name="tolerance"/>.</summary>
-        /// <param name="tolerance">The largest acceptable relative difference (1e-2 suits float32 with the default step).</param>
+        /// <param name="tolerance">The largest acceptable relative difference (1e-2 suits float32 with the default step and floor).</param>
         /// <returns>Whether the check passed.</returns>
         public bool Passed(double tolerance = DefaultTolerance)
         {
