@@ -7,7 +7,7 @@ namespace CnnGen.Training
     {
         /// <summary>The default step <c>h</c> of the central difference, 1e-2.</summary>
         /// <remarks>
-        /// The notes use <c>h = 1e-4</c> in float64. In float32 the loss carries a rounding error of roughly
+        /// The usual float64 step <c>h = 1e-4</c> is too small in float32: there the loss carries a rounding error of roughly
         /// <c>1e-7 * |L|</c> or more, and the central difference divides it by <c>2h</c>: near <c>L = 2</c> that is about 1e-4
         /// with <c>h = 1e-3</c> and 1e-5 with <c>h = 1e-2</c>, against gradients often of order 1e-3. The truncation error
         /// grows only as <c>h^2</c> (about 1e-6 at 1e-2), so 1e-2 is close to the best float32 step for smooth losses. A

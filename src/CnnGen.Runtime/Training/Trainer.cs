@@ -9,7 +9,7 @@ namespace CnnGen.Training
         /// <summary>
         /// One epoch of mini-batch training in training mode. The samples are visited in a random order drawn from
         /// <paramref name="seed"/> (the network's dropout generator is seeded from it too), gathered into a contiguous batch;
-        /// the last batch may be smaller.
+        /// the last batch may be smaller. Allocates the visiting order and one batch buffer per call.
         /// </summary>
         /// <param name="network">The network; <see cref="INetwork.IsTraining"/> is true during the epoch and restored afterwards.</param>
         /// <param name="optimizer">The optimiser.</param>
