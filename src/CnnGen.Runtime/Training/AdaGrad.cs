@@ -8,7 +8,7 @@ namespace CnnGen.Training
     /// AdaGrad as PyTorch's <c>Adagrad</c> (no learning-rate decay, zero initial accumulator):
     /// <c>h += g * g; w -= lr * g / (sqrt(h) + eps)</c>.
     /// </summary>
-    /// <remarks>The notes' variant writes <c>sqrt(h) + 1e-7</c>; the default epsilon here is PyTorch's 1e-10.</remarks>
+    /// <remarks>Some textbook implementations add 1e-7 instead; the default epsilon here is PyTorch's 1e-10.</remarks>
     public sealed class AdaGrad : Optimizer
     {
         private float[][] _sum = Array.Empty<float[]>();

@@ -8,7 +8,7 @@ namespace CnnGen.Training
     /// SGD with momentum in PyTorch's formulation (dampening 0): <c>v = mu * v + g; w -= lr * v</c>.
     /// </summary>
     /// <remarks>
-    /// The notes' form <c>v = mu * v - lr * g; w += v</c> gives the same trajectory while the learning rate is constant;
+    /// The textbook form <c>v = mu * v - lr * g; w += v</c> gives the same trajectory while the learning rate is constant;
     /// with a schedule, this form applies the new rate to the whole velocity at once.
     /// </remarks>
     public sealed class Momentum : Optimizer

@@ -4,11 +4,11 @@ using System.Numerics.Tensors;
 
 namespace CnnGen.Training
 {
-    /// <summary>Plain stochastic gradient descent: <c>w -= lr * g</c> (the notes' <c>SGD</c>, PyTorch's <c>SGD</c> without momentum).</summary>
+    /// <summary>Plain stochastic gradient descent: <c>w -= lr * g</c> (PyTorch's <c>SGD</c> without momentum).</summary>
     public sealed class Sgd : Optimizer
     {
         /// <summary>Creates the optimiser.</summary>
-        /// <param name="learningRate">The step size (the notes use 0.01).</param>
+        /// <param name="learningRate">The step size.</param>
         public Sgd(float learningRate = 0.01f) : base(learningRate)
         {
         }
