@@ -321,7 +321,7 @@ namespace CnnGen.Generator.Planning
             long n = height ? input.Height : input.Width;
             long r = height ? rh : rw;
             diagnostics.Add(new DiagnosticInfo("CNN002", layer.Location,
-                $"CNN002: {layer.SourceText} on input {input}: ({n} - {layer.Size} + 2*{layer.Pad}) mod {layer.Stride} = {r}, so the last {r} padded {(height ? "rows" : "columns")} are never read (output {output.Height}x{output.Width}); choose Pad and Stride so that (N - F + 2P) is a multiple of S"));
+                $"CNN002: {layer.SourceText} on input {input}: ({n} - {layer.Size} + 2*{layer.Pad}) mod {layer.Stride} = {r}, so the last {r} padded {(height ? "rows" : "columns")}{(r <= layer.Pad ? " (padding only)" : string.Empty)} are never read (output {output.Height}x{output.Width}); choose Pad and Stride so that (N - F + 2P) is a multiple of S"));
         }
 
         private static string? RangeError(LayerSpec layer)

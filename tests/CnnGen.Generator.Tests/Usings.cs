@@ -1,0 +1,2 @@
+global using CnnGen.Generator.Model;
+global using CnnGen.Generator.Planning;
