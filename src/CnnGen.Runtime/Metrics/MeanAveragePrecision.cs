@@ -55,6 +55,31 @@ namespace CnnGen.Metrics
         }
 
         /// <summary>
+        /// The mAP of per-class curves built from detections already marked true or false positive
+        /// (see <see cref="PrCurve.FromMarked"/>): the mean AP over the curves whose ground-truth count is
+        /// above 0; curves without ground truth are left out. 0 when no curve has ground truth.
+        /// </summary>
+        /// <param name="curves">One curve per class.</param>
+        /// <param name="interpolation">AP interpolation; all-point (VOC 2010+) by default.</param>
+        /// <returns>The mAP.</returns>
+        /// <exception cref="ArgumentNullException"><paramref name="curves"/> or one of its curves is null.</exception>
+        public static double FromCurves(IEnumerable<PrCurve> curves, ApInterpolation interpolation = ApInterpolation.AllPoint)
+        {
+            ArgumentNullException.ThrowIfNull(curves);
+            double sum = 0;
+            int included = 0;
+            foreach (PrCurve curve in curves)
+            {
+                ArgumentNullException.ThrowIfNull(curve);
+                if (curve.GroundTruthCount == 0) continue;
+                sum += AveragePrecision.Compute(curve, interpolation);
+                included++;
+            }
+
+            return included == 0 ? 0.0 : sum / included;
+        }
+
+        /// <summary>
         /// COCO-style mAP: <see cref="Evaluate"/> at IoU 0.50, 0.55, ..., 0.95, averaged.
         /// </summary>
         /// <param name="detections">Predicted boxes of all images and classes.</param>

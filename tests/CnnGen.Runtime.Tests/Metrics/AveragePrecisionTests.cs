@@ -71,4 +71,18 @@ public class AveragePrecisionTests
         Assert.Throws<ArgumentOutOfRangeException>(() => PrCurve.FromMarked(new[] { 0.1f }, new[] { false }, -1));
         Assert.Throws<ArgumentException>(() => PrCurve.FromMarked(new[] { 0.1f }, new[] { false, true }, 2));
     }
+
+    [Fact]
+    public void Map_of_marked_curves_skips_classes_without_ground_truth()
+    {
+        // Class a: TP, FP, TP, TP with G = 3 -> all-point AP 5/6 (worked out above).
+        // Class b: one TP of two objects -> AP 1/2. Class c: only a false positive, no ground truth -> left out.
+        PrCurve a = PrCurve.FromMarked(new[] { 0.9f, 0.8f, 0.7f, 0.6f }, new[] { true, false, true, true }, 3);
+        PrCurve b = PrCurve.FromMarked(new[] { 0.4f }, new[] { true }, 2);
+        PrCurve c = PrCurve.FromMarked(new[] { 0.4f }, new[] { false }, 0);
+        // (5/6 + 1/2) / 2 = 2/3.
+        Assert.Equal(2.0 / 3, MeanAveragePrecision.FromCurves(new[] { a, b, c }), 12);
+        Assert.Equal(0.0, MeanAveragePrecision.FromCurves(new[] { c }));
+        Assert.Equal(0.0, MeanAveragePrecision.FromCurves(Array.Empty<PrCurve>()));
+    }
 }
