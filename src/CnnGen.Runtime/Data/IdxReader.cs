@@ -81,9 +81,10 @@ namespace CnnGen.Data
         {
             ArgumentNullException.ThrowIfNull(stream);
             Span<byte> header = stackalloc byte[16];
-            ReadHeader(stream, header, sourceName, "image");
+            ReadHeader(stream, header.Slice(0, 4), sourceName, "image", header.Length);
             int magic = BinaryPrimitives.ReadInt32BigEndian(header);
             CheckMagic(magic, ImageMagic, sourceName, "an IDX3 image file");
+            ReadHeader(stream, header.Slice(4), sourceName, "image", header.Length);
             int count = BinaryPrimitives.ReadInt32BigEndian(header.Slice(4));
             int rows = BinaryPrimitives.ReadInt32BigEndian(header.Slice(8));
             int cols = BinaryPrimitives.ReadInt32BigEndian(header.Slice(12));
@@ -115,9 +116,10 @@ namespace CnnGen.Data
         {
             ArgumentNullException.ThrowIfNull(stream);
             Span<byte> header = stackalloc byte[8];
-            ReadHeader(stream, header, sourceName, "label");
+            ReadHeader(stream, header.Slice(0, 4), sourceName, "label", header.Length);
             int magic = BinaryPrimitives.ReadInt32BigEndian(header);
             CheckMagic(magic, LabelMagic, sourceName, "an IDX1 label file");
+            ReadHeader(stream, header.Slice(4), sourceName, "label", header.Length);
             int count = BinaryPrimitives.ReadInt32BigEndian(header.Slice(4));
             if (count < 0) throw Bad(sourceName, $"the label count must be >= 0, found {count}");
             var labels = new byte[count];
@@ -132,12 +134,13 @@ namespace CnnGen.Data
             throw Bad(source, $"expected magic number {expected} (0x{expected:X8}, {what}), found {actual} (0x{actual:X8}){hint}");
         }
 
-        private static void ReadHeader(Stream stream, Span<byte> header, string source, string kind)
+        private static void ReadHeader(Stream stream, Span<byte> part, string source, string kind, int headerLength)
         {
-            int n = ReadFully(stream, header, source);
-            if (n < header.Length)
+            int n = ReadFully(stream, part, source);
+            if (n < part.Length)
             {
-                throw Bad(source, $"truncated {kind} header: expected {header.Length} bytes, found {n}");
+                int found = (part.Length == 4 ? 0 : 4) + n;
+                throw Bad(source, $"truncated {kind} header: expected {headerLength} bytes, found {found}");
             }
         }
 
