@@ -9,7 +9,12 @@ namespace CnnGen.Serialization
     {
         public string ShapeText => ShapeToText(Shape);
 
-        public static string ShapeToText(ReadOnlySpan<int> shape) => shape.Length == 0 ? "()" : "(" + string.Join(", ", shape.ToArray()) + ")";
+        public static string ShapeToText(ReadOnlySpan<int> shape) => shape.Length switch
+        {
+            0 => "()",
+            1 => "(" + shape[0].ToString(System.Globalization.CultureInfo.InvariantCulture) + ",)",
+            _ => "(" + string.Join(", ", shape.ToArray()) + ")",
+        };
     }
 
     /// <summary>Helpers shared by the loaders and savers.</summary>
