@@ -39,7 +39,7 @@ namespace CnnGen.Serialization
     public static class NpyReader
     {
         /// <summary>The magic string that starts every <c>.npy</c> file.</summary>
-        public static ReadOnlySpan<byte> Magic => "\x93NUMPY"u8;
+        public static ReadOnlySpan<byte> Magic => new byte[] { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y' };
 
         /// <summary>Reads the array in <paramref name="path"/>.</summary>
         public static NpyArray Read(string path)
