@@ -110,6 +110,20 @@ public class MnistDownloaderTests
     }
 
     [Fact]
+    public async Task Cancelled_LeavesNoFiles()
+    {
+        using var server = new MiniHttpServer(SmallMnist());
+        using var cache = new TempDir();
+        using var cts = new CancellationTokenSource();
+        cts.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(
+            () => MnistDownloader.EnsureAsync(cache.Path, null, cts.Token, server.BaseUri));
+
+        Assert.Empty(Directory.GetFiles(cache.Path));
+    }
+
+    [Fact]
     public async Task ChecksumMismatch_IsRejected_WhenVerifying()
     {
         using var server = new MiniHttpServer(SmallMnist());
