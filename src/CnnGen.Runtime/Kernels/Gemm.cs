@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -198,15 +199,15 @@ namespace CnnGen.Kernels
                                     mk.Run(kc, aPanel, bPanel, tile, nr, false);
                                     for (int i = 0; i < mrEff; i++)
                                     {
-                                        float* src = tile + i * nr;
-                                        float* dst = cTile + (long)i * ldc;
+                                        var src = new ReadOnlySpan<float>(tile + i * nr, nrEff);
+                                        var dst = new Span<float>(cTile + (long)i * ldc, nrEff);
                                         if (add)
                                         {
-                                            for (int j = 0; j < nrEff; j++) dst[j] += src[j];
+                                            TensorPrimitives.Add(dst, src, dst);
                                         }
                                         else
                                         {
-                                            for (int j = 0; j < nrEff; j++) dst[j] = src[j];
+                                            src.CopyTo(dst);
                                         }
                                     }
                                 }

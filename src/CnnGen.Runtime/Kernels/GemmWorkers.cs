@@ -103,8 +103,11 @@ namespace CnnGen.Kernels
                 _rowPanels = (problem.M + kernel.MR - 1) / kernel.MR;
                 _colPanels = (problem.N + kernel.NR - 1) / kernel.NR;
                 int target = degree * BlocksPerThread;
-                _colBlocks = Math.Min(_colPanels, target);
-                _rowBlocks = Math.Min(_rowPanels, (target + _colBlocks - 1) / _colBlocks);
+                // Every block packs its own rows of A and columns of B, so keep blocks at least about
+                // 128 columns wide and 48 rows tall: thinner blocks would spend more time packing than multiplying.
+                int minColPanels = Math.Max(1, 128 / kernel.NR), minRowPanels = Math.Max(1, 48 / kernel.MR);
+                _colBlocks = Math.Min(target, Math.Max(1, _colPanels / minColPanels));
+                _rowBlocks = Math.Min((target + _colBlocks - 1) / _colBlocks, Math.Max(1, _rowPanels / minRowPanels));
                 _next = 0;
                 return Blocks > 1;
             }
