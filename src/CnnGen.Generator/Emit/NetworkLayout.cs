@@ -28,7 +28,7 @@ namespace CnnGen.Generator.Emit
             bool needsInputGradient = false;
             foreach (LayerPlan l in plan.Layers)
             {
-                if (l.OutputBuffer.StartsWith("_a", System.StringComparison.Ordinal) || l.OutputBuffer == "_probabilities")
+                if (l.OutputBuffer == $"_a{l.Number}" || l.OutputBuffer == "_probabilities")
                 {
                     buffers.Add(new BufferDecl(l.OutputBuffer, l.Out.Size, false, true, $"layer {l.Number} output"));
                 }

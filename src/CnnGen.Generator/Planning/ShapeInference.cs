@@ -233,6 +233,7 @@ namespace CnnGen.Generator.Planning
                             }
 
                             description = "EndResidual: F(x) + x";
+                            layers[openBlock] = begin with { BlockBegin = number };
                         }
                         else
                         {
