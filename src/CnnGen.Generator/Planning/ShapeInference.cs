@@ -237,8 +237,8 @@ namespace CnnGen.Generator.Planning
                         }
                         else
                         {
-                            long s = Math.Max(1, x.Height / Math.Max(1, current.Height));
-                            if (ShapeMath.OutputSize(x.Height, 1, s, 0) != current.Height || ShapeMath.OutputSize(x.Width, 1, s, 0) != current.Width)
+                            long s = ProjectionStride(x, current);
+                            if (s == 0)
                             {
                                 diagnostics.Add(new DiagnosticInfo("CNN011", layer.Location,
                                     $"CNN011: residual block from layer {begin.Number} to {number}: F(x) is {current} but x is {x}, and no 1x1 convolution stride maps {x.Height}x{x.Width} to {current.Height}x{current.Width}; make the block's strides reduce height and width by the same whole factor"));
@@ -323,6 +323,20 @@ namespace CnnGen.Generator.Planning
             long r = height ? rh : rw;
             diagnostics.Add(new DiagnosticInfo("CNN002", layer.Location,
                 $"CNN002: {layer.SourceText} on input {input}: ({n} - {layer.Size} + 2*{layer.Pad}) mod {layer.Stride} = {r}, so the last {r} padded {(height ? "rows" : "columns")}{(r <= layer.Pad ? " (padding only)" : string.Empty)} are never read (output {output.Height}x{output.Width}); choose Pad and Stride so that (N - F + 2P) is a multiple of S"));
+        }
+
+        /// <summary>The smallest stride with which a 1x1 convolution maps x's height and width onto F(x)'s, or 0 if none does.</summary>
+        private static long ProjectionStride(Shape x, Shape fx)
+        {
+            for (long s = 1; s <= Math.Max(x.Height, x.Width); s++)
+            {
+                if (ShapeMath.OutputSize(x.Height, 1, s, 0) == fx.Height && ShapeMath.OutputSize(x.Width, 1, s, 0) == fx.Width)
+                {
+                    return s;
+                }
+            }
+
+            return 0;
         }
 
         private static string? RangeError(LayerSpec layer)
