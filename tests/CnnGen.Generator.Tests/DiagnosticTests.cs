@@ -34,7 +34,7 @@ public class DiagnosticTests
         Diagnostic d = Single(source, "CNN001");
         Assert.Equal(DiagnosticSeverity.Error, d.Severity);
         Assert.Equal((3, 2, "Conv(30, 7)"), Where(d, source));
-        Assert.Equal("CNN001: Conv(30, 7) on input 1x5x5: output height (5 - 7 + 2*0)/1 + 1 = -1 is below 1; use Pad >= 1 or a kernel of at most 5", d.GetMessage());
+        Assert.Equal("Conv(30, 7) on input 1x5x5: output height (5 - 7 + 2*0)/1 + 1 = -1 is below 1; use Pad >= 1 or a kernel of at most 5", d.GetMessage());
     }
 
     [Fact]
@@ -50,7 +50,7 @@ public class DiagnosticTests
         Diagnostic d = Single(source, "CNN002");
         Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
         Assert.Equal((3, 2, "Conv(96, 11, Stride = 4, Pad = 3)"), Where(d, source));
-        Assert.Equal("CNN002: Conv(96, 11, Stride = 4, Pad = 3) on input 3x224x224: (224 - 11 + 2*3) mod 4 = 3, so the last 3 padded rows (padding only) are never read (output 55x55); choose Pad and Stride so that (N - F + 2P) is a multiple of S", d.GetMessage());
+        Assert.Equal("Conv(96, 11, Stride = 4, Pad = 3) on input 3x224x224: (224 - 11 + 2*3) mod 4 = 3, so the last 3 padded rows (padding only) are never read (output 55x55); choose Pad and Stride so that (N - F + 2P) is a multiple of S", d.GetMessage());
     }
 
     [Fact]
@@ -78,7 +78,7 @@ public class DiagnosticTests
             """;
         Diagnostic d = Single(source, "CNN003");
         Assert.Equal((2, 2, "Input(1, 0, 28)"), Where(d, source));
-        Assert.Equal("CNN003: Input(1, 0, 28): every dimension must be at least 1", d.GetMessage());
+        Assert.Equal("Input(1, 0, 28): every dimension must be at least 1", d.GetMessage());
     }
 
     [Theory]
@@ -107,7 +107,7 @@ public class DiagnosticTests
             """;
         Diagnostic d = Single(source, "CNN005");
         Assert.Equal((3, 14, "SoftmaxWithLoss"), Where(d, source));
-        Assert.Equal("CNN005: SoftmaxWithLoss is followed by Relu; SoftmaxWithLoss must be the last layer", d.GetMessage());
+        Assert.Equal("SoftmaxWithLoss is followed by Relu; SoftmaxWithLoss must be the last layer", d.GetMessage());
     }
 
     [Fact]
@@ -135,14 +135,14 @@ public class DiagnosticTests
         string source = $"using CnnGen;\n[Input(1, 8, 8)]\n[{layer}] [Affine(2)] [SoftmaxWithLoss]\npublic partial class Net {{ }}";
         Diagnostic d = Single(source, "CNN006");
         Assert.Equal((3, 2, layer), Where(d, source));
-        Assert.Equal($"CNN006: {layer}: {message}", d.GetMessage());
+        Assert.Equal($"{layer}: {message}", d.GetMessage());
     }
 
     [Fact]
     public void CNN006_affine_units()
     {
         const string source = "using CnnGen;\n[Input(1, 8, 8)]\n[Affine(-5)] [SoftmaxWithLoss]\npublic partial class Net { }";
-        Assert.Equal("CNN006: Affine(-5): units = -5, but an Affine layer needs at least 1 output", Single(source, "CNN006").GetMessage());
+        Assert.Equal("Affine(-5): units = -5, but an Affine layer needs at least 1 output", Single(source, "CNN006").GetMessage());
     }
 
     [Fact]
@@ -168,7 +168,7 @@ public class DiagnosticTests
         const string source = "using CnnGen;\n[Input(1, 8, 8)]\n[Affine(16)] [Conv(4, 3)] [SoftmaxWithLoss]\npublic partial class Net { }";
         Diagnostic d = Single(source, "CNN008");
         Assert.Equal((3, 15, "Conv(4, 3)"), Where(d, source));
-        Assert.Equal("CNN008: Conv(4, 3) follows an Affine layer, where the data is flat (16 features, no height or width); put convolutions and pooling before the first Affine", d.GetMessage());
+        Assert.Equal("Conv(4, 3) follows an Affine layer, where the data is flat (16 features, no height or width); put convolutions and pooling before the first Affine", d.GetMessage());
     }
 
     [Fact]
@@ -186,7 +186,7 @@ public class DiagnosticTests
         Diagnostic d = Single(source, "CNN010");
         Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
         Assert.Equal((3, 2, "Conv(2, 3, Pad = 3)"), Where(d, source));
-        Assert.Equal("CNN010: Conv(2, 3, Pad = 3): Pad = 3 is at least the kernel size 3, so the border outputs see only padding; use Pad <= 2", d.GetMessage());
+        Assert.Equal("Conv(2, 3, Pad = 3): Pad = 3 is at least the kernel size 3, so the border outputs see only padding; use Pad <= 2", d.GetMessage());
     }
 
     [Fact]
@@ -201,7 +201,7 @@ public class DiagnosticTests
             """;
         Diagnostic d = Single(source, "CNN011");
         Assert.Equal((3, 36, "EndResidual"), Where(d, source));
-        Assert.Equal("CNN011: residual block from layer 1 to 3: F(x) is 16x8x8 but x is 8x8x8, so F(x) + x is undefined; use [Residual(Projection = true)] for a 1x1 convolution shortcut, or keep the shape inside the block", d.GetMessage());
+        Assert.Equal("residual block from layer 1 to 3: F(x) is 16x8x8 but x is 8x8x8, so F(x) + x is undefined; use [Residual(Projection = true)] for a 1x1 convolution shortcut, or keep the shape inside the block", d.GetMessage());
     }
 
     [Fact]

@@ -97,7 +97,7 @@ public class ShapeInferenceTests
         PlanResult result = Infer(1, 5, 5, Conv(30, 7), Affine(10), Of(LayerKind.SoftmaxWithLoss));
         DiagnosticInfo error = Assert.Single(result.Diagnostics);
         Assert.Equal("CNN001", error.Id);
-        Assert.Equal("CNN001: Conv(30, 7, Stride = 1, Pad = 0) on input 1x5x5: output height (5 - 7 + 2*0)/1 + 1 = -1 is below 1; use Pad >= 1 or a kernel of at most 5", error.Message);
+        Assert.Equal("Conv(30, 7, Stride = 1, Pad = 0) on input 1x5x5: output height (5 - 7 + 2*0)/1 + 1 = -1 is below 1; use Pad >= 1 or a kernel of at most 5", error.Message);
         Assert.False(result.Plan.IsValid);
     }
 

@@ -65,7 +65,7 @@ namespace CnnGen.Generator.Parsing
                     reportedSplit = true;
                     attributesAreValid = false;
                     diagnostics.Add(new DiagnosticInfo("CNN007", location,
-                        $"CNN007: '{type.Name}' declares layers on more than one partial declaration ('{text}' is on another one); layer order is the attribute order on one declaration, so move all layer attributes to a single declaration"));
+                        $"'{type.Name}' declares layers on more than one partial declaration ('{text}' is on another one); layer order is the attribute order on one declaration, so move all layer attributes to a single declaration"));
                 }
 
                 layers.Add(layer);
@@ -103,7 +103,7 @@ namespace CnnGen.Generator.Parsing
 
             LocationInfo? location = LocationInfo.From(matched.ApplicationSyntaxReference?.GetSyntax(cancellationToken));
             return new DiagnosticInfo("CNN003", location,
-                $"CNN003: '{type.Name}' declares layers but no [Input(channels, height, width)]; add one, e.g. [Input(1, 28, 28)] for MNIST");
+                $"'{type.Name}' declares layers but no [Input(channels, height, width)]; add one, e.g. [Input(1, 28, 28)] for MNIST");
         }
 
         private static LayerSpec? ParseLayer(string name, AttributeData a, string text, LocationInfo? location)
@@ -157,7 +157,7 @@ namespace CnnGen.Generator.Parsing
 
             if (problem is null) return true;
             diagnostics.Add(new DiagnosticInfo("CNN004", location,
-                $"CNN004: network class '{type.Name}' {problem}; declare it as a non-generic 'partial class' (nested only in partial, non-generic types) so CnnGen can add the generated members"));
+                $"network class '{type.Name}' {problem}; declare it as a non-generic 'partial class' (nested only in partial, non-generic types) so CnnGen can add the generated members"));
             return false;
         }
 

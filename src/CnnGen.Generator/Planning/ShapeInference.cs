@@ -41,14 +41,14 @@ namespace CnnGen.Generator.Planning
             if (spec.Input is not { } input)
             {
                 diagnostics.Add(new DiagnosticInfo("CNN003", spec.ClassLocation,
-                    $"CNN003: network '{spec.ClassName}' has no [Input(channels, height, width)]; add one, e.g. [Input(1, 28, 28)] for MNIST"));
+                    $"network '{spec.ClassName}' has no [Input(channels, height, width)]; add one, e.g. [Input(1, 28, 28)] for MNIST"));
                 return false;
             }
 
             if (input.Channels < 1 || input.Height < 1 || input.Width < 1)
             {
                 diagnostics.Add(new DiagnosticInfo("CNN003", input.Location,
-                    $"CNN003: Input({input.Channels}, {input.Height}, {input.Width}): every dimension must be at least 1"));
+                    $"Input({input.Channels}, {input.Height}, {input.Width}): every dimension must be at least 1"));
                 return false;
             }
 
@@ -56,7 +56,7 @@ namespace CnnGen.Generator.Planning
             if (TooLarge(current))
             {
                 diagnostics.Add(new DiagnosticInfo("CNN013", input.Location,
-                    $"CNN013: Input({input.Channels}, {input.Height}, {input.Width}) has {Mul(Mul(input.Channels, input.Height), input.Width)} values per sample; CnnGen supports at most {MaxElements} per buffer"));
+                    $"Input({input.Channels}, {input.Height}, {input.Width}) has {Mul(Mul(input.Channels, input.Height), input.Width)} values per sample; CnnGen supports at most {MaxElements} per buffer"));
                 return false;
             }
 
@@ -76,15 +76,15 @@ namespace CnnGen.Generator.Planning
                     LayerSpec softmax = FindSoftmax(specs);
                     diagnostics.Add(new DiagnosticInfo("CNN005", layer.Kind == LayerKind.SoftmaxWithLoss ? layer.Location : softmax.Location,
                         layer.Kind == LayerKind.SoftmaxWithLoss
-                            ? $"CNN005: {layer.SourceText} appears more than once; a network has exactly one SoftmaxWithLoss, as its last layer"
-                            : $"CNN005: {softmax.SourceText} is followed by {layer.SourceText}; SoftmaxWithLoss must be the last layer"));
+                            ? $"{layer.SourceText} appears more than once; a network has exactly one SoftmaxWithLoss, as its last layer"
+                            : $"{softmax.SourceText} is followed by {layer.SourceText}; SoftmaxWithLoss must be the last layer"));
                     return false;
                 }
 
                 string? rangeError = RangeError(layer);
                 if (rangeError is not null)
                 {
-                    diagnostics.Add(new DiagnosticInfo("CNN006", layer.Location, $"CNN006: {layer.SourceText}: {rangeError}"));
+                    diagnostics.Add(new DiagnosticInfo("CNN006", layer.Location, $"{layer.SourceText}: {rangeError}"));
                     return false;
                 }
 
@@ -92,7 +92,7 @@ namespace CnnGen.Generator.Planning
                 if (spatial && flat)
                 {
                     diagnostics.Add(new DiagnosticInfo("CNN008", layer.Location,
-                        $"CNN008: {layer.SourceText} follows an Affine layer, where the data is flat ({current.Channels} features, no height or width); put convolutions and pooling before the first Affine"));
+                        $"{layer.SourceText} follows an Affine layer, where the data is flat ({current.Channels} features, no height or width); put convolutions and pooling before the first Affine"));
                     return false;
                 }
 
@@ -121,7 +121,7 @@ namespace CnnGen.Generator.Planning
                             long value = height ? oh : ow;
                             long neededPad = (layer.Size - n + 1) / 2;
                             diagnostics.Add(new DiagnosticInfo("CNN001", layer.Location,
-                                $"CNN001: {layer.SourceText} on input {current}: output {(height ? "height" : "width")} ({n} - {layer.Size} + 2*{layer.Pad})/{layer.Stride} + 1 = {value} is below 1; use Pad >= {Math.Max(neededPad, layer.Pad + 1)} or a {(layer.Kind == LayerKind.Conv ? "kernel" : "window")} of at most {n + 2 * layer.Pad}"));
+                                $"{layer.SourceText} on input {current}: output {(height ? "height" : "width")} ({n} - {layer.Size} + 2*{layer.Pad})/{layer.Stride} + 1 = {value} is below 1; use Pad >= {Math.Max(neededPad, layer.Pad + 1)} or a {(layer.Kind == LayerKind.Conv ? "kernel" : "window")} of at most {n + 2 * layer.Pad}"));
                             return false;
                         }
 
@@ -131,7 +131,7 @@ namespace CnnGen.Generator.Planning
                         if (layer.Pad >= layer.Size)
                         {
                             diagnostics.Add(new DiagnosticInfo("CNN010", layer.Location,
-                                $"CNN010: {layer.SourceText}: Pad = {layer.Pad} is at least the {(layer.Kind == LayerKind.Conv ? "kernel" : "window")} size {layer.Size}, so the border outputs see only padding; use Pad <= {layer.Size - 1}"));
+                                $"{layer.SourceText}: Pad = {layer.Pad} is at least the {(layer.Kind == LayerKind.Conv ? "kernel" : "window")} size {layer.Size}, so the border outputs see only padding; use Pad <= {layer.Size - 1}"));
                         }
 
                         string window = $"{layer.Size}x{layer.Size} s{layer.Stride}" + (layer.Pad != 0 || layer.Kind == LayerKind.Conv ? $" p{layer.Pad}" : string.Empty);
@@ -202,7 +202,7 @@ namespace CnnGen.Generator.Planning
                         if (openBlock >= 0)
                         {
                             diagnostics.Add(new DiagnosticInfo("CNN012", layer.Location,
-                                $"CNN012: {layer.SourceText} opens a residual block inside the block opened at layer {layers[openBlock].Number}; close that one with [EndResidual] first (blocks do not nest)"));
+                                $"{layer.SourceText} opens a residual block inside the block opened at layer {layers[openBlock].Number}; close that one with [EndResidual] first (blocks do not nest)"));
                             return false;
                         }
 
@@ -216,7 +216,7 @@ namespace CnnGen.Generator.Planning
                         if (openBlock < 0)
                         {
                             diagnostics.Add(new DiagnosticInfo("CNN012", layer.Location,
-                                $"CNN012: {layer.SourceText} closes a residual block that was never opened; add [Residual] before the block's first layer"));
+                                $"{layer.SourceText} closes a residual block that was never opened; add [Residual] before the block's first layer"));
                             return false;
                         }
 
@@ -228,7 +228,7 @@ namespace CnnGen.Generator.Planning
                             if (x != current)
                             {
                                 diagnostics.Add(new DiagnosticInfo("CNN011", layer.Location,
-                                    $"CNN011: residual block from layer {begin.Number} to {number}: F(x) is {current} but x is {x}, so F(x) + x is undefined; use [Residual(Projection = true)] for a 1x1 convolution shortcut, or keep the shape inside the block"));
+                                    $"residual block from layer {begin.Number} to {number}: F(x) is {current} but x is {x}, so F(x) + x is undefined; use [Residual(Projection = true)] for a 1x1 convolution shortcut, or keep the shape inside the block"));
                                 return false;
                             }
 
@@ -241,7 +241,7 @@ namespace CnnGen.Generator.Planning
                             if (s == 0)
                             {
                                 diagnostics.Add(new DiagnosticInfo("CNN011", layer.Location,
-                                    $"CNN011: residual block from layer {begin.Number} to {number}: F(x) is {current} but x is {x}, and no 1x1 convolution stride maps {x.Height}x{x.Width} to {current.Height}x{current.Width}; make the block's strides reduce height and width by the same whole factor"));
+                                    $"residual block from layer {begin.Number} to {number}: F(x) is {current} but x is {x}, and no 1x1 convolution stride maps {x.Height}x{x.Width} to {current.Height}x{current.Width}; make the block's strides reduce height and width by the same whole factor"));
                                 return false;
                             }
 
@@ -262,7 +262,7 @@ namespace CnnGen.Generator.Planning
                         if (openBlock >= 0)
                         {
                             diagnostics.Add(new DiagnosticInfo("CNN012", layers[openBlock].SourceText.Length > 0 ? specs[openBlock].Location : layer.Location,
-                                $"CNN012: {specs[openBlock].SourceText} opens a residual block that is never closed; add [EndResidual] after the block's last layer"));
+                                $"{specs[openBlock].SourceText} opens a residual block that is never closed; add [EndResidual] after the block's last layer"));
                             return false;
                         }
 
@@ -294,14 +294,14 @@ namespace CnnGen.Generator.Planning
             if (openBlock >= 0)
             {
                 diagnostics.Add(new DiagnosticInfo("CNN012", specs[openBlock].Location,
-                    $"CNN012: {specs[openBlock].SourceText} opens a residual block that is never closed; add [EndResidual] after the block's last layer"));
+                    $"{specs[openBlock].SourceText} opens a residual block that is never closed; add [EndResidual] after the block's last layer"));
                 return false;
             }
 
             if (softmaxCount == 0)
             {
                 diagnostics.Add(new DiagnosticInfo("CNN009", spec.ClassLocation,
-                    $"CNN009: network '{spec.ClassName}' does not end with [SoftmaxWithLoss]; add it as the last layer (it gives the loss for training; Forward still returns the logits)"));
+                    $"network '{spec.ClassName}' does not end with [SoftmaxWithLoss]; add it as the last layer (it gives the loss for training; Forward still returns the logits)"));
                 return false;
             }
 
@@ -322,7 +322,7 @@ namespace CnnGen.Generator.Planning
             long n = height ? input.Height : input.Width;
             long r = height ? rh : rw;
             diagnostics.Add(new DiagnosticInfo("CNN002", layer.Location,
-                $"CNN002: {layer.SourceText} on input {input}: ({n} - {layer.Size} + 2*{layer.Pad}) mod {layer.Stride} = {r}, so the last {r} padded {(height ? "rows" : "columns")}{(r <= layer.Pad ? " (padding only)" : string.Empty)} are never read (output {output.Height}x{output.Width}); choose Pad and Stride so that (N - F + 2P) is a multiple of S"));
+                $"{layer.SourceText} on input {input}: ({n} - {layer.Size} + 2*{layer.Pad}) mod {layer.Stride} = {r}, so the last {r} padded {(height ? "rows" : "columns")}{(r <= layer.Pad ? " (padding only)" : string.Empty)} are never read (output {output.Height}x{output.Width}); choose Pad and Stride so that (N - F + 2P) is a multiple of S"));
         }
 
         /// <summary>The smallest stride with which a 1x1 convolution maps x's height and width onto F(x)'s, or 0 if none does.</summary>
@@ -399,7 +399,7 @@ namespace CnnGen.Generator.Planning
         }
 
         private static DiagnosticInfo TooLargeError(LayerSpec layer, Shape output) =>
-            new("CNN013", layer.Location, $"CNN013: {layer.SourceText} gives output {output} or weights beyond {MaxElements} values per buffer; use fewer filters/units or a smaller input");
+            new("CNN013", layer.Location, $"{layer.SourceText} gives output {output} or weights beyond {MaxElements} values per buffer; use fewer filters/units or a smaller input");
 
         private static bool TooLarge(Shape shape) => Mul(Mul(shape.Channels, shape.Height), shape.Width) > MaxElements;
 
