@@ -28,7 +28,8 @@ namespace CnnGen.Generator.Emit
             bool needsInputGradient = false;
             foreach (LayerPlan l in plan.Layers)
             {
-                if (l.OutputBuffer.StartsWith("_a", System.StringComparison.Ordinal) || l.OutputBuffer == "_probabilities")
+                // A residual begin passes x through: its output buffer is its input buffer, already declared.
+                if (l.Kind != LayerKind.ResidualBegin && (l.OutputBuffer.StartsWith("_a", System.StringComparison.Ordinal) || l.OutputBuffer == "_probabilities"))
                 {
                     buffers.Add(new BufferDecl(l.OutputBuffer, l.Out.Size, false, true, $"layer {l.Number} output"));
                 }

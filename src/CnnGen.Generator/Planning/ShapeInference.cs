@@ -233,10 +233,13 @@ namespace CnnGen.Generator.Planning
                             }
 
                             description = "EndResidual: F(x) + x";
+                            layers[openBlock] = begin with { BlockBegin = number }; // the begin layer points at its end (backward needs it)
                         }
                         else
                         {
-                            long s = Math.Max(1, x.Height / Math.Max(1, current.Height));
+                            // The smallest stride s with ceil(x / s) = out is ceil(x / out): 56 -> 28 gives 2, and an odd 7 -> 4 (a 3x3 stride-2
+                            // convolution with padding 1) gives 2 as well, where x / out rounded down would give 1.
+                            long s = Math.Max(1, (x.Height + Math.Max(1, current.Height) - 1) / Math.Max(1, current.Height));
                             if (ShapeMath.OutputSize(x.Height, 1, s, 0) != current.Height || ShapeMath.OutputSize(x.Width, 1, s, 0) != current.Width)
                             {
                                 diagnostics.Add(new DiagnosticInfo("CNN011", layer.Location,
