@@ -1,1 +1,21 @@
-return 0;
+using System;
+using BenchmarkDotNet.Running;
+
+namespace CnnGen.Benchmarks
+{
+    /// <summary>Entry point: BenchmarkDotNet's switcher over every benchmark class in this assembly, plus
+    /// <c>gemm-report</c>, a quick Stopwatch table of GEMM throughput against the measured FMA peak.</summary>
+    public static class Program
+    {
+        public static int Main(string[] args)
+        {
+            if (args.Length > 0 && args[0] == "gemm-report")
+            {
+                return GemmReport.Run(args.AsSpan(1).ToArray());
+            }
+
+            BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+            return 0;
+        }
+    }
+}

@@ -144,13 +144,13 @@ namespace CnnGen.Generator.Parsing
             string? problem = null;
             if (type.TypeKind != TypeKind.Class) problem = "is not a class";
             else if (type.IsStatic) problem = "is static";
-            else if (type.IsGenericType) problem = "is generic";
+            else if (type.TypeParameters.Length > 0) problem = "is generic";
             else if (!IsPartial(type, cancellationToken)) problem = "is not partial";
             else
             {
                 for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
                 {
-                    if (outer.IsGenericType) { problem = $"is nested in the generic type '{outer.Name}'"; break; }
+                    if (outer.TypeParameters.Length > 0) { problem = $"is nested in the generic type '{outer.Name}'"; break; }
                     if (!IsPartial(outer, cancellationToken)) { problem = $"is nested in '{outer.Name}', which is not partial"; break; }
                 }
             }

@@ -1,5 +1,9 @@
 using System;
+using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace CnnGen.Kernels
 {
@@ -8,8 +12,22 @@ namespace CnnGen.Kernels
     /// with <c>op(A)</c> of size m x k and <c>op(B)</c> of size k x n. A transposed operand is stored as its
     /// transpose: A as k x m when <c>transposeA</c>, B as n x k when <c>transposeB</c>.
     /// </summary>
+    /// <remarks>
+    /// Large products use a packed, cache-blocked algorithm in the style of Goto and BLIS: B is packed
+    /// into <c>kc x NR</c> micro-panels and A into <c>MR x kc</c> micro-panels (transposition is absorbed by
+    /// the packing), and a register-blocked FMA micro-kernel for the current <see cref="KernelDispatch.Level"/>
+    /// computes each <c>MR x NR</c> tile of C. Products above a size threshold are split over blocks of C
+    /// and shared with up to <see cref="KernelDispatch.MaxDegreeOfParallelism"/> threads. Tiny products
+    /// and single rows take a direct loop. Pack buffers are kept per thread, so no call allocates after warm-up.
+    /// </remarks>
     public static class Gemm
     {
+        /// <summary>Products with at most this many multiply-adds (m*n*k) take the direct, unpacked path.</summary>
+        internal const long DirectThreshold = 8 * 1024;
+
+        /// <summary>Products with at least this many multiply-adds may be split over several threads.</summary>
+        internal const long ParallelThreshold = 1L << 22;
+
         /// <summary>Computes <c>C (m x n) = op(A) * op(B)</c>, or adds it to C when <paramref name="accumulate"/> is true.</summary>
         public static void Multiply(bool transposeA, bool transposeB, int m, int n, int k,
             ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate = false)
@@ -23,61 +41,283 @@ namespace CnnGen.Kernels
             MultiplyUnchecked(transposeA, transposeB, m, n, k, a, b, c, accumulate);
         }
 
-        internal static void MultiplyUnchecked(bool transposeA, bool transposeB, int m, int n, int k,
+        internal static unsafe void MultiplyUnchecked(bool transposeA, bool transposeB, int m, int n, int k,
             ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate)
         {
-            if (!accumulate)
+            SimdLevel level = KernelDispatch.Level;
+            fixed (float* pa = a)
+            fixed (float* pb = b)
+            fixed (float* pc = c)
             {
-                c.Slice(0, m * n).Clear();
-            }
-
-            if (!transposeB)
-            {
-                // Row-axpy form: each row of C gathers scaled rows of B, streaming B contiguously.
-                for (int i = 0; i < m; i++)
+                var problem = new GemmProblem(transposeA, transposeB, m, n, k, pa, pb, pc, accumulate);
+                long work = (long)m * n * k;
+                if (m == 1 || work <= DirectThreshold)
                 {
-                    Span<float> cRow = c.Slice(i * n, n);
-                    for (int p = 0; p < k; p++)
+                    GemmDirect.Run(level, problem);
+                    return;
+                }
+
+                var kernel = MicroKernel.For(level);
+                int degree = KernelDispatch.MaxDegreeOfParallelism;
+                if (degree > 1 && work >= ParallelThreshold && GemmWorkers.TryRun(problem, kernel, degree))
+                {
+                    return;
+                }
+
+                GemmBlocked.Run(problem, kernel, GemmBuffers.ForCurrentThread, 0, m, 0, n);
+            }
+        }
+    }
+
+    /// <summary>One product's operands as raw pointers (the caller keeps them pinned for the duration).</summary>
+    internal readonly unsafe struct GemmProblem
+    {
+        public readonly bool TransA, TransB, Accumulate;
+        public readonly int M, N, K;
+        public readonly float* A, B, C;
+
+        public GemmProblem(bool transA, bool transB, int m, int n, int k, float* a, float* b, float* c, bool accumulate)
+        {
+            TransA = transA; TransB = transB; M = m; N = n; K = k; A = a; B = b; C = c; Accumulate = accumulate;
+        }
+    }
+
+    /// <summary>A micro-kernel and its tile shape.</summary>
+    internal readonly unsafe struct MicroKernel
+    {
+        public readonly int MR, NR;
+        public readonly delegate*<int, float*, float*, float*, int, bool, void> Run;
+
+        private MicroKernel(int mr, int nr, delegate*<int, float*, float*, float*, int, bool, void> run)
+        {
+            MR = mr; NR = nr; Run = run;
+        }
+
+        /// <summary>Largest tile any kernel uses, in floats (edge tiles are computed into a buffer this big).</summary>
+        public const int MaxTile = 12 * 64;
+
+        public static MicroKernel For(SimdLevel level) => level switch
+        {
+            SimdLevel.Avx512 => new MicroKernel(12, 32, &GemmKernels.Avx512Kernel),
+            SimdLevel.Avx2 => new MicroKernel(6, 16, &GemmKernels.Avx2Kernel),
+            SimdLevel.Portable => new MicroKernel(6, 2 * Vector<float>.Count, &GemmKernels.PortableKernel),
+            _ => new MicroKernel(4, 8, &GemmKernels.ScalarKernel),
+        };
+    }
+
+    /// <summary>Pinned, 64-byte aligned pack buffers owned by one thread; they only grow.</summary>
+    internal sealed unsafe class GemmBuffers
+    {
+        [ThreadStatic] private static GemmBuffers? t_current;
+
+        private float[]? _a, _b, _tile;
+        private float* _pa, _pb, _ptile;
+        private int _capA, _capB;
+
+        public static GemmBuffers ForCurrentThread => t_current ??= new GemmBuffers();
+
+        public float* PackA(int size) => size <= _capA ? _pa : Grow(ref _a, ref _pa, ref _capA, size);
+
+        public float* PackB(int size) => size <= _capB ? _pb : Grow(ref _b, ref _pb, ref _capB, size);
+
+        public float* Tile
+        {
+            get
+            {
+                if (_ptile == null)
+                {
+                    int cap = 0;
+                    Grow(ref _tile, ref _ptile, ref cap, MicroKernel.MaxTile);
+                }
+
+                return _ptile;
+            }
+        }
+
+        private static float* Grow(ref float[]? array, ref float* pointer, ref int capacity, int size)
+        {
+            // Pinned arrays live on the pinned object heap, so the pointer stays valid for the array's lifetime.
+            array = GC.AllocateUninitializedArray<float>(size + 16, pinned: true);
+            float* p = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
+            p = (float*)(((nuint)p + 63) & ~(nuint)63);
+            pointer = p;
+            capacity = size;
+            return p;
+        }
+    }
+
+    /// <summary>The packed, cache-blocked product over one block of C.</summary>
+    internal static unsafe class GemmBlocked
+    {
+        /// <summary>Depth of one packed panel (k blocking): a 32-wide B micro-panel of this depth is 32 KiB.</summary>
+        public const int KC = 256;
+
+        /// <summary>Columns of one packed B block (n blocking).</summary>
+        public const int NC = 2048;
+
+        /// <summary>Rows of one packed A block (m blocking), rounded to the kernel's MR; an A block stays in L2.</summary>
+        public static int MC(int mr) => (192 + mr - 1) / mr * mr;
+
+        /// <summary>Computes rows [i0, i1) and columns [j0, j1) of C.</summary>
+        public static void Run(in GemmProblem pr, MicroKernel mk, GemmBuffers buffers, int i0, int i1, int j0, int j1)
+        {
+            int mr = mk.MR, nr = mk.NR, mcMax = MC(mr);
+            int kcMax = Math.Min(pr.K, KC);
+            int ncMax = Math.Min(RoundUp(j1 - j0, nr), NC);
+            float* packB = buffers.PackB(ncMax * kcMax);
+            float* packA = buffers.PackA(Math.Min(RoundUp(i1 - i0, mr), mcMax) * kcMax);
+            float* tile = buffers.Tile;
+            int ldc = pr.N;
+
+            for (int jc = j0; jc < j1; jc += NC)
+            {
+                int nc = Math.Min(NC, j1 - jc);
+                for (int pc = 0; pc < pr.K; pc += KC)
+                {
+                    int kc = Math.Min(KC, pr.K - pc);
+                    bool add = pr.Accumulate || pc > 0;
+                    PackB(pr, packB, pc, kc, jc, nc, nr);
+                    for (int ic = i0; ic < i1; ic += mcMax)
                     {
-                        float s = transposeA ? a[p * m + i] : a[i * k + p];
-                        if (s != 0f)
+                        int mc = Math.Min(mcMax, i1 - ic);
+                        PackA(pr, packA, ic, mc, pc, kc, mr);
+                        for (int jr = 0; jr < nc; jr += nr)
                         {
-                            TensorPrimitives.MultiplyAdd(b.Slice(p * n, n), s, cRow, cRow);
+                            int nrEff = Math.Min(nr, nc - jr);
+                            float* bPanel = packB + (long)jr * kc;
+                            for (int ir = 0; ir < mc; ir += mr)
+                            {
+                                int mrEff = Math.Min(mr, mc - ir);
+                                float* aPanel = packA + (long)ir * kc;
+                                float* cTile = pr.C + (long)(ic + ir) * ldc + jc + jr;
+                                if (mrEff == mr && nrEff == nr)
+                                {
+                                    mk.Run(kc, aPanel, bPanel, cTile, ldc, add);
+                                }
+                                else
+                                {
+                                    mk.Run(kc, aPanel, bPanel, tile, nr, false);
+                                    for (int i = 0; i < mrEff; i++)
+                                    {
+                                        var src = new ReadOnlySpan<float>(tile + i * nr, nrEff);
+                                        var dst = new Span<float>(cTile + (long)i * ldc, nrEff);
+                                        if (add)
+                                        {
+                                            TensorPrimitives.Add(dst, src, dst);
+                                        }
+                                        else
+                                        {
+                                            src.CopyTo(dst);
+                                        }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
-
-                return;
             }
+        }
 
-            if (!transposeA)
+        private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+
+        /// <summary>Packs rows [ic, ic+mc) and depth [pc, pc+kc) of op(A) into MR-row micro-panels, zero-padding the last.</summary>
+        private static void PackA(in GemmProblem pr, float* dst, int ic, int mc, int pc, int kc, int mr)
+        {
+            int m = pr.M, k = pr.K;
+            for (int r = 0; r < mc; r += mr)
             {
-                // A * B^T: every element is a dot product of two contiguous rows.
-                for (int i = 0; i < m; i++)
+                int rows = Math.Min(mr, mc - r);
+                float* panel = dst + (long)r * kc;
+                if (pr.TransA)
                 {
-                    ReadOnlySpan<float> aRow = a.Slice(i * k, k);
-                    for (int j = 0; j < n; j++)
+                    // op(A)(i, p) = A[p, i]: MR consecutive floats per depth step.
+                    float* src = pr.A + (long)pc * m + ic + r;
+                    for (int p = 0; p < kc; p++, src += m, panel += mr)
                     {
-                        c[i * n + j] += TensorPrimitives.Dot(aRow, b.Slice(j * k, k));
+                        int i = 0;
+                        for (; i < rows; i++) panel[i] = src[i];
+                        for (; i < mr; i++) panel[i] = 0f;
                     }
                 }
-
-                return;
-            }
-
-            for (int i = 0; i < m; i++)
-            {
-                for (int j = 0; j < n; j++)
+                else
                 {
-                    float sum = 0f;
-                    for (int p = 0; p < k; p++)
+                    // op(A)(i, p) = A[i, p]: read each row contiguously, write with stride MR.
+                    for (int i = 0; i < mr; i++)
                     {
-                        sum += a[p * m + i] * b[j * k + p];
+                        float* d = panel + i;
+                        if (i < rows)
+                        {
+                            float* src = pr.A + (long)(ic + r + i) * k + pc;
+                            for (int p = 0; p < kc; p++) d[p * mr] = src[p];
+                        }
+                        else
+                        {
+                            for (int p = 0; p < kc; p++) d[p * mr] = 0f;
+                        }
                     }
-
-                    c[i * n + j] += sum;
                 }
             }
+        }
+
+        /// <summary>Packs depth [pc, pc+kc) and columns [jc, jc+nc) of op(B) into NR-column micro-panels, zero-padding the last.</summary>
+        private static void PackB(in GemmProblem pr, float* dst, int pc, int kc, int jc, int nc, int nr)
+        {
+            int n = pr.N, k = pr.K;
+            for (int q = 0; q < nc; q += nr)
+            {
+                int cols = Math.Min(nr, nc - q);
+                float* panel = dst + (long)q * kc;
+                if (!pr.TransB)
+                {
+                    // op(B)(p, j) = B[p, j]: NR consecutive floats per depth step.
+                    float* src = pr.B + (long)pc * n + jc + q;
+                    if (cols == nr)
+                    {
+                        for (int p = 0; p < kc; p++, src += n, panel += nr)
+                        {
+                            CopyRow(src, panel, nr);
+                        }
+                    }
+                    else
+                    {
+                        for (int p = 0; p < kc; p++, src += n, panel += nr)
+                        {
+                            int j = 0;
+                            for (; j < cols; j++) panel[j] = src[j];
+                            for (; j < nr; j++) panel[j] = 0f;
+                        }
+                    }
+                }
+                else
+                {
+                    // op(B)(p, j) = B[j, p]: read each stored row contiguously, write with stride NR.
+                    for (int j = 0; j < nr; j++)
+                    {
+                        float* d = panel + j;
+                        if (j < cols)
+                        {
+                            float* src = pr.B + (long)(jc + q + j) * k + pc;
+                            for (int p = 0; p < kc; p++) d[p * nr] = src[p];
+                        }
+                        else
+                        {
+                            for (int p = 0; p < kc; p++) d[p * nr] = 0f;
+                        }
+                    }
+                }
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void CopyRow(float* src, float* dst, int count)
+        {
+            int j = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                for (; j <= count - 8; j += 8) Vector256.Store(Vector256.Load(src + j), dst + j);
+            }
+
+            for (; j < count; j++) dst[j] = src[j];
         }
     }
 }

@@ -43,7 +43,7 @@ public sealed class FakeLinearNetwork : INetwork
     public long ParameterCount => _w.Length + _b.Length;
     public IReadOnlyList<Parameter> Parameters => _parameters;
     public IReadOnlyList<StateBuffer> States { get; } = [];
-    public IReadOnlyList<LayerInfo> Layers => [new LayerInfo(0, "Affine", "Affine", new TensorShape(OutputSize, 1, 1), ParameterCount, 2L * InputSize * OutputSize)];
+    public IReadOnlyList<LayerInfo> Layers => [new LayerInfo(1, LayerKind.Affine, "Affine", InputShape, new TensorShape(OutputSize, 1, 1), ParameterCount, 2L * InputSize * OutputSize)];
     public string Summary => Name;
     public ulong SpecFingerprint => 42;
     public bool IsTraining { get; set; } = true;

@@ -1,0 +1,77 @@
+using System;
+using System.Diagnostics;
+using CnnGen.Kernels;
+
+namespace CnnGen.Benchmarks
+{
+    /// <summary>A quick Stopwatch table: GEMM GFLOP/s at 1 and 2 threads, as a fraction of the FMA peak.</summary>
+    public static class GemmReport
+    {
+        public static int Run(string[] args)
+        {
+            double seconds = args.Length > 0 ? double.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 0.3;
+            double peak = PeakFma.MeasureGflops();
+            Console.WriteLine($"SIMD level {KernelDispatch.Level}, {Environment.ProcessorCount} processors");
+            Console.WriteLine($"Peak FMA (one thread): {peak:F1} GFLOP/s");
+            Console.WriteLine();
+            Console.WriteLine($"{"shape",-32} {"1T GFLOP/s",11} {"%peak",6} {"2T GFLOP/s",11} {"%2peak",7} {"speed-up",8} {"1T by CPU time",15}");
+            foreach (GemmShape s in GemmShape.All())
+            {
+                var rnd = new Random(1);
+                float[] a = Fill(rnd, s.M * s.K), b = Fill(rnd, s.K * s.N), c = new float[s.M * s.N];
+                double g1 = Measure(s, a, b, c, 1, seconds);
+                double g2 = Measure(s, a, b, c, 2, seconds);
+                double g1Cpu = MeasureCpu(s, a, b, c, seconds);
+                Console.WriteLine($"{s.Name,-32} {g1,11:F1} {100 * g1 / peak,5:F0}% {g2,11:F1} {100 * g2 / (2 * peak),6:F0}% {g2 / g1,7:F2}x {g1Cpu,9:F1} ({100 * g1Cpu / peak:F0}%)");
+            }
+
+            KernelDispatch.Reset();
+            return 0;
+        }
+
+        private static double Measure(GemmShape s, float[] a, float[] b, float[] c, int threads, double seconds)
+        {
+            KernelDispatch.MaxDegreeOfParallelism = threads;
+            Gemm.Multiply(s.TransA, s.TransB, s.M, s.N, s.K, a, b, c);
+            double best = double.MaxValue;
+            var total = Stopwatch.StartNew();
+            int runs = 0;
+            while (total.Elapsed.TotalSeconds < seconds || runs < 3)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                Gemm.Multiply(s.TransA, s.TransB, s.M, s.N, s.K, a, b, c);
+                best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalSeconds);
+                runs++;
+            }
+
+            return s.Flops / best / 1e9;
+        }
+
+        /// <summary>One thread, timed by the process's CPU time rather than the wall clock, which is robust when
+        /// other processes compete for the cores.</summary>
+        private static double MeasureCpu(GemmShape s, float[] a, float[] b, float[] c, double seconds)
+        {
+            KernelDispatch.MaxDegreeOfParallelism = 1;
+            var process = Process.GetCurrentProcess();
+            process.Refresh();
+            TimeSpan start = process.TotalProcessorTime;
+            var total = Stopwatch.StartNew();
+            int runs = 0;
+            while (total.Elapsed.TotalSeconds < seconds || runs < 3)
+            {
+                Gemm.Multiply(s.TransA, s.TransB, s.M, s.N, s.K, a, b, c);
+                runs++;
+            }
+
+            process.Refresh();
+            return s.Flops * runs / (process.TotalProcessorTime - start).TotalSeconds / 1e9;
+        }
+
+        private static float[] Fill(Random rnd, int count)
+        {
+            var x = new float[count];
+            for (int i = 0; i < x.Length; i++) x[i] = (float)(rnd.NextDouble() * 2 - 1);
+            return x;
+        }
+    }
+}
