@@ -28,8 +28,7 @@ namespace CnnGen.Generator.Emit
             bool needsInputGradient = false;
             foreach (LayerPlan l in plan.Layers)
             {
-                // A residual begin passes x through: its output buffer is its input buffer, already declared.
-                if (l.Kind != LayerKind.ResidualBegin && (l.OutputBuffer.StartsWith("_a", System.StringComparison.Ordinal) || l.OutputBuffer == "_probabilities"))
+                if (l.OutputBuffer == $"_a{l.Number}" || l.OutputBuffer == "_probabilities")
                 {
                     buffers.Add(new BufferDecl(l.OutputBuffer, l.Out.Size, false, true, $"layer {l.Number} output"));
                 }
