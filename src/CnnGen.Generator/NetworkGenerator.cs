@@ -32,12 +32,17 @@ namespace CnnGen.Generator
                 .WithTrackingName(TrackingNames.Plan);
 
             // Diagnostics carry source locations; the code does not. Splitting them lets a moved declaration
-            // re-report its diagnostics without regenerating the (unchanged) code.
-            context.RegisterSourceOutput(planned.Select(static (r, _) => r.Diagnostics), static (spc, diagnostics) =>
+            // re-report its diagnostics without regenerating the (unchanged) code. Reporting needs the syntax tree
+            // (so that #pragma warning disable and .editorconfig severities apply), hence the compilation here only.
+            IncrementalValuesProvider<(EquatableArray<DiagnosticInfo> Diagnostics, Compilation Compilation)> diagnostics = planned
+                .Select(static (r, _) => r.Diagnostics)
+                .Combine(context.CompilationProvider)
+                .WithTrackingName(TrackingNames.Diagnostics);
+            context.RegisterSourceOutput(diagnostics, static (spc, pair) =>
             {
-                foreach (DiagnosticInfo diagnostic in diagnostics)
+                foreach (DiagnosticInfo diagnostic in pair.Diagnostics)
                 {
-                    spc.ReportDiagnostic(diagnostic.ToDiagnostic());
+                    spc.ReportDiagnostic(diagnostic.ToDiagnostic(pair.Compilation));
                 }
             });
 
@@ -53,9 +58,9 @@ namespace CnnGen.Generator
                             ? NetworkParser.MissingInput((INamedTypeSymbol)ctx.TargetSymbol, ctx.Attributes[0], ct)
                             : null)
                     .WithTrackingName(TrackingNames.MissingInput);
-                context.RegisterSourceOutput(missing, static (spc, diagnostic) =>
+                context.RegisterSourceOutput(missing.Combine(context.CompilationProvider).WithTrackingName(TrackingNames.Diagnostics), static (spc, pair) =>
                 {
-                    if (diagnostic is not null) spc.ReportDiagnostic(diagnostic.ToDiagnostic());
+                    if (pair.Left is not null) spc.ReportDiagnostic(pair.Left.ToDiagnostic(pair.Right));
                 });
             }
         }

@@ -6,5 +6,6 @@ namespace CnnGen.Generator
         public const string Parse = nameof(Parse);
         public const string Plan = nameof(Plan);
         public const string MissingInput = nameof(MissingInput);
+        public const string Diagnostics = nameof(Diagnostics);
     }
 }

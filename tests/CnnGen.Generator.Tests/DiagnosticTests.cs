@@ -222,6 +222,26 @@ public class DiagnosticTests
     }
 
     [Fact]
+    public void Warnings_can_be_suppressed_with_pragma()
+    {
+        const string source = """
+            using CnnGen;
+            [Input(3, 224, 224)]
+            #pragma warning disable CNN002 // the notes' AlexNet stem: 219 mod 4 leaves 3 padded rows unread
+            [Conv(96, 11, Stride = 4, Pad = 3)]
+            #pragma warning restore CNN002
+            [Relu] [Affine(10)] [SoftmaxWithLoss]
+            public partial class AlexNetStem { }
+            """;
+        GeneratorResult result = GeneratorHarness.Run(source);
+        Diagnostic d = Assert.Single(result.Diagnostics, x => x.Id == "CNN002");
+        // Located in the compilation's own syntax tree: the compiler then applies #pragma warning and .editorconfig
+        // severities to it, as for its own diagnostics (an external-file location would ignore them).
+        Assert.True(d.Location.IsInSource);
+        Assert.Same(result.Output.SyntaxTrees.First(), d.Location.SourceTree);
+    }
+
+    [Fact]
     public void Invalid_network_still_gets_its_members_so_user_code_compiles()
     {
         const string source = """

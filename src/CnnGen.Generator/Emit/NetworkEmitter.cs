@@ -203,6 +203,7 @@ namespace CnnGen.Generator.Emit
             w.Line("private int _capacity;");
             w.Line("private int _batch;");
             w.Line("private bool _hasLoss;");
+            w.Line("private bool _lossInTraining;");
             w.Line("private global::CnnGen.Kernels.SplitMix64 _random;");
             w.Line();
         }
@@ -330,6 +331,7 @@ namespace CnnGen.Generator.Emit
                 w.Line("labels.CopyTo(_labels);");
                 w.Line($"float loss = global::CnnGen.Kernels.SoftmaxCrossEntropy.Forward(batch, OutputSize, {Span(logits, layout.Classes)}, labels, {Span("_probabilities", layout.Classes)});");
                 w.Line("_hasLoss = true;");
+                w.Line("_lossInTraining = IsTraining;");
                 w.Line("return loss;");
             }
 
@@ -338,6 +340,12 @@ namespace CnnGen.Generator.Emit
             using (w.Block("public void Backward()"))
             {
                 w.Line("if (!_hasLoss) throw new global::System.InvalidOperationException(\"Call Loss(input, labels) before Backward().\");");
+                if (plan.Layers.Any(l => l.Kind == LayerKind.BatchNorm) || layout.States.Count > 0)
+                {
+                    w.Line("// Batch normalisation back-propagates through the batch statistics of a training-mode forward pass.");
+                    w.Line("if (!_lossInTraining) throw new global::System.InvalidOperationException(\"Backward() needs a Loss computed in training mode (IsTraining = true): batch normalisation has no batch statistics in inference mode.\");");
+                }
+
                 w.Line("BackwardPass(_batch);");
             }
 
@@ -347,7 +355,7 @@ namespace CnnGen.Generator.Emit
             {
                 w.Line("if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));");
                 w.Line("float loss = Loss(input, labels);");
-                w.Line("BackwardPass(_batch);");
+                w.Line("Backward();");
                 w.Line("optimizer.Step(_parameters);");
                 w.Line("return loss;");
             }

@@ -122,6 +122,7 @@ namespace Samples
         private int _capacity;
         private int _batch;
         private bool _hasLoss;
+        private bool _lossInTraining;
         private global::CnnGen.Kernels.SplitMix64 _random;
 
         /// <summary>Creates the network with weights initialised from seed 0 (He before ReLU, Xavier otherwise).</summary>
@@ -227,6 +228,7 @@ namespace Samples
             labels.CopyTo(_labels);
             float loss = global::CnnGen.Kernels.SoftmaxCrossEntropy.Forward(batch, OutputSize, _a11.AsSpan(0, batch * 10), labels, _probabilities.AsSpan(0, batch * 10));
             _hasLoss = true;
+            _lossInTraining = IsTraining;
             return loss;
         }
 
@@ -242,7 +244,7 @@ namespace Samples
         {
             if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));
             float loss = Loss(input, labels);
-            BackwardPass(_batch);
+            Backward();
             optimizer.Step(_parameters);
             return loss;
         }

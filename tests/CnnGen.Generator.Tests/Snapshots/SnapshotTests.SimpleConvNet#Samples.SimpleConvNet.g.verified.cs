@@ -96,6 +96,7 @@ namespace Samples
         private int _capacity;
         private int _batch;
         private bool _hasLoss;
+        private bool _lossInTraining;
         private global::CnnGen.Kernels.SplitMix64 _random;
 
         /// <summary>Creates the network with weights initialised from seed 0 (He before ReLU, Xavier otherwise).</summary>
@@ -189,6 +190,7 @@ namespace Samples
             labels.CopyTo(_labels);
             float loss = global::CnnGen.Kernels.SoftmaxCrossEntropy.Forward(batch, OutputSize, _a6.AsSpan(0, batch * 10), labels, _probabilities.AsSpan(0, batch * 10));
             _hasLoss = true;
+            _lossInTraining = IsTraining;
             return loss;
         }
 
@@ -204,7 +206,7 @@ namespace Samples
         {
             if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));
             float loss = Loss(input, labels);
-            BackwardPass(_batch);
+            Backward();
             optimizer.Step(_parameters);
             return loss;
         }

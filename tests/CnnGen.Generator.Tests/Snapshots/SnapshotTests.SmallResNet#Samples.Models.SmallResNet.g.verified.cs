@@ -196,6 +196,7 @@ namespace Samples
             private int _capacity;
             private int _batch;
             private bool _hasLoss;
+            private bool _lossInTraining;
             private global::CnnGen.Kernels.SplitMix64 _random;
 
             /// <summary>Creates the network with weights initialised from seed 0 (He before ReLU, Xavier otherwise).</summary>
@@ -367,6 +368,7 @@ namespace Samples
                 labels.CopyTo(_labels);
                 float loss = global::CnnGen.Kernels.SoftmaxCrossEntropy.Forward(batch, OutputSize, _a22.AsSpan(0, batch * 10), labels, _probabilities.AsSpan(0, batch * 10));
                 _hasLoss = true;
+                _lossInTraining = IsTraining;
                 return loss;
             }
 
@@ -374,6 +376,8 @@ namespace Samples
             public void Backward()
             {
                 if (!_hasLoss) throw new global::System.InvalidOperationException("Call Loss(input, labels) before Backward().");
+                // Batch normalisation back-propagates through the batch statistics of a training-mode forward pass.
+                if (!_lossInTraining) throw new global::System.InvalidOperationException("Backward() needs a Loss computed in training mode (IsTraining = true): batch normalisation has no batch statistics in inference mode.");
                 BackwardPass(_batch);
             }
 
@@ -382,7 +386,7 @@ namespace Samples
             {
                 if (optimizer is null) throw new global::System.ArgumentNullException(nameof(optimizer));
                 float loss = Loss(input, labels);
-                BackwardPass(_batch);
+                Backward();
                 optimizer.Step(_parameters);
                 return loss;
             }

@@ -2,17 +2,10 @@ using CnnGen;
 
 namespace CnnGen.IntegrationTests.Networks
 {
-    /// <summary>LeNet-5 as in the notes: tanh, average-pool sub-sampling, a sigmoid before the last layer.</summary>
-    [Input(1, 28, 28)]
-    [Conv(6, 5, Pad = 2)] [Tanh] [AvgPool(2)]
-    [Conv(16, 5)] [Tanh] [AvgPool(2)]
-    [Affine(120)] [Tanh] [Affine(84)] [Sigmoid] [Affine(10)]
-    [SoftmaxWithLoss]
-    public partial class LeNet5 { }
+    // LeNet-5 is declared once, in Classic.cs.
 
     /// <summary>A small ResNet-style network: batch normalisation, an identity shortcut, a padded max pool, global
-    /// average pooling and dropout. The residual block opens right after the input: a block opened further down
-    /// does not generate yet (see <see cref="ProjectionResNet"/>).</summary>
+    /// average pooling and dropout.</summary>
     [Input(3, 11, 11)]
     [Residual] [Conv(3, 3, Pad = 1)] [BatchNorm] [Relu] [Conv(3, 3, Pad = 1)] [BatchNorm] [EndResidual] [Relu]
     [Conv(8, 3, Pad = 1)] [BatchNorm] [Relu] [MaxPool(3, Stride = 2, Pad = 1)]
