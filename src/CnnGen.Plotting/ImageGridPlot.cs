@@ -97,7 +97,7 @@ namespace CnnGen.Plotting
             if (!string.IsNullOrEmpty(title))
             {
                 plot.Title(title);
-                plot.Axes.Title.Label.FontSize = 16;
+                plot.Axes.Title.Label.FontSize = 14;
                 plot.Layout.Fixed(new PixelPadding(0, 0, 0, titleSpace));
             }
             else

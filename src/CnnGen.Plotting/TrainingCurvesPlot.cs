@@ -79,6 +79,7 @@ namespace CnnGen.Plotting
             accuracyPlot.Title("Accuracy after each epoch");
             accuracyPlot.XLabel("Epoch");
             accuracyPlot.YLabel("Accuracy (%)");
+            SetAccuracyLimits(accuracyPlot, testAccuracy, trainAccuracy);
             accuracyPlot.ShowLegend(Alignment.LowerRight);
 
             double lastEpoch = Math.Max(Math.Max(testAccuracy.Count, trainAccuracy?.Count ?? 0), n / (double)batchesPerEpoch);
@@ -103,6 +104,21 @@ namespace CnnGen.Plotting
             line.LineWidth = 2;
             line.MarkerSize = 8;
             line.LegendText = $"{label}: {ys[^1]:F2}% at epoch {xs.Length}";
+        }
+
+        /// <summary>Leaves the lower third of the panel free for the legend, below every point.</summary>
+        private static void SetAccuracyLimits(Plot plot, IReadOnlyList<double> test, IReadOnlyList<double>? train)
+        {
+            double lo = double.PositiveInfinity, hi = double.NegativeInfinity;
+            foreach (double a in test) { lo = Math.Min(lo, 100 * a); hi = Math.Max(hi, 100 * a); }
+            if (train is not null)
+            {
+                foreach (double a in train) { lo = Math.Min(lo, 100 * a); hi = Math.Max(hi, 100 * a); }
+            }
+
+            if (!double.IsFinite(lo)) return;
+            double span = Math.Max(hi - lo, 1);
+            plot.Axes.SetLimitsY(lo - 0.6 * span, Math.Min(100.5, hi + 0.15 * span));
         }
 
         /// <summary>The mean of the last <paramref name="window"/> values up to each position (fewer at the start).</summary>
