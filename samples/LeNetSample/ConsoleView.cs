@@ -129,8 +129,10 @@ namespace LeNetSample
 
         public static void Outputs(IReadOnlyList<(string Path, string What)> files)
         {
-            var table = new Table().Border(TableBorder.Rounded).Title("Written").AddColumn("File").AddColumn("Contents");
-            foreach ((string path, string what) in files) table.AddRow(new Text(path), new Text(what));
+            string folder = files.Count > 0 ? System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(files[0].Path)) ?? "" : "";
+            var table = new Table().Border(TableBorder.Rounded).Title($"Written to {Markup.Escape(folder)}")
+                .AddColumn(new TableColumn("File").NoWrap()).AddColumn("Contents");
+            foreach ((string path, string what) in files) table.AddRow(new Text(System.IO.Path.GetFileName(path)), new Text(what));
             AnsiConsole.Write(table);
         }
 

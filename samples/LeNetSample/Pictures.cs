@@ -45,8 +45,8 @@ namespace LeNetSample
                     int pool = FirstIndex(network, conv, LayerKind.MaxPool, LayerKind.AvgPool);
                     if (pool >= 0)
                     {
-                        FeatureMapPlot.Save(network, pool, 0, output("feature-maps-pool1.png"), $"After {network.Layers[pool].Description} ({caption})");
-                        written.Add((output("feature-maps-pool1.png"), $"layer {pool} output ({network.Layers[pool].Description})"));
+                        FeatureMapPlot.Save(network, pool, 0, output("feature-maps-pool1.png"), $"{network.Layers[pool].Description}: {shortCaption}");
+                        written.Add((output("feature-maps-pool1.png"), $"maps after layer {pool} ({network.Layers[pool].Description})"));
                     }
                 }
 
