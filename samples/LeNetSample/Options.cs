@@ -44,7 +44,7 @@ namespace LeNetSample
         /// <summary>The learning rate: the option, or the optimiser's usual starting rate.</summary>
         public float LearningRate => LearningRateOption ?? DefaultLearningRate(Optimizer);
 
-        public static int DefaultEpochs(string model) => model == "lenet5" ? 10 : 6;
+        public static int DefaultEpochs(string model) => model == "lenet5" ? 10 : 8;
 
         public static float DefaultLearningRate(string optimizer) => optimizer switch
         {
