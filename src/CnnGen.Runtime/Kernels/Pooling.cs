@@ -1,4 +1,6 @@
 using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace CnnGen.Kernels
 {
@@ -17,6 +19,12 @@ namespace CnnGen.Kernels
             Guard.Length(argMax.Length, (long)batch * g.OutputSize, nameof(argMax));
             int h = g.Height, w = g.Width, k = g.Kernel, s = g.Stride, p = g.Pad, oh = g.OutHeight, ow = g.OutWidth;
             int planes = batch * g.Channels;
+            if (IsTwoByTwo(g))
+            {
+                MaxForward2x2(planes, h, w, oh, ow, x, y, argMax);
+                return;
+            }
+
             for (int pl = 0; pl < planes; pl++)
             {
                 int inBase = pl * h * w;
@@ -53,6 +61,43 @@ namespace CnnGen.Kernels
             }
         }
 
+        /// <summary>2x2 windows with stride 2 and no padding: every window lies inside the image.</summary>
+        private static bool IsTwoByTwo(in ConvGeometry g) =>
+            g.Kernel == 2 && g.Stride == 2 && g.Pad == 0 && g.OutHeight * 2 <= g.Height && g.OutWidth * 2 <= g.Width;
+
+        /// <summary>The 2x2 stride-2 fast path: four compares per output in the order of the general loop (row by row,
+        /// the first maximum wins), without bounds checks (the lengths were validated by the caller).</summary>
+        private static void MaxForward2x2(int planes, int h, int w, int oh, int ow, ReadOnlySpan<float> x, Span<float> y, Span<int> argMax)
+        {
+            ref float src = ref MemoryMarshal.GetReference(x);
+            ref float dst = ref MemoryMarshal.GetReference(y);
+            ref int arg = ref MemoryMarshal.GetReference(argMax);
+            int o = 0;
+            for (int pl = 0; pl < planes; pl++)
+            {
+                int inBase = pl * h * w;
+                for (int oy = 0; oy < oh; oy++)
+                {
+                    int r0 = inBase + 2 * oy * w;
+                    int r1 = r0 + w;
+                    for (int ox = 0; ox < ow; ox++, o++)
+                    {
+                        int i0 = r0 + 2 * ox, i1 = r1 + 2 * ox;
+                        float best = Unsafe.Add(ref src, i0);
+                        int bestIndex = i0;
+                        float v = Unsafe.Add(ref src, i0 + 1);
+                        if (v > best) { best = v; bestIndex = i0 + 1; }
+                        v = Unsafe.Add(ref src, i1);
+                        if (v > best) { best = v; bestIndex = i1; }
+                        v = Unsafe.Add(ref src, i1 + 1);
+                        if (v > best) { best = v; bestIndex = i1 + 1; }
+                        Unsafe.Add(ref dst, o) = best;
+                        Unsafe.Add(ref arg, o) = bestIndex;
+                    }
+                }
+            }
+        }
+
         /// <summary>Max pooling backward, <b>overwriting</b> <paramref name="dx"/>: each output gradient goes to its window's arg-max.</summary>
         public static void MaxBackward(in ConvGeometry g, int batch, ReadOnlySpan<float> dy, ReadOnlySpan<int> argMax, Span<float> dx)
         {
@@ -73,6 +118,30 @@ namespace CnnGen.Kernels
             int h = g.Height, w = g.Width, k = g.Kernel, s = g.Stride, p = g.Pad, oh = g.OutHeight, ow = g.OutWidth;
             float scale = 1f / (k * k);
             int planes = batch * g.Channels;
+            if (IsTwoByTwo(g))
+            {
+                ref float src = ref MemoryMarshal.GetReference(x);
+                ref float dst = ref MemoryMarshal.GetReference(y);
+                int o = 0;
+                for (int pl = 0; pl < planes; pl++)
+                {
+                    for (int oy = 0; oy < oh; oy++)
+                    {
+                        int r0 = pl * h * w + 2 * oy * w, r1 = r0 + w;
+                        for (int ox = 0; ox < ow; ox++, o++)
+                        {
+                            int i0 = r0 + 2 * ox, i1 = r1 + 2 * ox;
+                            float sum = Unsafe.Add(ref src, i0) + Unsafe.Add(ref src, i0 + 1);
+                            sum += Unsafe.Add(ref src, i1);
+                            sum += Unsafe.Add(ref src, i1 + 1);
+                            Unsafe.Add(ref dst, o) = sum * scale;
+                        }
+                    }
+                }
+
+                return;
+            }
+
             for (int pl = 0; pl < planes; pl++)
             {
                 int inBase = pl * h * w;
