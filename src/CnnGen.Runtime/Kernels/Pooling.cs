@@ -1,6 +1,8 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace CnnGen.Kernels
 {
@@ -72,6 +74,8 @@ namespace CnnGen.Kernels
             ref float src = ref MemoryMarshal.GetReference(x);
             ref float dst = ref MemoryMarshal.GetReference(y);
             ref int arg = ref MemoryMarshal.GetReference(argMax);
+            bool vector = KernelDispatch.Level >= SimdLevel.Avx2 && Avx2.IsSupported;
+            Vector256<int> lanes = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14), one = Vector256.Create(1), rowStep = Vector256.Create(w);
             int o = 0;
             for (int pl = 0; pl < planes; pl++)
             {
@@ -80,7 +84,34 @@ namespace CnnGen.Kernels
                 {
                     int r0 = inBase + 2 * oy * w;
                     int r1 = r0 + w;
-                    for (int ox = 0; ox < ow; ox++, o++)
+                    int ox = 0;
+                    if (vector)
+                    {
+                        // Eight windows at a time, branch-free: split each pair of input rows into even and odd
+                        // columns, then keep the value and index of the first maximum with compare-and-select.
+                        for (; ox + 8 <= ow; ox += 8, o += 8)
+                        {
+                            int i0 = r0 + 2 * ox, i1 = r1 + 2 * ox;
+                            (Vector256<float> a, Vector256<float> b) = Deinterleave(ref Unsafe.Add(ref src, i0));
+                            (Vector256<float> c, Vector256<float> d) = Deinterleave(ref Unsafe.Add(ref src, i1));
+                            Vector256<int> index = Vector256.Create(i0) + lanes;
+                            Vector256<float> best = a;
+                            Vector256<int> bestIndex = index;
+                            Vector256<float> m = Vector256.GreaterThan(b, best);
+                            best = Vector256.ConditionalSelect(m, b, best);
+                            bestIndex = Vector256.ConditionalSelect(m.AsInt32(), index + one, bestIndex);
+                            m = Vector256.GreaterThan(c, best);
+                            best = Vector256.ConditionalSelect(m, c, best);
+                            bestIndex = Vector256.ConditionalSelect(m.AsInt32(), index + rowStep, bestIndex);
+                            m = Vector256.GreaterThan(d, best);
+                            best = Vector256.ConditionalSelect(m, d, best);
+                            bestIndex = Vector256.ConditionalSelect(m.AsInt32(), index + rowStep + one, bestIndex);
+                            best.StoreUnsafe(ref dst, (nuint)o);
+                            bestIndex.StoreUnsafe(ref arg, (nuint)o);
+                        }
+                    }
+
+                    for (; ox < ow; ox++, o++)
                     {
                         int i0 = r0 + 2 * ox, i1 = r1 + 2 * ox;
                         float best = Unsafe.Add(ref src, i0);
@@ -96,6 +127,18 @@ namespace CnnGen.Kernels
                     }
                 }
             }
+        }
+
+        /// <summary>Sixteen floats from <paramref name="source"/> split into their even and odd elements, in order.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static (Vector256<float> Even, Vector256<float> Odd) Deinterleave(ref float source)
+        {
+            Vector256<float> lo = Vector256.LoadUnsafe(ref source), hi = Vector256.LoadUnsafe(ref source, 8);
+            Vector256<float> even = Avx.Shuffle(lo, hi, 0b10_00_10_00); // lo0 lo2 hi0 hi2 | lo4 lo6 hi4 hi6
+            Vector256<float> odd = Avx.Shuffle(lo, hi, 0b11_01_11_01);
+            even = Avx2.Permute4x64(even.AsDouble(), 0b11_01_10_00).AsSingle();
+            odd = Avx2.Permute4x64(odd.AsDouble(), 0b11_01_10_00).AsSingle();
+            return (even, odd);
         }
 
         /// <summary>Max pooling backward, <b>overwriting</b> <paramref name="dx"/>: each output gradient goes to its window's arg-max.</summary>
