@@ -4,7 +4,8 @@ using BenchmarkDotNet.Running;
 namespace CnnGen.Benchmarks
 {
     /// <summary>Entry point: BenchmarkDotNet's switcher over every benchmark class in this assembly, plus
-    /// <c>gemm-report</c>, a quick Stopwatch table of GEMM throughput against the measured FMA peak.</summary>
+    /// <c>gemm-report</c>, a quick Stopwatch table of GEMM throughput against the measured FMA peak, and
+    /// <c>compare</c>, CnnGen against ONNX Runtime and PyTorch in one table (see <see cref="Compare"/>).</summary>
     public static class Program
     {
         public static int Main(string[] args)
@@ -12,6 +13,11 @@ namespace CnnGen.Benchmarks
             if (args.Length > 0 && args[0] == "gemm-report")
             {
                 return GemmReport.Run(args.AsSpan(1).ToArray());
+            }
+
+            if (args.Length > 0 && args[0] == "compare")
+            {
+                return Compare.Run(args.AsSpan(1).ToArray());
             }
 
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -27,6 +27,16 @@ namespace CnnGen.Kernels
             Guard.AtLeast(workspace.Length, WorkspaceSize(g), nameof(workspace));
 
             int plane = g.OutPlane;
+            if (ConvDirect.Applies(g))
+            {
+                for (int n = 0; n < batch; n++)
+                {
+                    ConvDirect.Forward(g, x.Slice(n * g.InputSize, g.InputSize), weights, bias, y.Slice(n * g.OutputSize, g.OutputSize));
+                }
+
+                return;
+            }
+
             for (int n = 0; n < batch; n++)
             {
                 ReadOnlySpan<float> image = x.Slice(n * g.InputSize, g.InputSize);
@@ -65,6 +75,17 @@ namespace CnnGen.Kernels
             int plane = g.OutPlane;
             weightGradient.Clear();
             biasGradient.Clear();
+            if (ConvDirect.Applies(g))
+            {
+                for (int n = 0; n < batch; n++)
+                {
+                    ConvDirect.AccumulateFilterGradient(g, x.Slice(n * g.InputSize, g.InputSize), dy.Slice(n * g.OutputSize, g.OutputSize),
+                        weightGradient, biasGradient);
+                }
+
+                return;
+            }
+
             for (int n = 0; n < batch; n++)
             {
                 ReadOnlySpan<float> image = x.Slice(n * g.InputSize, g.InputSize);

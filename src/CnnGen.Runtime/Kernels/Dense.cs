@@ -1,5 +1,8 @@
 using System;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace CnnGen.Kernels
 {
@@ -18,6 +21,17 @@ namespace CnnGen.Kernels
             Guard.Length(weights.Length, (long)inputs * outputs, nameof(weights));
             if (!bias.IsEmpty) Guard.Length(bias.Length, outputs, nameof(bias));
             Guard.Length(y.Length, (long)batch * outputs, nameof(y));
+            if (batch < SmallBatch)
+            {
+                // A few rows: one pass over W per row (a matrix-vector product that streams W once), bias included.
+                for (int n = 0; n < batch; n++)
+                {
+                    Gemv(inputs, outputs, x.Slice(n * inputs, inputs), weights, bias, y.Slice(n * outputs, outputs));
+                }
+
+                return;
+            }
+
             Gemm.MultiplyUnchecked(false, false, batch, outputs, inputs, x, weights, y, accumulate: false);
             if (!bias.IsEmpty)
             {
@@ -48,7 +62,15 @@ namespace CnnGen.Kernels
             if (!biasGradient.IsEmpty) Guard.Length(biasGradient.Length, outputs, nameof(biasGradient));
             if (!dx.IsEmpty) Guard.Length(dx.Length, (long)batch * inputs, nameof(dx));
 
-            Gemm.MultiplyUnchecked(true, false, inputs, outputs, batch, x, dy, weightGradient, accumulate: false);
+            if (batch < SmallBatch)
+            {
+                SmallBatchBackward(batch, inputs, outputs, x, weights, dy, weightGradient, dx);
+            }
+            else
+            {
+                Gemm.MultiplyUnchecked(true, false, inputs, outputs, batch, x, dy, weightGradient, accumulate: false);
+            }
+
             if (!biasGradient.IsEmpty)
             {
                 dy.Slice(0, outputs).CopyTo(biasGradient);
@@ -58,9 +80,92 @@ namespace CnnGen.Kernels
                 }
             }
 
-            if (!dx.IsEmpty)
+            if (!dx.IsEmpty && batch >= SmallBatch)
             {
                 Gemm.MultiplyUnchecked(false, true, batch, inputs, outputs, dy, weights, dx, accumulate: false);
+            }
+        }
+
+        /// <summary>Batches below this size take the row-by-row paths, which read W once per row instead of packing it.</summary>
+        private const int SmallBatch = 4;
+
+        private static bool Wide => KernelDispatch.Level >= SimdLevel.Avx512 && Vector512.IsHardwareAccelerated;
+
+        private static bool Narrow => KernelDispatch.Level >= SimdLevel.Avx2 && Vector256.IsHardwareAccelerated;
+
+        /// <summary><c>y = x W + b</c> for one row: <c>y</c> starts as the bias and takes four rows of W per pass.</summary>
+        private static void Gemv(int inputs, int outputs, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y)
+        {
+            if (bias.IsEmpty) y.Clear();
+            else bias.CopyTo(y);
+            ref float w = ref MemoryMarshal.GetReference(weights);
+            ref float acc = ref MemoryMarshal.GetReference(y);
+            int i = 0;
+            for (; i + 4 <= inputs; i += 4)
+            {
+                float x0 = x[i], x1 = x[i + 1], x2 = x[i + 2], x3 = x[i + 3];
+                ref float w0 = ref Unsafe.Add(ref w, (nint)i * outputs);
+                ref float w1 = ref Unsafe.Add(ref w0, outputs);
+                ref float w2 = ref Unsafe.Add(ref w1, outputs);
+                ref float w3 = ref Unsafe.Add(ref w2, outputs);
+                int j = 0;
+                if (Wide)
+                {
+                    Vector512<float> v0 = Vector512.Create(x0), v1 = Vector512.Create(x1), v2 = Vector512.Create(x2), v3 = Vector512.Create(x3);
+                    for (; j + 16 <= outputs; j += 16)
+                    {
+                        Vector512<float> a = Vector512.LoadUnsafe(ref acc, (nuint)j);
+                        a = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w0, (nuint)j), v0, a);
+                        a = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w1, (nuint)j), v1, a);
+                        a = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w2, (nuint)j), v2, a);
+                        a = Vector512.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w3, (nuint)j), v3, a);
+                        a.StoreUnsafe(ref acc, (nuint)j);
+                    }
+                }
+
+                if (Narrow)
+                {
+                    Vector256<float> v0 = Vector256.Create(x0), v1 = Vector256.Create(x1), v2 = Vector256.Create(x2), v3 = Vector256.Create(x3);
+                    for (; j + 8 <= outputs; j += 8)
+                    {
+                        Vector256<float> a = Vector256.LoadUnsafe(ref acc, (nuint)j);
+                        a = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w0, (nuint)j), v0, a);
+                        a = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w1, (nuint)j), v1, a);
+                        a = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w2, (nuint)j), v2, a);
+                        a = Vector256.FusedMultiplyAdd(Vector256.LoadUnsafe(ref w3, (nuint)j), v3, a);
+                        a.StoreUnsafe(ref acc, (nuint)j);
+                    }
+                }
+
+                for (; j < outputs; j++)
+                {
+                    Unsafe.Add(ref acc, j) += Unsafe.Add(ref w0, j) * x0 + Unsafe.Add(ref w1, j) * x1 + Unsafe.Add(ref w2, j) * x2 + Unsafe.Add(ref w3, j) * x3;
+                }
+            }
+
+            for (; i < inputs; i++)
+            {
+                TensorPrimitives.MultiplyAdd(weights.Slice(i * outputs, outputs), x[i], y, y);
+            }
+        }
+
+        /// <summary>The backward pass for a few rows in one pass over W: <c>dW[i,:] = sum_n x[n,i] dy[n,:]</c> and
+        /// <c>dx[n,i] = W[i,:] . dy[n,:]</c>.</summary>
+        private static void SmallBatchBackward(int batch, int inputs, int outputs, ReadOnlySpan<float> x, ReadOnlySpan<float> weights,
+            ReadOnlySpan<float> dy, Span<float> weightGradient, Span<float> dx)
+        {
+            for (int i = 0; i < inputs; i++)
+            {
+                Span<float> gradientRow = weightGradient.Slice(i * outputs, outputs);
+                ReadOnlySpan<float> weightRow = weights.Slice(i * outputs, outputs);
+                TensorPrimitives.Multiply(dy.Slice(0, outputs), x[i], gradientRow);
+                if (!dx.IsEmpty) dx[i] = TensorPrimitives.Dot(weightRow, dy.Slice(0, outputs));
+                for (int n = 1; n < batch; n++)
+                {
+                    ReadOnlySpan<float> dyRow = dy.Slice(n * outputs, outputs);
+                    TensorPrimitives.MultiplyAdd(dyRow, x[n * inputs + i], gradientRow, gradientRow);
+                    if (!dx.IsEmpty) dx[n * inputs + i] = TensorPrimitives.Dot(weightRow, dyRow);
+                }
             }
         }
     }

@@ -1,4 +1,8 @@
 using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace CnnGen.Kernels
 {
@@ -17,6 +21,12 @@ namespace CnnGen.Kernels
             Guard.Length(argMax.Length, (long)batch * g.OutputSize, nameof(argMax));
             int h = g.Height, w = g.Width, k = g.Kernel, s = g.Stride, p = g.Pad, oh = g.OutHeight, ow = g.OutWidth;
             int planes = batch * g.Channels;
+            if (IsTwoByTwo(g))
+            {
+                MaxForward2x2(planes, h, w, oh, ow, x, y, argMax);
+                return;
+            }
+
             for (int pl = 0; pl < planes; pl++)
             {
                 int inBase = pl * h * w;
@@ -53,6 +63,84 @@ namespace CnnGen.Kernels
             }
         }
 
+        /// <summary>2x2 windows with stride 2 and no padding: every window lies inside the image.</summary>
+        private static bool IsTwoByTwo(in ConvGeometry g) =>
+            g.Kernel == 2 && g.Stride == 2 && g.Pad == 0 && g.OutHeight * 2 <= g.Height && g.OutWidth * 2 <= g.Width;
+
+        /// <summary>The 2x2 stride-2 fast path: four compares per output in the order of the general loop (row by row,
+        /// the first maximum wins), without bounds checks (the lengths were validated by the caller).</summary>
+        private static void MaxForward2x2(int planes, int h, int w, int oh, int ow, ReadOnlySpan<float> x, Span<float> y, Span<int> argMax)
+        {
+            ref float src = ref MemoryMarshal.GetReference(x);
+            ref float dst = ref MemoryMarshal.GetReference(y);
+            ref int arg = ref MemoryMarshal.GetReference(argMax);
+            bool vector = KernelDispatch.Level >= SimdLevel.Avx2 && Avx2.IsSupported;
+            Vector256<int> lanes = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14), one = Vector256.Create(1), rowStep = Vector256.Create(w);
+            int o = 0;
+            for (int pl = 0; pl < planes; pl++)
+            {
+                int inBase = pl * h * w;
+                for (int oy = 0; oy < oh; oy++)
+                {
+                    int r0 = inBase + 2 * oy * w;
+                    int r1 = r0 + w;
+                    int ox = 0;
+                    if (vector)
+                    {
+                        // Eight windows at a time, branch-free: split each pair of input rows into even and odd
+                        // columns, then keep the value and index of the first maximum with compare-and-select.
+                        for (; ox + 8 <= ow; ox += 8, o += 8)
+                        {
+                            int i0 = r0 + 2 * ox, i1 = r1 + 2 * ox;
+                            (Vector256<float> a, Vector256<float> b) = Deinterleave(ref Unsafe.Add(ref src, i0));
+                            (Vector256<float> c, Vector256<float> d) = Deinterleave(ref Unsafe.Add(ref src, i1));
+                            Vector256<int> index = Vector256.Create(i0) + lanes;
+                            Vector256<float> best = a;
+                            Vector256<int> bestIndex = index;
+                            Vector256<float> m = Vector256.GreaterThan(b, best);
+                            best = Vector256.ConditionalSelect(m, b, best);
+                            bestIndex = Vector256.ConditionalSelect(m.AsInt32(), index + one, bestIndex);
+                            m = Vector256.GreaterThan(c, best);
+                            best = Vector256.ConditionalSelect(m, c, best);
+                            bestIndex = Vector256.ConditionalSelect(m.AsInt32(), index + rowStep, bestIndex);
+                            m = Vector256.GreaterThan(d, best);
+                            best = Vector256.ConditionalSelect(m, d, best);
+                            bestIndex = Vector256.ConditionalSelect(m.AsInt32(), index + rowStep + one, bestIndex);
+                            best.StoreUnsafe(ref dst, (nuint)o);
+                            bestIndex.StoreUnsafe(ref arg, (nuint)o);
+                        }
+                    }
+
+                    for (; ox < ow; ox++, o++)
+                    {
+                        int i0 = r0 + 2 * ox, i1 = r1 + 2 * ox;
+                        float best = Unsafe.Add(ref src, i0);
+                        int bestIndex = i0;
+                        float v = Unsafe.Add(ref src, i0 + 1);
+                        if (v > best) { best = v; bestIndex = i0 + 1; }
+                        v = Unsafe.Add(ref src, i1);
+                        if (v > best) { best = v; bestIndex = i1; }
+                        v = Unsafe.Add(ref src, i1 + 1);
+                        if (v > best) { best = v; bestIndex = i1 + 1; }
+                        Unsafe.Add(ref dst, o) = best;
+                        Unsafe.Add(ref arg, o) = bestIndex;
+                    }
+                }
+            }
+        }
+
+        /// <summary>Sixteen floats from <paramref name="source"/> split into their even and odd elements, in order.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static (Vector256<float> Even, Vector256<float> Odd) Deinterleave(ref float source)
+        {
+            Vector256<float> lo = Vector256.LoadUnsafe(ref source), hi = Vector256.LoadUnsafe(ref source, 8);
+            Vector256<float> even = Avx.Shuffle(lo, hi, 0b10_00_10_00); // lo0 lo2 hi0 hi2 | lo4 lo6 hi4 hi6
+            Vector256<float> odd = Avx.Shuffle(lo, hi, 0b11_01_11_01);
+            even = Avx2.Permute4x64(even.AsDouble(), 0b11_01_10_00).AsSingle();
+            odd = Avx2.Permute4x64(odd.AsDouble(), 0b11_01_10_00).AsSingle();
+            return (even, odd);
+        }
+
         /// <summary>Max pooling backward, <b>overwriting</b> <paramref name="dx"/>: each output gradient goes to its window's arg-max.</summary>
         public static void MaxBackward(in ConvGeometry g, int batch, ReadOnlySpan<float> dy, ReadOnlySpan<int> argMax, Span<float> dx)
         {
@@ -73,6 +161,30 @@ namespace CnnGen.Kernels
             int h = g.Height, w = g.Width, k = g.Kernel, s = g.Stride, p = g.Pad, oh = g.OutHeight, ow = g.OutWidth;
             float scale = 1f / (k * k);
             int planes = batch * g.Channels;
+            if (IsTwoByTwo(g))
+            {
+                ref float src = ref MemoryMarshal.GetReference(x);
+                ref float dst = ref MemoryMarshal.GetReference(y);
+                int o = 0;
+                for (int pl = 0; pl < planes; pl++)
+                {
+                    for (int oy = 0; oy < oh; oy++)
+                    {
+                        int r0 = pl * h * w + 2 * oy * w, r1 = r0 + w;
+                        for (int ox = 0; ox < ow; ox++, o++)
+                        {
+                            int i0 = r0 + 2 * ox, i1 = r1 + 2 * ox;
+                            float sum = Unsafe.Add(ref src, i0) + Unsafe.Add(ref src, i0 + 1);
+                            sum += Unsafe.Add(ref src, i1);
+                            sum += Unsafe.Add(ref src, i1 + 1);
+                            Unsafe.Add(ref dst, o) = sum * scale;
+                        }
+                    }
+                }
+
+                return;
+            }
+
             for (int pl = 0; pl < planes; pl++)
             {
                 int inBase = pl * h * w;

@@ -1,0 +1,80 @@
+using System;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace CnnGen.Benchmarks
+{
+    /// <summary>Median, minimum and maximum seconds per call over repetitions, by CPU time and by the wall clock,
+    /// and managed bytes allocated per call after warm-up.</summary>
+    public readonly record struct Measurement(double CpuMedian, double CpuMin, double CpuMax, double WallMedian, double WallMin, double WallMax, double BytesPerCall, int CallsPerRep, int Reps)
+    {
+        /// <summary>The time the tables use: CPU time for one thread (robust when other processes share the cores),
+        /// the wall clock for more.</summary>
+        public double Median(bool cpu) => cpu ? CpuMedian : WallMedian;
+        public double Min(bool cpu) => cpu ? CpuMin : WallMin;
+        public double Max(bool cpu) => cpu ? CpuMax : WallMax;
+    }
+
+    /// <summary>A Stopwatch/CPU-time harness: warm-up, a calibrated number of calls per repetition, N repetitions.</summary>
+    public static class Timing
+    {
+        [StructLayout(LayoutKind.Sequential)]
+        private struct TimeSpec
+        {
+            public long Seconds;
+            public long Nanoseconds;
+        }
+
+        [DllImport("libc", EntryPoint = "clock_gettime")]
+        private static extern int ClockGetTime(int clock, out TimeSpec time);
+
+        private const int ClockProcessCpuTime = 2;
+
+        /// <summary>The process's CPU time in seconds (every thread, helpers included), without allocating.</summary>
+        public static double ProcessCpuSeconds()
+        {
+            if (OperatingSystem.IsLinux() && ClockGetTime(ClockProcessCpuTime, out TimeSpec t) == 0)
+            {
+                return t.Seconds + t.Nanoseconds * 1e-9;
+            }
+
+            return Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+        }
+
+        /// <summary>Times <paramref name="call"/>: warm-up for <paramref name="warmupSeconds"/>, then <paramref name="reps"/>
+        /// repetitions of enough calls to last about <paramref name="repSeconds"/> each.</summary>
+        public static Measurement Measure(Action call, int reps, double repSeconds, double warmupSeconds)
+        {
+            var sw = Stopwatch.StartNew();
+            int warm = 0;
+            while (warm < 2 || sw.Elapsed.TotalSeconds < warmupSeconds)
+            {
+                call();
+                warm++;
+            }
+
+            double perCall = sw.Elapsed.TotalSeconds / warm;
+            int k = (int)Math.Clamp(repSeconds / Math.Max(perCall, 1e-9), 1, 1_000_000);
+
+            long a0 = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < k; i++) call();
+            long a1 = GC.GetAllocatedBytesForCurrentThread();
+
+            var cpu = new double[reps];
+            var wall = new double[reps];
+            for (int r = 0; r < reps; r++)
+            {
+                double c0 = ProcessCpuSeconds();
+                long t0 = Stopwatch.GetTimestamp();
+                for (int i = 0; i < k; i++) call();
+                wall[r] = Stopwatch.GetElapsedTime(t0).TotalSeconds / k;
+                cpu[r] = (ProcessCpuSeconds() - c0) / k;
+            }
+
+            Array.Sort(cpu);
+            Array.Sort(wall);
+            return new Measurement(cpu[reps / 2], cpu[0], cpu[reps - 1], wall[reps / 2], wall[0], wall[reps - 1],
+                (double)(a1 - a0) / k, k, reps);
+        }
+    }
+}
