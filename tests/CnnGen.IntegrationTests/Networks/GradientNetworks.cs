@@ -83,7 +83,7 @@ namespace CnnGen.IntegrationTests.Networks
 
     /// <summary>The same three residual blocks with batch normalisation (identity, projection with stride 2, identity),
     /// with tanh in place of ReLU: a smooth network, so central differences in float32 can check every parameter.</summary>
-    [Input(2, 6, 6)]
+    [Input(2, 7, 7)]
     [Conv(4, 3, Pad = 1, Bias = false)] [BatchNorm] [Tanh]
     [Residual] [Conv(4, 3, Pad = 1, Bias = false)] [BatchNorm] [Tanh] [Conv(4, 3, Pad = 1, Bias = false)] [BatchNorm] [EndResidual] [Tanh]
     [Residual(Projection = true)] [Conv(6, 3, Stride = 2, Pad = 1, Bias = false)] [BatchNorm] [Tanh] [Conv(6, 3, Pad = 1, Bias = false)] [BatchNorm] [EndResidual] [Tanh]
