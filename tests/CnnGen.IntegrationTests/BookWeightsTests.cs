@@ -56,6 +56,21 @@ public class BookWeightsTests
     }
 
     [SkippableFact]
+    public void Compact_bfloat16_weights_still_classify_at_least_9885()
+    {
+        var (net, test, _) = Load();
+        net.IsTraining = false;
+        net.UseCompactWeights();
+        Assert.True(net.UsesCompactWeights);
+        int correct = (int)Math.Round(net.Accuracy(test.Images, test.Labels) * test.Count);
+        Assert.True(correct >= 9885, $"{correct} of 10,000 with bfloat16 affine weights");
+        Assert.True(net.CreateInferenceInstance().UsesCompactWeights);
+
+        net.UseCompactWeights(false);
+        Assert.Equal(9890, (int)Math.Round(net.Accuracy(test.Images, test.Labels) * test.Count));
+    }
+
+    [SkippableFact]
     public void Book_weights_first_image_per_layer_outputs_match()
     {
         var (net, test, root) = Load();

@@ -25,6 +25,7 @@ namespace CnnGen.Generator.Emit
                 Constructors(w, plan, layout);
                 Properties(w, plan, layout);
                 PublicMethods(w, plan, layout);
+                CompactWeights(w, plan);
                 Passes(w, plan, layout);
                 Capacity(w, layout);
             }
@@ -200,8 +201,14 @@ namespace CnnGen.Generator.Emit
                 w.Line($"private {(b.IsInt ? "int" : "float")}[] {b.Name} = global::System.Array.Empty<{(b.IsInt ? "int" : "float")}>();   // {N(b.PerSample)}: {b.Purpose}");
             }
 
+            foreach (LayerPlan l in plan.Layers.Where(l => l.Kind == LayerKind.Affine))
+            {
+                w.Line($"private ushort[]? _compactW{l.ParameterNumber};   // W{l.ParameterNumber} in bfloat16 for inference, when enabled");
+            }
+
             w.Line("private int _capacity;");
             w.Line("private int _batch;");
+            w.Line("private bool _usesCompactWeights;");
             w.Line("private bool _hasLoss;");
             w.Line("private bool _lossInTraining;");
             w.Line("private global::CnnGen.Kernels.SplitMix64 _random;");
@@ -233,6 +240,13 @@ namespace CnnGen.Generator.Emit
                 w.Line($"_parameters = new global::CnnGen.Parameter[] {{ {string.Join(", ", layout.Parameters.Select(p => p.Name))} }};");
                 w.Line($"_states = new global::CnnGen.StateBuffer[] {{ {string.Join(", ", layout.States.Select(s => s.Name))} }};");
                 w.Line("_random = new global::CnnGen.Kernels.SplitMix64((ulong)seed);");
+                foreach (LayerPlan l in plan.Layers.Where(l => l.Kind == LayerKind.Affine))
+                {
+                    w.Line($"_compactW{l.ParameterNumber} = source?._compactW{l.ParameterNumber};");
+                }
+
+                w.Line("_usesCompactWeights = source?._usesCompactWeights ?? false;");
+
                 using (w.Block("if (source is null)"))
                 {
                     w.Line("global::CnnGen.Training.Initializer.Initialize(this, seed);");
@@ -456,6 +470,38 @@ namespace CnnGen.Generator.Emit
                 w.Line("}");
             }
 
+            w.Line();
+        }
+
+        private static void CompactWeights(CodeWriter w, NetworkPlan plan)
+        {
+            LayerPlan[] affine = plan.Layers.Where(l => l.Kind == LayerKind.Affine).ToArray();
+            w.Line("/// <summary>");
+            w.Line("/// Opt-in reduced precision for inference: keeps a bfloat16 copy of the affine weights (" + string.Join(", ", affine.Select(l => $"W{l.ParameterNumber}")) + ") and uses it");
+            w.Line("/// in inference mode, halving the bytes each forward pass streams. Training always uses float32. The copy is taken");
+            w.Line("/// now: call again after the weights change (training, Load), or pass false to drop it. Inference instances");
+            w.Line("/// created afterwards share it.");
+            w.Line("/// </summary>");
+            using (w.Block("public void UseCompactWeights(bool enabled = true)"))
+            {
+                foreach (LayerPlan l in affine)
+                {
+                    string p = N(l.ParameterNumber);
+                    w.Line($"if (!enabled) _compactW{p} = null;");
+                    w.Line("else");
+                    w.Line("{");
+                    w.Line($"    _compactW{p} ??= new ushort[global::CnnGen.Kernels.CompactDense.BufferLength({N(l.In.Size)}, {N(l.Count)})];");
+                    w.Line($"    global::CnnGen.Kernels.CompactDense.Compress(W{p}.Values, _compactW{p});");
+                    w.Line("}");
+                    w.Line();
+                }
+
+                w.Line($"_usesCompactWeights = enabled;");
+            }
+
+            w.Line();
+            w.Line("/// <summary>Whether <see cref=\"UseCompactWeights\"/> is on.</summary>");
+            w.Line("public bool UsesCompactWeights => _usesCompactWeights;");
             w.Line();
         }
 

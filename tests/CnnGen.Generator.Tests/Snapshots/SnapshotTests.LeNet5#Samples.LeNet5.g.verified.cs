@@ -119,8 +119,12 @@ namespace Samples
         private float[] _g11 = global::System.Array.Empty<float>();   // 10: gradient of layer 11 output
         private float[] _probabilities = global::System.Array.Empty<float>();   // 10: layer 12 output
         private int[] _labels = global::System.Array.Empty<int>();   // 1: labels of the last Loss call
+        private ushort[]? _compactW3;   // W3 in bfloat16 for inference, when enabled
+        private ushort[]? _compactW4;   // W4 in bfloat16 for inference, when enabled
+        private ushort[]? _compactW5;   // W5 in bfloat16 for inference, when enabled
         private int _capacity;
         private int _batch;
+        private bool _usesCompactWeights;
         private bool _hasLoss;
         private bool _lossInTraining;
         private global::CnnGen.Kernels.SplitMix64 _random;
@@ -147,6 +151,10 @@ namespace Samples
             _parameters = new global::CnnGen.Parameter[] { W1, b1, W2, b2, W3, b3, W4, b4, W5, b5 };
             _states = new global::CnnGen.StateBuffer[] {  };
             _random = new global::CnnGen.Kernels.SplitMix64((ulong)seed);
+            _compactW3 = source?._compactW3;
+            _compactW4 = source?._compactW4;
+            _compactW5 = source?._compactW5;
+            _usesCompactWeights = source?._usesCompactWeights ?? false;
             if (source is null)
             {
                 global::CnnGen.Training.Initializer.Initialize(this, seed);
@@ -345,6 +353,41 @@ namespace Samples
             }
         }
 
+        /// <summary>
+        /// Opt-in reduced precision for inference: keeps a bfloat16 copy of the affine weights (W3, W4, W5) and uses it
+        /// in inference mode, halving the bytes each forward pass streams. Training always uses float32. The copy is taken
+        /// now: call again after the weights change (training, Load), or pass false to drop it. Inference instances
+        /// created afterwards share it.
+        /// </summary>
+        public void UseCompactWeights(bool enabled = true)
+        {
+            if (!enabled) _compactW3 = null;
+            else
+            {
+                _compactW3 ??= new ushort[global::CnnGen.Kernels.CompactDense.BufferLength(400, 120)];
+                global::CnnGen.Kernels.CompactDense.Compress(W3.Values, _compactW3);
+            }
+
+            if (!enabled) _compactW4 = null;
+            else
+            {
+                _compactW4 ??= new ushort[global::CnnGen.Kernels.CompactDense.BufferLength(120, 84)];
+                global::CnnGen.Kernels.CompactDense.Compress(W4.Values, _compactW4);
+            }
+
+            if (!enabled) _compactW5 = null;
+            else
+            {
+                _compactW5 ??= new ushort[global::CnnGen.Kernels.CompactDense.BufferLength(84, 10)];
+                global::CnnGen.Kernels.CompactDense.Compress(W5.Values, _compactW5);
+            }
+
+            _usesCompactWeights = enabled;
+        }
+
+        /// <summary>Whether <see cref="UseCompactWeights"/> is on.</summary>
+        public bool UsesCompactWeights => _usesCompactWeights;
+
         private void ForwardPass(int batch)
         {
             // Layer 1: Conv 6 5x5 s1 p2  1x28x28 -> 6x28x28   [im2col + GEMM (6x25 * 25x784 per image)]
@@ -366,19 +409,22 @@ namespace Samples
             global::CnnGen.Kernels.Pooling.AvgForward(in Pool6, batch, _a5.AsSpan(0, batch * 1600), _a6.AsSpan(0, batch * 400));
 
             // Layer 7: Affine 120  16x5x5 -> 120   (flattens 16x5x5 in C, H, W order)
-            global::CnnGen.Kernels.Dense.Forward(batch, 400, 120, _a6.AsSpan(0, batch * 400), W3.Values, b3.Values, _a7.AsSpan(0, batch * 120));
+            if (_compactW3 is not null && !IsTraining) global::CnnGen.Kernels.CompactDense.Forward(batch, 400, 120, _a6.AsSpan(0, batch * 400), _compactW3, b3.Values, _a7.AsSpan(0, batch * 120));
+            else global::CnnGen.Kernels.Dense.Forward(batch, 400, 120, _a6.AsSpan(0, batch * 400), W3.Values, b3.Values, _a7.AsSpan(0, batch * 120));
 
             // Layer 8: Tanh  120 -> 120
             global::CnnGen.Kernels.Activations.TanhForward(_a7.AsSpan(0, batch * 120), _a8.AsSpan(0, batch * 120));
 
             // Layer 9: Affine 84  120 -> 84
-            global::CnnGen.Kernels.Dense.Forward(batch, 120, 84, _a8.AsSpan(0, batch * 120), W4.Values, b4.Values, _a9.AsSpan(0, batch * 84));
+            if (_compactW4 is not null && !IsTraining) global::CnnGen.Kernels.CompactDense.Forward(batch, 120, 84, _a8.AsSpan(0, batch * 120), _compactW4, b4.Values, _a9.AsSpan(0, batch * 84));
+            else global::CnnGen.Kernels.Dense.Forward(batch, 120, 84, _a8.AsSpan(0, batch * 120), W4.Values, b4.Values, _a9.AsSpan(0, batch * 84));
 
             // Layer 10: Sigmoid  84 -> 84
             global::CnnGen.Kernels.Activations.SigmoidForward(_a9.AsSpan(0, batch * 84), _a10.AsSpan(0, batch * 84));
 
             // Layer 11: Affine 10  84 -> 10
-            global::CnnGen.Kernels.Dense.Forward(batch, 84, 10, _a10.AsSpan(0, batch * 84), W5.Values, b5.Values, _a11.AsSpan(0, batch * 10));
+            if (_compactW5 is not null && !IsTraining) global::CnnGen.Kernels.CompactDense.Forward(batch, 84, 10, _a10.AsSpan(0, batch * 84), _compactW5, b5.Values, _a11.AsSpan(0, batch * 10));
+            else global::CnnGen.Kernels.Dense.Forward(batch, 84, 10, _a10.AsSpan(0, batch * 84), W5.Values, b5.Values, _a11.AsSpan(0, batch * 10));
 
             // Layer 12: SoftmaxWithLoss  10 -> 10   (applied by Loss and Predict; Forward returns the logits)
         }

@@ -93,8 +93,11 @@ namespace Samples
         private float[] _g6 = global::System.Array.Empty<float>();   // 10: gradient of layer 6 output
         private float[] _probabilities = global::System.Array.Empty<float>();   // 10: layer 7 output
         private int[] _labels = global::System.Array.Empty<int>();   // 1: labels of the last Loss call
+        private ushort[]? _compactW2;   // W2 in bfloat16 for inference, when enabled
+        private ushort[]? _compactW3;   // W3 in bfloat16 for inference, when enabled
         private int _capacity;
         private int _batch;
+        private bool _usesCompactWeights;
         private bool _hasLoss;
         private bool _lossInTraining;
         private global::CnnGen.Kernels.SplitMix64 _random;
@@ -117,6 +120,9 @@ namespace Samples
             _parameters = new global::CnnGen.Parameter[] { W1, b1, W2, b2, W3, b3 };
             _states = new global::CnnGen.StateBuffer[] {  };
             _random = new global::CnnGen.Kernels.SplitMix64((ulong)seed);
+            _compactW2 = source?._compactW2;
+            _compactW3 = source?._compactW3;
+            _usesCompactWeights = source?._usesCompactWeights ?? false;
             if (source is null)
             {
                 global::CnnGen.Training.Initializer.Initialize(this, seed);
@@ -302,6 +308,34 @@ namespace Samples
             }
         }
 
+        /// <summary>
+        /// Opt-in reduced precision for inference: keeps a bfloat16 copy of the affine weights (W2, W3) and uses it
+        /// in inference mode, halving the bytes each forward pass streams. Training always uses float32. The copy is taken
+        /// now: call again after the weights change (training, Load), or pass false to drop it. Inference instances
+        /// created afterwards share it.
+        /// </summary>
+        public void UseCompactWeights(bool enabled = true)
+        {
+            if (!enabled) _compactW2 = null;
+            else
+            {
+                _compactW2 ??= new ushort[global::CnnGen.Kernels.CompactDense.BufferLength(4320, 100)];
+                global::CnnGen.Kernels.CompactDense.Compress(W2.Values, _compactW2);
+            }
+
+            if (!enabled) _compactW3 = null;
+            else
+            {
+                _compactW3 ??= new ushort[global::CnnGen.Kernels.CompactDense.BufferLength(100, 10)];
+                global::CnnGen.Kernels.CompactDense.Compress(W3.Values, _compactW3);
+            }
+
+            _usesCompactWeights = enabled;
+        }
+
+        /// <summary>Whether <see cref="UseCompactWeights"/> is on.</summary>
+        public bool UsesCompactWeights => _usesCompactWeights;
+
         private void ForwardPass(int batch)
         {
             // Layer 1: Conv 30 5x5 s1 p0  1x28x28 -> 30x24x24   [im2col + GEMM (30x25 * 25x576 per image)]
@@ -314,13 +348,15 @@ namespace Samples
             global::CnnGen.Kernels.Pooling.MaxForward(in Pool3, batch, _a2.AsSpan(0, batch * 17280), _a3.AsSpan(0, batch * 4320), _argMax3.AsSpan(0, batch * 4320));
 
             // Layer 4: Affine 100  30x12x12 -> 100   (flattens 30x12x12 in C, H, W order)
-            global::CnnGen.Kernels.Dense.Forward(batch, 4320, 100, _a3.AsSpan(0, batch * 4320), W2.Values, b2.Values, _a4.AsSpan(0, batch * 100));
+            if (_compactW2 is not null && !IsTraining) global::CnnGen.Kernels.CompactDense.Forward(batch, 4320, 100, _a3.AsSpan(0, batch * 4320), _compactW2, b2.Values, _a4.AsSpan(0, batch * 100));
+            else global::CnnGen.Kernels.Dense.Forward(batch, 4320, 100, _a3.AsSpan(0, batch * 4320), W2.Values, b2.Values, _a4.AsSpan(0, batch * 100));
 
             // Layer 5: Relu  100 -> 100
             global::CnnGen.Kernels.Activations.ReluForward(_a4.AsSpan(0, batch * 100), _a5.AsSpan(0, batch * 100));
 
             // Layer 6: Affine 10  100 -> 10
-            global::CnnGen.Kernels.Dense.Forward(batch, 100, 10, _a5.AsSpan(0, batch * 100), W3.Values, b3.Values, _a6.AsSpan(0, batch * 10));
+            if (_compactW3 is not null && !IsTraining) global::CnnGen.Kernels.CompactDense.Forward(batch, 100, 10, _a5.AsSpan(0, batch * 100), _compactW3, b3.Values, _a6.AsSpan(0, batch * 10));
+            else global::CnnGen.Kernels.Dense.Forward(batch, 100, 10, _a5.AsSpan(0, batch * 100), W3.Values, b3.Values, _a6.AsSpan(0, batch * 10));
 
             // Layer 7: SoftmaxWithLoss  10 -> 10   (applied by Loss and Predict; Forward returns the logits)
         }

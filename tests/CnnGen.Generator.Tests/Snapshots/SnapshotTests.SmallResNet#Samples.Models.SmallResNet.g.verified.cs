@@ -193,8 +193,10 @@ namespace Samples
             private float[] _g22 = global::System.Array.Empty<float>();   // 10: gradient of layer 22 output
             private float[] _probabilities = global::System.Array.Empty<float>();   // 10: layer 23 output
             private int[] _labels = global::System.Array.Empty<int>();   // 1: labels of the last Loss call
+            private ushort[]? _compactW13;   // W13 in bfloat16 for inference, when enabled
             private int _capacity;
             private int _batch;
+            private bool _usesCompactWeights;
             private bool _hasLoss;
             private bool _lossInTraining;
             private global::CnnGen.Kernels.SplitMix64 _random;
@@ -243,6 +245,8 @@ namespace Samples
                 _parameters = new global::CnnGen.Parameter[] { W1, gamma2, beta2, W3, gamma4, beta4, W5, gamma6, beta6, W7, gamma8, beta8, W9, gamma10, beta10, W11, gamma12, beta12, W13, b13 };
                 _states = new global::CnnGen.StateBuffer[] { running_mean2, running_var2, running_mean4, running_var4, running_mean6, running_var6, running_mean8, running_var8, running_mean10, running_var10, running_mean12, running_var12 };
                 _random = new global::CnnGen.Kernels.SplitMix64((ulong)seed);
+                _compactW13 = source?._compactW13;
+                _usesCompactWeights = source?._usesCompactWeights ?? false;
                 if (source is null)
                 {
                     global::CnnGen.Training.Initializer.Initialize(this, seed);
@@ -498,6 +502,27 @@ namespace Samples
                 }
             }
 
+            /// <summary>
+            /// Opt-in reduced precision for inference: keeps a bfloat16 copy of the affine weights (W13) and uses it
+            /// in inference mode, halving the bytes each forward pass streams. Training always uses float32. The copy is taken
+            /// now: call again after the weights change (training, Load), or pass false to drop it. Inference instances
+            /// created afterwards share it.
+            /// </summary>
+            public void UseCompactWeights(bool enabled = true)
+            {
+                if (!enabled) _compactW13 = null;
+                else
+                {
+                    _compactW13 ??= new ushort[global::CnnGen.Kernels.CompactDense.BufferLength(16, 10)];
+                    global::CnnGen.Kernels.CompactDense.Compress(W13.Values, _compactW13);
+                }
+
+                _usesCompactWeights = enabled;
+            }
+
+            /// <summary>Whether <see cref="UseCompactWeights"/> is on.</summary>
+            public bool UsesCompactWeights => _usesCompactWeights;
+
             private void ForwardPass(int batch)
             {
                 // Layer 1: Conv 8 3x3 s1 p1 no bias  3x15x15 -> 8x15x15   [im2col + GEMM (8x27 * 27x225 per image)]
@@ -571,7 +596,8 @@ namespace Samples
                 else _a20.AsSpan(0, batch * 16).CopyTo(_a21.AsSpan(0, batch * 16));
 
                 // Layer 22: Affine 10  16 -> 10
-                global::CnnGen.Kernels.Dense.Forward(batch, 16, 10, _a21.AsSpan(0, batch * 16), W13.Values, b13.Values, _a22.AsSpan(0, batch * 10));
+                if (_compactW13 is not null && !IsTraining) global::CnnGen.Kernels.CompactDense.Forward(batch, 16, 10, _a21.AsSpan(0, batch * 16), _compactW13, b13.Values, _a22.AsSpan(0, batch * 10));
+                else global::CnnGen.Kernels.Dense.Forward(batch, 16, 10, _a21.AsSpan(0, batch * 16), W13.Values, b13.Values, _a22.AsSpan(0, batch * 10));
 
                 // Layer 23: SoftmaxWithLoss  10 -> 10   (applied by Loss and Predict; Forward returns the logits)
             }

@@ -1,0 +1,81 @@
+using CnnGen.Kernels;
+
+namespace CnnGen.Runtime.Tests.Kernels;
+
+/// <summary>bfloat16 weight storage: exact rounding, and the product against a double-precision reference that
+/// uses the same rounded weights (so the only difference left is float32 accumulation order).</summary>
+public class CompactDenseTests
+{
+    [Theory]
+    [InlineData(1.0f, 0x3F80)]
+    [InlineData(-2.0f, 0xC000)]
+    [InlineData(0f, 0x0000)]
+    [InlineData(float.PositiveInfinity, 0x7F80)]
+    [InlineData(1.00390625f, 0x3F80)]   // 1 + 2^-8: exactly half way between 0x3F80 and 0x3F81 -> even (0x3F80)
+    [InlineData(1.01171875f, 0x3F82)]   // 1 + 3*2^-8: half way between 0x3F81 and 0x3F82 -> even (0x3F82)
+    [InlineData(1.0078125f, 0x3F81)]    // 1 + 2^-7: exactly representable
+    public void Compress_rounds_to_nearest_even(float value, int expected)
+    {
+        ushort[] compact = new ushort[1];
+        CompactDense.Compress(new[] { value }, compact);
+        Assert.Equal(expected, compact[0]);
+    }
+
+    [Fact]
+    public void Compress_keeps_nan_a_nan_and_relative_error_is_at_most_2_to_the_minus_8()
+    {
+        ushort[] compact = new ushort[1];
+        CompactDense.Compress(new[] { float.NaN }, compact);
+        Assert.True(float.IsNaN(CompactDense.Expand(compact[0])));
+        var random = new Random(5);
+        for (int i = 0; i < 10_000; i++)
+        {
+            float v = (float)((random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-5, 5)));
+            CompactDense.Compress(new[] { v }, compact);
+            Assert.True(Math.Abs(CompactDense.Expand(compact[0]) - v) <= Math.Abs(v) * Math.Pow(2, -8), $"{v}");
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 1, 1)]
+    [InlineData(1, 17, 7)]
+    [InlineData(3, 3, 31)]
+    [InlineData(2, 65, 32)]
+    [InlineData(3, 33, 33)]
+    [InlineData(1, 4320, 100)]
+    [InlineData(5, 127, 65)]
+    [InlineData(4, 100, 10)]
+    public void Forward_matches_reference_with_rounded_weights(int batch, int inputs, int outputs)
+    {
+        var random = new Random(batch * 1000 + inputs * 10 + outputs);
+        float[] w = Enumerable.Range(0, inputs * outputs).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        float[] x = Enumerable.Range(0, batch * inputs).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        float[] b = Enumerable.Range(0, outputs).Select(_ => (float)random.NextDouble()).ToArray();
+        ushort[] compact = new ushort[CompactDense.BufferLength(inputs, outputs)];
+        CompactDense.Compress(w, compact);
+        float[] y = new float[batch * outputs];
+        CompactDense.Forward(batch, inputs, outputs, x, compact, b, y);
+        for (int n = 0; n < batch; n++)
+        {
+            for (int j = 0; j < outputs; j++)
+            {
+                double sum = b[j], scale = Math.Abs(b[j]);
+                for (int i = 0; i < inputs; i++)
+                {
+                    double term = x[n * inputs + i] * (double)CompactDense.Expand(compact[i * outputs + j]);
+                    sum += term;
+                    scale += Math.Abs(term);
+                }
+
+                Assert.True(Math.Abs(y[n * outputs + j] - sum) <= 1e-5 * Math.Max(1, scale), $"[{n},{j}] {y[n * outputs + j]} vs {sum}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Wrong_buffer_length_is_an_argument_exception()
+    {
+        var e = Assert.Throws<ArgumentException>(() => CompactDense.Forward(1, 4, 4, new float[4], new ushort[16], default, new float[4]));
+        Assert.Contains(CompactDense.BufferLength(4, 4).ToString(System.Globalization.CultureInfo.InvariantCulture), e.Message);
+    }
+}
