@@ -27,6 +27,9 @@ namespace LeNetSample
         public int Batch { get; private set; } = DefaultBatch;
         public float? LearningRateOption { get; private set; }
         public string Optimizer { get; private set; } = "adam";
+
+        /// <summary>Weight initialisation: default (He before ReLU, Xavier before sigmoid/tanh), he, xavier, or the notes' fixed std 0.01.</summary>
+        public string Init { get; private set; } = "default";
         public string Schedule { get; private set; } = "cosine";
         public int Seed { get; private set; } = DefaultSeed;
         public int? TrainLimit { get; private set; }
@@ -124,6 +127,9 @@ namespace LeNetSample
                     case "--optimizer":
                         o.Optimizer = ParseChoice(name, Value(), "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam");
                         break;
+                    case "--init":
+                        o.Init = ParseChoice(name, Value(), "default", "he", "xavier", "std");
+                        break;
                     case "--schedule":
                         o.Schedule = ParseChoice(name, Value(), "cosine", "constant");
                         break;
@@ -165,7 +171,7 @@ namespace LeNetSample
 
         private static readonly string[] s_names =
         {
-            "--help", "--model", "--data", "--epochs", "--batch", "--lr", "--optimizer", "--schedule", "--seed",
+            "--help", "--model", "--data", "--epochs", "--batch", "--lr", "--optimizer", "--init", "--schedule", "--seed",
             "--train-limit", "--test-limit", "--threads", "--out", "--cache", "--no-download", "--no-plots",
         };
 
@@ -275,6 +281,8 @@ namespace LeNetSample
                 s.AppendLine("  --optimizer NAME    sgd, momentum, nesterov, adagrad, rmsprop or adam (default adam)");
                 s.AppendLine("  --lr X              initial learning rate (default 0.001 for adam and rmsprop, 0.01 for");
                 s.AppendLine("                      momentum, nesterov and adagrad, 0.1 for sgd)");
+                s.AppendLine("  --init NAME         default (He before ReLU, Xavier before sigmoid/tanh), he, xavier,");
+                s.AppendLine("                      or std (the notes' fixed std 0.01: smoother first-layer filters)");
                 s.AppendLine("  --schedule NAME     cosine (default: decays the rate to 0 over the run) or constant");
                 s.AppendLine($"  --seed N            seed of the weights and of the shuffling (default {DefaultSeed})");
                 s.AppendLine("  --threads N         threads per matrix product (default: all cores)");

@@ -64,6 +64,16 @@ static async Task<int> Run(Options options)
     string dataName = train.Kind == MnistKind.Fashion ? "Fashion-MNIST" : "MNIST";
 
     INetwork network = options.Model == "lenet5" ? new LeNet5(options.Seed) : new SimpleConvNet(options.Seed);
+    if (options.Init != "default")
+    {
+        Initializer.Initialize(network, options.Seed, options.Init switch
+        {
+            "he" => InitScheme.He,
+            "xavier" => InitScheme.Xavier,
+            _ => InitScheme.FixedStd,
+        });
+    }
+
     IOptimizer optimizer = CreateOptimizer(options.Optimizer, options.LearningRate);
     ILearningRateSchedule schedule = options.Schedule == "cosine"
         ? new CosineSchedule(options.LearningRate, options.Epochs)
@@ -74,7 +84,7 @@ static async Task<int> Run(Options options)
         ("Data", $"{dataName} from {Path.GetFullPath(dataDirectory)}"),
         ("Images", string.Create(CultureInfo.InvariantCulture, $"{train.Count:N0} training, {test.Count:N0} test, {train.Rows}x{train.Columns}")),
         ("Training", string.Create(CultureInfo.InvariantCulture,
-            $"{options.Epochs} epochs, batch {options.Batch}, {options.Optimizer} lr {options.LearningRate:0.######} ({options.Schedule}), seed {options.Seed}")),
+            $"{options.Epochs} epochs, batch {options.Batch}, {options.Optimizer} lr {options.LearningRate:0.######} ({options.Schedule}), init {options.Init}, seed {options.Seed}")),
         ("Compute", $"{KernelDispatch.MaxDegreeOfParallelism} thread(s) per matrix product, SIMD {KernelDispatch.Level}"),
         ("Output", Path.GetFullPath(options.OutDirectory)),
     });
