@@ -36,7 +36,7 @@ namespace CnnGen.Benchmarks
 
             var steps = new List<(string Name, Action Call)>
             {
-                ("fwd conv1 (im2col+GEMM)", () => Conv2D.Forward(in Conv1, batch, x, w1, b1, a1, columns)),
+                ("fwd conv1", () => Conv2D.Forward(in Conv1, batch, x, w1, b1, a1, columns)),
                 ("fwd relu", () => Activations.ReluForward(a1, a2)),
                 ("fwd maxpool 2x2", () => Pooling.MaxForward(in Pool3, batch, a2, a3, arg)),
                 ("fwd affine 4320->100", () => Dense.Forward(batch, 4320, 100, a3, w2, b2, a4)),

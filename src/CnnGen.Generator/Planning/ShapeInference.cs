@@ -144,6 +144,8 @@ namespace CnnGen.Generator.Planning
                             description = $"Conv {layer.Count} {window}" + (layer.Bias ? string.Empty : " no bias");
                             algorithm = layer.Size == 1 && layer.Stride == 1 && layer.Pad == 0
                                 ? $"pointwise GEMM ({layer.Count}x{current.Channels} * {current.Channels}x{output.Height * output.Width} per image, no unfold)"
+                                : layer.Stride == 1 && layer.Pad == 0 && layer.Size > 1 && layer.Count >= 6 && output.Width >= 16 && output.Height >= 4 && current.Channels * layer.Size * layer.Size <= 64
+                                ? $"direct, 6 filters x 4 rows x 16 columns per block with AVX-512 (else im2col + GEMM); filter gradient as dot products of length {output.Height * output.Width} per image"
                                 : $"im2col + GEMM ({layer.Count}x{current.Channels * layer.Size * layer.Size} * {current.Channels * layer.Size * layer.Size}x{output.Height * output.Width} per image)";
                             if (weights > MaxElements || TooLarge(output) || Mul(current.Channels * layer.Size * layer.Size, output.Height * output.Width) > MaxElements)
                             {

@@ -27,6 +27,16 @@ namespace CnnGen.Kernels
             Guard.AtLeast(workspace.Length, WorkspaceSize(g), nameof(workspace));
 
             int plane = g.OutPlane;
+            if (ConvDirectWide.AppliesForward(g))
+            {
+                for (int n = 0; n < batch; n++)
+                {
+                    ConvDirectWide.Forward(g, x.Slice(n * g.InputSize, g.InputSize), weights, bias, y.Slice(n * g.OutputSize, g.OutputSize));
+                }
+
+                return;
+            }
+
             if (ConvDirect.Applies(g))
             {
                 for (int n = 0; n < batch; n++)
@@ -73,6 +83,12 @@ namespace CnnGen.Kernels
             Guard.AtLeast(workspace.Length, WorkspaceSize(g), nameof(workspace));
 
             int plane = g.OutPlane;
+            if (ConvDirectWide.AppliesFilterGradient(g))
+            {
+                ConvDirectWide.FilterGradient(g, batch, x, dy, weightGradient, biasGradient, workspace);
+                return;
+            }
+
             weightGradient.Clear();
             biasGradient.Clear();
             if (ConvDirect.Applies(g))

@@ -96,6 +96,12 @@ namespace CnnGen.Kernels
         /// <summary><c>y = x W + b</c> for one row: <c>y</c> starts as the bias and takes four rows of W per pass.</summary>
         private static void Gemv(int inputs, int outputs, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y)
         {
+            if (Wide && outputs <= RegisterOutputs && outputs > RegisterOutputs / 2 && inputs > 2 * RegisterOutputs)
+            {
+                GemvInRegisters(inputs, outputs, x, weights, bias, y);
+                return;
+            }
+
             if (bias.IsEmpty) y.Clear();
             else bias.CopyTo(y);
             ref float w = ref MemoryMarshal.GetReference(weights);
@@ -147,6 +153,78 @@ namespace CnnGen.Kernels
             {
                 TensorPrimitives.MultiplyAdd(weights.Slice(i * outputs, outputs), x[i], y, y);
             }
+        }
+
+        /// <summary>Outputs that <see cref="GemvInRegisters"/> keeps in eight vector registers.</summary>
+        private const int RegisterOutputs = 128;
+
+        /// <summary><c>y = x W + b</c> for one row with all of <c>y</c> in eight accumulators: W streams through once, row by row,
+        /// with one broadcast and eight FMAs per row and no loads or stores of <c>y</c> in the loop. A row's vector loads run
+        /// up to <c>128 - outputs</c> floats into the next row (those lanes are discarded), so the last rows, where that would
+        /// read past W, are added separately.</summary>
+        private static unsafe void GemvInRegisters(int inputs, int outputs, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y)
+        {
+            // Rows whose 128-float read stays inside W.
+            int safeRows = (int)Math.Min(inputs, ((long)inputs * outputs - RegisterOutputs) / outputs + 1);
+            Span<float> sum = stackalloc float[RegisterOutputs];
+            fixed (float* xp = x)
+            fixed (float* wp = weights)
+            fixed (float* sp = sum)
+            {
+                Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+                Vector512<float> c0 = a0, c1 = a0, c2 = a0, c3 = a0, c4 = a0, c5 = a0, c6 = a0, c7 = a0;
+                // Two halves of W stream side by side (two independent read streams keep more memory requests in flight).
+                int half = safeRows / 2;
+                float* row = wp, other = wp + (long)half * outputs;
+                for (int i = 0; i < half; i++, row += outputs, other += outputs)
+                {
+                    Vector512<float> v = Vector512.Create(xp[i]), u = Vector512.Create(xp[half + i]);
+                    a0 = Vector512.FusedMultiplyAdd(Vector512.Load(row), v, a0);
+                    a1 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 16), v, a1);
+                    a2 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 32), v, a2);
+                    a3 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 48), v, a3);
+                    a4 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 64), v, a4);
+                    a5 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 80), v, a5);
+                    a6 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 96), v, a6);
+                    a7 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 112), v, a7);
+                    c0 = Vector512.FusedMultiplyAdd(Vector512.Load(other), u, c0);
+                    c1 = Vector512.FusedMultiplyAdd(Vector512.Load(other + 16), u, c1);
+                    c2 = Vector512.FusedMultiplyAdd(Vector512.Load(other + 32), u, c2);
+                    c3 = Vector512.FusedMultiplyAdd(Vector512.Load(other + 48), u, c3);
+                    c4 = Vector512.FusedMultiplyAdd(Vector512.Load(other + 64), u, c4);
+                    c5 = Vector512.FusedMultiplyAdd(Vector512.Load(other + 80), u, c5);
+                    c6 = Vector512.FusedMultiplyAdd(Vector512.Load(other + 96), u, c6);
+                    c7 = Vector512.FusedMultiplyAdd(Vector512.Load(other + 112), u, c7);
+                }
+
+                row = wp + (long)2 * half * outputs;
+                for (int i = 2 * half; i < safeRows; i++, row += outputs)
+                {
+                    Vector512<float> v = Vector512.Create(xp[i]);
+                    a0 = Vector512.FusedMultiplyAdd(Vector512.Load(row), v, a0);
+                    a1 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 16), v, a1);
+                    a2 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 32), v, a2);
+                    a3 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 48), v, a3);
+                    a4 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 64), v, a4);
+                    a5 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 80), v, a5);
+                    a6 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 96), v, a6);
+                    a7 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 112), v, a7);
+                }
+
+                a0 += c0; a1 += c1; a2 += c2; a3 += c3; a4 += c4; a5 += c5; a6 += c6; a7 += c7;
+
+                a0.Store(sp); a1.Store(sp + 16); a2.Store(sp + 32); a3.Store(sp + 48);
+                a4.Store(sp + 64); a5.Store(sp + 80); a6.Store(sp + 96); a7.Store(sp + 112);
+            }
+
+            Span<float> result = sum.Slice(0, outputs);
+            for (int i = safeRows; i < inputs; i++)
+            {
+                TensorPrimitives.MultiplyAdd(weights.Slice(i * outputs, outputs), x[i], result, result);
+            }
+
+            if (bias.IsEmpty) result.CopyTo(y);
+            else TensorPrimitives.Add(result, bias, y);
         }
 
         /// <summary>The backward pass for a few rows in one pass over W: <c>dW[i,:] = sum_n x[n,i] dy[n,:]</c> and

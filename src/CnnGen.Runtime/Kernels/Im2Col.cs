@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.Intrinsics;
 
 namespace CnnGen.Kernels
 {
@@ -15,6 +16,12 @@ namespace CnnGen.Kernels
             Guard.AtLeast(x.Length, g.InputSize, nameof(x));
             Guard.AtLeast(col.Length, g.ColumnSize, nameof(col));
             int k = g.Kernel, s = g.Stride, p = g.Pad, h = g.Height, w = g.Width, oh = g.OutHeight, ow = g.OutWidth;
+            if (s == 1 && p == 0)
+            {
+                UnfoldValid(g, x, col);
+                return;
+            }
+
             int row = 0;
             for (int c = 0; c < g.Channels; c++)
             {
@@ -63,6 +70,46 @@ namespace CnnGen.Kernels
                     }
                 }
             }
+        }
+
+        /// <summary>Stride 1 without padding: every column-matrix row is <c>OutHeight</c> runs of <c>OutWidth</c> contiguous
+        /// inputs, copied with vector moves (the lengths were validated by the caller).</summary>
+        private static unsafe void UnfoldValid(in ConvGeometry g, ReadOnlySpan<float> x, Span<float> col)
+        {
+            int k = g.Kernel, h = g.Height, w = g.Width, oh = g.OutHeight, ow = g.OutWidth;
+            fixed (float* xp = x)
+            fixed (float* cp = col)
+            {
+                float* dst = cp;
+                for (int c = 0; c < g.Channels; c++)
+                {
+                    for (int ky = 0; ky < k; ky++)
+                    {
+                        for (int kx = 0; kx < k; kx++)
+                        {
+                            float* src = xp + (long)c * h * w + ky * w + kx;
+                            for (int oy = 0; oy < oh; oy++, src += w, dst += ow) CopyRun(src, dst, ow);
+                        }
+                    }
+                }
+            }
+        }
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static unsafe void CopyRun(float* src, float* dst, int count)
+        {
+            int j = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                for (; j + 16 <= count; j += 16) Vector512.Store(Vector512.Load(src + j), dst + j);
+            }
+
+            if (Vector256.IsHardwareAccelerated)
+            {
+                for (; j + 8 <= count; j += 8) Vector256.Store(Vector256.Load(src + j), dst + j);
+            }
+
+            for (; j < count; j++) dst[j] = src[j];
         }
 
         /// <summary>Folds <paramref name="col"/> back into one image, <b>adding</b> into <paramref name="x"/>

@@ -85,12 +85,20 @@ namespace CnnGen.Kernels
                     int r0 = inBase + 2 * oy * w;
                     int r1 = r0 + w;
                     int ox = 0;
-                    if (vector)
+                    int rowStart = o;
+                    if (vector && ow >= 8)
                     {
                         // Eight windows at a time, branch-free: split each pair of input rows into even and odd
                         // columns, then keep the value and index of the first maximum with compare-and-select.
-                        for (; ox + 8 <= ow; ox += 8, o += 8)
+                        // A last partial group is shifted back to end at the row's end (it recomputes a few outputs).
+                        for (; ox < ow; ox += 8, o += 8)
                         {
+                            if (ox + 8 > ow)
+                            {
+                                o -= ox - (ow - 8);
+                                ox = ow - 8;
+                            }
+
                             int i0 = r0 + 2 * ox, i1 = r1 + 2 * ox;
                             (Vector256<float> a, Vector256<float> b) = Deinterleave(ref Unsafe.Add(ref src, i0));
                             (Vector256<float> c, Vector256<float> d) = Deinterleave(ref Unsafe.Add(ref src, i1));
@@ -109,6 +117,9 @@ namespace CnnGen.Kernels
                             best.StoreUnsafe(ref dst, (nuint)o);
                             bestIndex.StoreUnsafe(ref arg, (nuint)o);
                         }
+
+                        o = rowStart + ow;
+                        continue;
                     }
 
                     for (; ox < ow; ox++, o++)
@@ -146,12 +157,62 @@ namespace CnnGen.Kernels
         {
             Validate(g, batch, dx.Length, dy.Length);
             Guard.Length(argMax.Length, (long)batch * g.OutputSize, nameof(argMax));
+            if (IsTwoByTwo(g) && g.OutHeight * 2 == g.Height && g.OutWidth * 2 == g.Width && g.OutWidth >= 8 &&
+                KernelDispatch.Level >= SimdLevel.Avx2 && Avx2.IsSupported)
+            {
+                MaxBackward2x2(batch * g.Channels, g.Width, g.OutHeight, g.OutWidth, dy, argMax, dx);
+                return;
+            }
+
             dx.Clear();
             for (int i = 0; i < dy.Length; i++)
             {
                 int index = argMax[i];
                 if (index >= 0) dx[index] += dy[i];
             }
+        }
+
+        /// <summary>2x2 stride-2 windows that tile the input exactly: every input belongs to one window, so each input
+        /// gradient is written once (the window's gradient at its arg-max, zero elsewhere) with no clearing pass and no scatter.
+        /// Arg-max entries are the ones <see cref="MaxForward"/> wrote (always inside their window).</summary>
+        private static void MaxBackward2x2(int planes, int w, int oh, int ow, ReadOnlySpan<float> dy, ReadOnlySpan<int> argMax, Span<float> dx)
+        {
+            ref float src = ref MemoryMarshal.GetReference(dy);
+            ref int arg = ref MemoryMarshal.GetReference(argMax);
+            ref float dst = ref MemoryMarshal.GetReference(dx);
+            Vector256<int> lanes = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14), one = Vector256.Create(1), rowStep = Vector256.Create(w);
+            int o = 0;
+            for (int pl = 0; pl < planes; pl++)
+            {
+                int inBase = pl * 4 * oh * ow;
+                for (int oy = 0; oy < oh; oy++, o += ow)
+                {
+                    int r0 = inBase + 2 * oy * w;
+                    for (int ox = 0; ox < ow; ox += 8)
+                    {
+                        if (ox + 8 > ow) ox = ow - 8; // overlap the previous group: the same values are written again
+                        int i0 = r0 + 2 * ox;
+                        Vector256<float> gradient = Vector256.LoadUnsafe(ref src, (nuint)(o + ox));
+                        Vector256<int> a = Vector256.LoadUnsafe(ref arg, (nuint)(o + ox));
+                        Vector256<int> index = Vector256.Create(i0) + lanes;
+                        Vector256<float> g00 = Vector256.Equals(a, index).AsSingle() & gradient;
+                        Vector256<float> g01 = Vector256.Equals(a, index + one).AsSingle() & gradient;
+                        Vector256<float> g10 = Vector256.Equals(a, index + rowStep).AsSingle() & gradient;
+                        Vector256<float> g11 = Vector256.Equals(a, index + rowStep + one).AsSingle() & gradient;
+                        Interleave(g00, g01, ref Unsafe.Add(ref dst, i0));
+                        Interleave(g10, g11, ref Unsafe.Add(ref dst, i0 + w));
+                    }
+                }
+            }
+        }
+
+        /// <summary>Writes <c>e0 o0 e1 o1 ... e7 o7</c> (sixteen floats) to <paramref name="destination"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Interleave(Vector256<float> even, Vector256<float> odd, ref float destination)
+        {
+            Vector256<float> lo = Avx.UnpackLow(even, odd), hi = Avx.UnpackHigh(even, odd);
+            Avx.Permute2x128(lo, hi, 0x20).StoreUnsafe(ref destination);
+            Avx.Permute2x128(lo, hi, 0x31).StoreUnsafe(ref destination, 8);
         }
 
         /// <summary>Average pooling; every window divides by <c>size*size</c> (padding counts as zeros).</summary>

@@ -1,0 +1,234 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace CnnGen.Kernels
+{
+    /// <summary>
+    /// Register-blocked direct convolution with AVX-512 for stride 1 and no padding: one block is six filters times
+    /// four output rows times sixteen output columns (24 accumulators), so each loaded input vector feeds six FMAs and
+    /// each broadcast weight four. Blocks that do not divide the output evenly are shifted back to overlap the previous
+    /// block (they recompute a few outputs with identical results), which keeps every block full width.
+    /// The filter gradient, <c>dW[f, t] = sum over images and output positions of dy[f, p] col[t, p]</c>, is a product
+    /// with a long inner dimension computed in the dot-product form: five filters times five patch rows (25
+    /// accumulators) per block, vector partial sums kept across images and reduced once at the end.
+    /// </summary>
+    internal static unsafe class ConvDirectWide
+    {
+        private const int FB = 6, RB = 4, VW = 16;
+
+        /// <summary>Whether the forward kernel takes <paramref name="g"/>.</summary>
+        public static bool AppliesForward(in ConvGeometry g) =>
+            g.Stride == 1 && g.Pad == 0 && g.Kernel > 1 && g.OutWidth >= VW && g.OutHeight >= RB && g.Filters >= FB &&
+            g.PatchSize <= 64 && KernelDispatch.Level >= SimdLevel.Avx512 && Vector512.IsHardwareAccelerated;
+
+        /// <summary>One image: <c>y[f] = b[f] + sum over c, ky, kx of W[f,c,ky,kx] x[c, . + ky, . + kx]</c>.</summary>
+        public static void Forward(in ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y)
+        {
+            int oh = g.OutHeight, ow = g.OutWidth, w = g.Width, k = g.Kernel, channels = g.Channels, inPlane = g.Height * g.Width;
+            int patch = g.PatchSize, filters = g.Filters, outPlane = oh * ow;
+            bool hasBias = !bias.IsEmpty;
+            // Input offsets of the patch taps, relative to the window's top-left corner.
+            int* offsets = stackalloc int[patch];
+            for (int c = 0, t = 0; c < channels; c++)
+            {
+                for (int ky = 0; ky < k; ky++)
+                {
+                    for (int kx = 0; kx < k; kx++, t++) offsets[t] = c * inPlane + ky * w + kx;
+                }
+            }
+
+            fixed (float* xp = x)
+            fixed (float* wp = weights)
+            fixed (float* bp = bias)
+            fixed (float* yp = y)
+            {
+                for (int f0 = 0; ; f0 += FB)
+                {
+                    if (f0 + FB > filters) f0 = filters - FB;
+                    float* w0 = wp + (long)f0 * patch;
+                    Vector512<float> b0 = Vector512<float>.Zero, b1 = b0, b2 = b0, b3 = b0, b4 = b0, b5 = b0;
+                    if (hasBias)
+                    {
+                        b0 = Vector512.Create(bp[f0]); b1 = Vector512.Create(bp[f0 + 1]); b2 = Vector512.Create(bp[f0 + 2]);
+                        b3 = Vector512.Create(bp[f0 + 3]); b4 = Vector512.Create(bp[f0 + 4]); b5 = Vector512.Create(bp[f0 + 5]);
+                    }
+
+                    for (int oy = 0; ; oy += RB)
+                    {
+                        if (oy + RB > oh) oy = oh - RB;
+                        for (int j = 0; ; j += VW)
+                        {
+                            if (j + VW > ow) j = ow - VW;
+                            float* x0 = xp + oy * w + j;
+                            Vector512<float> a00 = b0, a01 = b0, a02 = b0, a03 = b0;
+                            Vector512<float> a10 = b1, a11 = b1, a12 = b1, a13 = b1;
+                            Vector512<float> a20 = b2, a21 = b2, a22 = b2, a23 = b2;
+                            Vector512<float> a30 = b3, a31 = b3, a32 = b3, a33 = b3;
+                            Vector512<float> a40 = b4, a41 = b4, a42 = b4, a43 = b4;
+                            Vector512<float> a50 = b5, a51 = b5, a52 = b5, a53 = b5;
+                            float* wt = w0;
+                            for (int t = 0; t < patch; t++, wt++)
+                            {
+                                float* xs = x0 + offsets[t];
+                                Vector512<float> v0 = Vector512.Load(xs), v1 = Vector512.Load(xs + w);
+                                Vector512<float> v2 = Vector512.Load(xs + 2 * w), v3 = Vector512.Load(xs + 3 * w);
+                                Vector512<float> c = Vector512.Create(wt[0]);
+                                a00 = Vector512.FusedMultiplyAdd(v0, c, a00); a01 = Vector512.FusedMultiplyAdd(v1, c, a01);
+                                a02 = Vector512.FusedMultiplyAdd(v2, c, a02); a03 = Vector512.FusedMultiplyAdd(v3, c, a03);
+                                c = Vector512.Create(wt[patch]);
+                                a10 = Vector512.FusedMultiplyAdd(v0, c, a10); a11 = Vector512.FusedMultiplyAdd(v1, c, a11);
+                                a12 = Vector512.FusedMultiplyAdd(v2, c, a12); a13 = Vector512.FusedMultiplyAdd(v3, c, a13);
+                                c = Vector512.Create(wt[2 * patch]);
+                                a20 = Vector512.FusedMultiplyAdd(v0, c, a20); a21 = Vector512.FusedMultiplyAdd(v1, c, a21);
+                                a22 = Vector512.FusedMultiplyAdd(v2, c, a22); a23 = Vector512.FusedMultiplyAdd(v3, c, a23);
+                                c = Vector512.Create(wt[3 * patch]);
+                                a30 = Vector512.FusedMultiplyAdd(v0, c, a30); a31 = Vector512.FusedMultiplyAdd(v1, c, a31);
+                                a32 = Vector512.FusedMultiplyAdd(v2, c, a32); a33 = Vector512.FusedMultiplyAdd(v3, c, a33);
+                                c = Vector512.Create(wt[4 * patch]);
+                                a40 = Vector512.FusedMultiplyAdd(v0, c, a40); a41 = Vector512.FusedMultiplyAdd(v1, c, a41);
+                                a42 = Vector512.FusedMultiplyAdd(v2, c, a42); a43 = Vector512.FusedMultiplyAdd(v3, c, a43);
+                                c = Vector512.Create(wt[5 * patch]);
+                                a50 = Vector512.FusedMultiplyAdd(v0, c, a50); a51 = Vector512.FusedMultiplyAdd(v1, c, a51);
+                                a52 = Vector512.FusedMultiplyAdd(v2, c, a52); a53 = Vector512.FusedMultiplyAdd(v3, c, a53);
+                            }
+
+                            float* y0 = yp + (long)f0 * outPlane + oy * ow + j;
+                            Store4(y0, ow, a00, a01, a02, a03); y0 += outPlane;
+                            Store4(y0, ow, a10, a11, a12, a13); y0 += outPlane;
+                            Store4(y0, ow, a20, a21, a22, a23); y0 += outPlane;
+                            Store4(y0, ow, a30, a31, a32, a33); y0 += outPlane;
+                            Store4(y0, ow, a40, a41, a42, a43); y0 += outPlane;
+                            Store4(y0, ow, a50, a51, a52, a53);
+                            if (j + VW >= ow) break;
+                        }
+
+                        if (oy + RB >= oh) break;
+                    }
+
+                    if (f0 + FB >= filters) break;
+                }
+            }
+        }
+
+        /// <summary>Whether <see cref="FilterGradient"/> takes <paramref name="g"/>.</summary>
+        public static bool AppliesFilterGradient(in ConvGeometry g) =>
+            !(g.Kernel == 1 && g.Stride == 1 && g.Pad == 0) && g.WeightSize <= 4096 && g.OutPlane >= VW &&
+            KernelDispatch.Level >= SimdLevel.Avx512 && Vector512.IsHardwareAccelerated;
+
+        [ThreadStatic] private static float[]? t_partial;
+
+        /// <summary>Weight and bias gradients over the batch, <b>overwriting</b> both (the bias gradient may be empty).
+        /// <paramref name="workspace"/> holds one image's column matrix.</summary>
+        public static void FilterGradient(in ConvGeometry g, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
+            Span<float> weightGradient, Span<float> biasGradient, Span<float> workspace)
+        {
+            int filters = g.Filters, patch = g.PatchSize, plane = g.OutPlane;
+            int pairs = filters * patch;
+            float[] partial = t_partial is { } p && p.Length >= pairs * VW ? p : (t_partial = new float[pairs * VW]);
+            Array.Clear(partial, 0, pairs * VW);
+            int full = plane / VW * VW;
+            biasGradient.Clear();
+            weightGradient.Clear();
+            fixed (float* pp = partial)
+            fixed (float* colp = workspace)
+            fixed (float* dyp = dy)
+            fixed (float* dwp = weightGradient)
+            {
+                for (int n = 0; n < batch; n++)
+                {
+                    Im2Col.Unfold(g, x.Slice(n * g.InputSize, g.InputSize), workspace);
+                    float* d = dyp + (long)n * g.OutputSize;
+                    int f0 = 0;
+                    for (; f0 + 5 <= filters; f0 += 5)
+                    {
+                        int t0 = 0;
+                        for (; t0 + 5 <= patch; t0 += 5)
+                        {
+                            Block5x5(pp + ((long)f0 * patch + t0) * VW, patch, d + (long)f0 * plane, colp + (long)t0 * plane, plane, full);
+                        }
+
+                        for (; t0 < patch; t0++)
+                        {
+                            for (int f = f0; f < f0 + 5; f++) Dot(pp + ((long)f * patch + t0) * VW, d + (long)f * plane, colp + (long)t0 * plane, full);
+                        }
+                    }
+
+                    for (; f0 < filters; f0++)
+                    {
+                        for (int t = 0; t < patch; t++) Dot(pp + ((long)f0 * patch + t) * VW, d + (long)f0 * plane, colp + (long)t * plane, full);
+                    }
+
+                    if (full < plane)
+                    {
+                        for (int f = 0; f < filters; f++)
+                        {
+                            for (int t = 0; t < patch; t++)
+                            {
+                                float s = 0;
+                                for (int q = full; q < plane; q++) s += d[(long)f * plane + q] * colp[(long)t * plane + q];
+                                dwp[f * patch + t] += s;
+                            }
+                        }
+                    }
+
+                    if (!biasGradient.IsEmpty)
+                    {
+                        for (int f = 0; f < filters; f++) biasGradient[f] += System.Numerics.Tensors.TensorPrimitives.Sum(dy.Slice(n * g.OutputSize + f * plane, plane));
+                    }
+                }
+
+                for (int i = 0; i < pairs; i++) dwp[i] += Vector512.Sum(Vector512.Load(pp + (long)i * VW));
+            }
+        }
+
+        private static void Dot(float* acc, float* a, float* b, int length)
+        {
+            Vector512<float> s = Vector512.Load(acc);
+            for (int q = 0; q < length; q += VW) s = Vector512.FusedMultiplyAdd(Vector512.Load(a + q), Vector512.Load(b + q), s);
+            s.Store(acc);
+        }
+
+        /// <summary>Partial sums of five rows of dy (stride <paramref name="plane"/>) against five rows of col, added to 25
+        /// vectors at <paramref name="acc"/> (row f at <c>f * patch * 16</c>).</summary>
+        private static void Block5x5(float* acc, int patch, float* d, float* col, int plane, int length)
+        {
+            long rs = (long)patch * VW;
+            float* r0 = acc, r1 = acc + rs, r2 = acc + 2 * rs, r3 = acc + 3 * rs, r4 = acc + 4 * rs;
+            Vector512<float> a00 = Vector512.Load(r0), a01 = Vector512.Load(r0 + 16), a02 = Vector512.Load(r0 + 32), a03 = Vector512.Load(r0 + 48), a04 = Vector512.Load(r0 + 64);
+            Vector512<float> a10 = Vector512.Load(r1), a11 = Vector512.Load(r1 + 16), a12 = Vector512.Load(r1 + 32), a13 = Vector512.Load(r1 + 48), a14 = Vector512.Load(r1 + 64);
+            Vector512<float> a20 = Vector512.Load(r2), a21 = Vector512.Load(r2 + 16), a22 = Vector512.Load(r2 + 32), a23 = Vector512.Load(r2 + 48), a24 = Vector512.Load(r2 + 64);
+            Vector512<float> a30 = Vector512.Load(r3), a31 = Vector512.Load(r3 + 16), a32 = Vector512.Load(r3 + 32), a33 = Vector512.Load(r3 + 48), a34 = Vector512.Load(r3 + 64);
+            Vector512<float> a40 = Vector512.Load(r4), a41 = Vector512.Load(r4 + 16), a42 = Vector512.Load(r4 + 32), a43 = Vector512.Load(r4 + 48), a44 = Vector512.Load(r4 + 64);
+            float* c0 = col, c1 = col + plane, c2 = col + 2 * plane, c3 = col + 3 * plane, c4 = col + 4 * plane;
+            float* d0 = d, d1 = d + plane, d2 = d + 2 * plane, d3 = d + 3 * plane, d4 = d + 4 * plane;
+            for (int q = 0; q < length; q += VW)
+            {
+                Vector512<float> v0 = Vector512.Load(c0 + q), v1 = Vector512.Load(c1 + q), v2 = Vector512.Load(c2 + q), v3 = Vector512.Load(c3 + q), v4 = Vector512.Load(c4 + q);
+                Vector512<float> e = Vector512.Load(d0 + q);
+                a00 = Vector512.FusedMultiplyAdd(e, v0, a00); a01 = Vector512.FusedMultiplyAdd(e, v1, a01); a02 = Vector512.FusedMultiplyAdd(e, v2, a02); a03 = Vector512.FusedMultiplyAdd(e, v3, a03); a04 = Vector512.FusedMultiplyAdd(e, v4, a04);
+                e = Vector512.Load(d1 + q);
+                a10 = Vector512.FusedMultiplyAdd(e, v0, a10); a11 = Vector512.FusedMultiplyAdd(e, v1, a11); a12 = Vector512.FusedMultiplyAdd(e, v2, a12); a13 = Vector512.FusedMultiplyAdd(e, v3, a13); a14 = Vector512.FusedMultiplyAdd(e, v4, a14);
+                e = Vector512.Load(d2 + q);
+                a20 = Vector512.FusedMultiplyAdd(e, v0, a20); a21 = Vector512.FusedMultiplyAdd(e, v1, a21); a22 = Vector512.FusedMultiplyAdd(e, v2, a22); a23 = Vector512.FusedMultiplyAdd(e, v3, a23); a24 = Vector512.FusedMultiplyAdd(e, v4, a24);
+                e = Vector512.Load(d3 + q);
+                a30 = Vector512.FusedMultiplyAdd(e, v0, a30); a31 = Vector512.FusedMultiplyAdd(e, v1, a31); a32 = Vector512.FusedMultiplyAdd(e, v2, a32); a33 = Vector512.FusedMultiplyAdd(e, v3, a33); a34 = Vector512.FusedMultiplyAdd(e, v4, a34);
+                e = Vector512.Load(d4 + q);
+                a40 = Vector512.FusedMultiplyAdd(e, v0, a40); a41 = Vector512.FusedMultiplyAdd(e, v1, a41); a42 = Vector512.FusedMultiplyAdd(e, v2, a42); a43 = Vector512.FusedMultiplyAdd(e, v3, a43); a44 = Vector512.FusedMultiplyAdd(e, v4, a44);
+            }
+
+            a00.Store(r0); a01.Store(r0 + 16); a02.Store(r0 + 32); a03.Store(r0 + 48); a04.Store(r0 + 64);
+            a10.Store(r1); a11.Store(r1 + 16); a12.Store(r1 + 32); a13.Store(r1 + 48); a14.Store(r1 + 64);
+            a20.Store(r2); a21.Store(r2 + 16); a22.Store(r2 + 32); a23.Store(r2 + 48); a24.Store(r2 + 64);
+            a30.Store(r3); a31.Store(r3 + 16); a32.Store(r3 + 32); a33.Store(r3 + 48); a34.Store(r3 + 64);
+            a40.Store(r4); a41.Store(r4 + 16); a42.Store(r4 + 32); a43.Store(r4 + 48); a44.Store(r4 + 64);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Store4(float* y, int stride, Vector512<float> r0, Vector512<float> r1, Vector512<float> r2, Vector512<float> r3)
+        {
+            r0.Store(y); r1.Store(y + stride); r2.Store(y + 2 * stride); r3.Store(y + 3 * stride);
+        }
+    }
+}

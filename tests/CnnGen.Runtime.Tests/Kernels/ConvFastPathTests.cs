@@ -1,0 +1,85 @@
+using System;
+using System.Collections.Generic;
+using CnnGen.Kernels;
+using Xunit;
+
+namespace CnnGen.Runtime.Tests.Kernels;
+
+/// <summary>The register-blocked direct convolution (forward) and the dot-product form of the filter gradient against the
+/// scalar references: shapes whose filters, rows, columns and output planes do not divide the blocks, batch 1 and odd
+/// batches, every SIMD level this processor supports.</summary>
+[Collection("KernelDispatch")]
+public sealed class ConvFastPathTests
+{
+    private const double Tolerance = 1e-4;
+
+    public static IEnumerable<object[]> Shapes()
+    {
+        // channels, height, width, filters, kernel, batch
+        yield return new object[] { 1, 28, 28, 30, 5, 1 };
+        yield return new object[] { 1, 28, 28, 30, 5, 3 };
+        yield return new object[] { 1, 21, 23, 7, 3, 2 };   // 19x21 output: plane 399, filters not a multiple of 5 or 6
+        yield return new object[] { 2, 9, 20, 6, 5, 1 };    // 5x16 output, two channels, patch 50
+        yield return new object[] { 3, 12, 19, 13, 3, 5 };  // patch 27 (5 blocks and 2 left over)
+        yield return new object[] { 1, 20, 20, 11, 2, 1 };  // patch 4: fewer taps than a block
+        yield return new object[] { 4, 8, 18, 9, 3, 2 };    // 6x16 output
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void MatchReferenceAtEverySimdLevel(int c, int h, int w, int f, int k, int batch)
+    {
+        var g = new ConvGeometry(c, h, w, f, k, 1, 0);
+        float[] x = Reference.Random(batch * g.InputSize, 1), wt = Reference.Random(g.WeightSize, 2);
+        float[] bias = Reference.Random(f, 3), dy = Reference.Random(batch * g.OutputSize, 4);
+        double[] expectedY = Reference.ConvForward(g, batch, x, wt, bias);
+        double[] expectedNoBias = Reference.ConvForward(g, batch, x, wt, null);
+        var (dw, db, _) = Reference.ConvBackward(g, batch, x, wt, dy);
+        try
+        {
+            for (SimdLevel level = SimdLevel.Scalar; level <= KernelDispatch.Supported; level++)
+            {
+                KernelDispatch.Level = level;
+                var workspace = new float[Conv2D.WorkspaceSize(g)];
+                var y = new float[batch * g.OutputSize];
+                y.AsSpan().Fill(float.NaN);
+                Conv2D.Forward(g, batch, x, wt, bias, y, workspace);
+                Reference.Close(y, expectedY, Tolerance, $"forward {g} batch {batch} {level}");
+                Conv2D.Forward(g, batch, x, wt, ReadOnlySpan<float>.Empty, y, workspace);
+                Reference.Close(y, expectedNoBias, Tolerance, $"forward without bias {g} {level}");
+
+                float[] gw = Reference.Random(g.WeightSize, 9), gb = Reference.Random(f, 10);
+                Conv2D.BackwardFilter(g, batch, x, dy, gw, gb, workspace);
+                Reference.Close(gw, dw, Tolerance, $"dW {g} batch {batch} {level}");
+                Reference.Close(gb, db, Tolerance, $"db {g} batch {batch} {level}");
+                gw = Reference.Random(g.WeightSize, 11);
+                Conv2D.BackwardFilter(g, batch, x, dy, gw, Span<float>.Empty, workspace);
+                Reference.Close(gw, dw, Tolerance, $"dW without bias {g} {level}");
+            }
+        }
+        finally
+        {
+            KernelDispatch.Reset();
+        }
+    }
+
+    [Fact]
+    public void NoAllocationAfterWarmUp()
+    {
+        var g = new ConvGeometry(1, 28, 28, 30, 5, 1, 0);
+        const int batch = 7;
+        float[] x = Reference.Random(batch * g.InputSize, 1), wt = Reference.Random(g.WeightSize, 2), b = Reference.Random(30, 3);
+        float[] dy = Reference.Random(batch * g.OutputSize, 4), y = new float[batch * g.OutputSize];
+        float[] gw = new float[g.WeightSize], gb = new float[30], ws = new float[Conv2D.WorkspaceSize(g)];
+        Conv2D.Forward(g, batch, x, wt, b, y, ws);
+        Conv2D.BackwardFilter(g, batch, x, dy, gw, gb, ws);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 3; i++)
+        {
+            Conv2D.Forward(g, batch, x, wt, b, y, ws);
+            Conv2D.BackwardFilter(g, batch, x, dy, gw, gb, ws);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}

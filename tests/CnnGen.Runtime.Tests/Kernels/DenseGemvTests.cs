@@ -1,0 +1,43 @@
+using System;
+using CnnGen.Kernels;
+using Xunit;
+
+namespace CnnGen.Runtime.Tests.Kernels;
+
+/// <summary>The small-batch matrix-vector path of <see cref="Dense.Forward"/> (all outputs in registers when there are
+/// 65 to 128 of them) against the reference product, at every SIMD level, with odd row counts.</summary>
+[Collection("KernelDispatch")]
+public sealed class DenseGemvTests
+{
+    [Theory]
+    [InlineData(1, 4320, 100)]
+    [InlineData(3, 4320, 100)]
+    [InlineData(2, 301, 128)]
+    [InlineData(1, 257, 65)]
+    [InlineData(1, 300, 64)]
+    [InlineData(2, 99, 10)]
+    public void MatchesReference(int batch, int inputs, int outputs)
+    {
+        float[] x = Reference.Random(batch * inputs, 1), w = Reference.Random(inputs * outputs, 2), b = Reference.Random(outputs, 3);
+        var (product, _) = Reference.Gemm(false, false, batch, outputs, inputs, x, w);
+        var withBias = (double[])product.Clone();
+        for (int n = 0; n < batch; n++)
+            for (int j = 0; j < outputs; j++) withBias[n * outputs + j] += b[j];
+        try
+        {
+            for (SimdLevel level = SimdLevel.Scalar; level <= KernelDispatch.Supported; level++)
+            {
+                KernelDispatch.Level = level;
+                var y = new float[batch * outputs];
+                Dense.Forward(batch, inputs, outputs, x, w, b, y);
+                Reference.Close(y, withBias, 1e-4, $"{batch}x{inputs}x{outputs} {level}");
+                Dense.Forward(batch, inputs, outputs, x, w, ReadOnlySpan<float>.Empty, y);
+                Reference.Close(y, product, 1e-4, $"{batch}x{inputs}x{outputs} no bias {level}");
+            }
+        }
+        finally
+        {
+            KernelDispatch.Reset();
+        }
+    }
+}
