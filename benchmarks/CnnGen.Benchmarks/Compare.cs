@@ -92,6 +92,23 @@ namespace CnnGen.Benchmarks
                     rows.Add(new Row(net.Name, $"infer b{batch}", batch, ForwardFlops(net) * batch, mine, ort, Peer(torch, net.Name, "infer", batch)));
                 }
 
+                if (net is SimpleConvNet simple)
+                {
+                    // The opt-in bfloat16 affine weights (inference mode only), against the same ONNX Runtime float32 rows.
+                    simple.IsTraining = false;
+                    simple.UseCompactWeights();
+                    foreach (int batch in new[] { 1, 100 })
+                    {
+                        float[] input = RandomInput(random, batch * net.InputSize);
+                        Measurement mine = Timing.Measure(() => simple.Forward(input), reps, repSeconds, warmup);
+                        Row float32 = rows.Single(r => r.Network == net.Name && r.Case == $"infer b{batch}");
+                        rows.Add(new Row(net.Name, $"bf16 b{batch}", batch, ForwardFlops(net) * batch, mine, float32.Ort, float32.Torch));
+                    }
+
+                    simple.UseCompactWeights(false);
+                    simple.IsTraining = true;
+                }
+
                 {
                     float[] input = RandomInput(random, TrainBatch * net.InputSize);
                     int[] labels = Enumerable.Range(0, TrainBatch).Select(i => random.Next(net.OutputSize)).ToArray();

@@ -491,7 +491,7 @@ namespace CnnGen.Generator.Emit
                     w.Line("else");
                     w.Line("{");
                     w.Line($"    _compactW{p} ??= new ushort[global::CnnGen.Kernels.CompactDense.BufferLength({N(l.In.Size)}, {N(l.Count)})];");
-                    w.Line($"    global::CnnGen.Kernels.CompactDense.Compress(W{p}.Values, _compactW{p});");
+                    w.Line($"    global::CnnGen.Kernels.CompactDense.Compress({N(l.In.Size)}, {N(l.Count)}, W{p}.Values, _compactW{p});");
                     w.Line("}");
                     w.Line();
                 }

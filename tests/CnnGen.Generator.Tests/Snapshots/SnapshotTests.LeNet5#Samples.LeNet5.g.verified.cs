@@ -365,21 +365,21 @@ namespace Samples
             else
             {
                 _compactW3 ??= new ushort[global::CnnGen.Kernels.CompactDense.BufferLength(400, 120)];
-                global::CnnGen.Kernels.CompactDense.Compress(W3.Values, _compactW3);
+                global::CnnGen.Kernels.CompactDense.Compress(400, 120, W3.Values, _compactW3);
             }
 
             if (!enabled) _compactW4 = null;
             else
             {
                 _compactW4 ??= new ushort[global::CnnGen.Kernels.CompactDense.BufferLength(120, 84)];
-                global::CnnGen.Kernels.CompactDense.Compress(W4.Values, _compactW4);
+                global::CnnGen.Kernels.CompactDense.Compress(120, 84, W4.Values, _compactW4);
             }
 
             if (!enabled) _compactW5 = null;
             else
             {
                 _compactW5 ??= new ushort[global::CnnGen.Kernels.CompactDense.BufferLength(84, 10)];
-                global::CnnGen.Kernels.CompactDense.Compress(W5.Values, _compactW5);
+                global::CnnGen.Kernels.CompactDense.Compress(84, 10, W5.Values, _compactW5);
             }
 
             _usesCompactWeights = enabled;

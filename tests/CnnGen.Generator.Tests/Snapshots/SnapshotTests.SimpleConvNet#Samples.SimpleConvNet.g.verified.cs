@@ -320,14 +320,14 @@ namespace Samples
             else
             {
                 _compactW2 ??= new ushort[global::CnnGen.Kernels.CompactDense.BufferLength(4320, 100)];
-                global::CnnGen.Kernels.CompactDense.Compress(W2.Values, _compactW2);
+                global::CnnGen.Kernels.CompactDense.Compress(4320, 100, W2.Values, _compactW2);
             }
 
             if (!enabled) _compactW3 = null;
             else
             {
                 _compactW3 ??= new ushort[global::CnnGen.Kernels.CompactDense.BufferLength(100, 10)];
-                global::CnnGen.Kernels.CompactDense.Compress(W3.Values, _compactW3);
+                global::CnnGen.Kernels.CompactDense.Compress(100, 10, W3.Values, _compactW3);
             }
 
             _usesCompactWeights = enabled;

@@ -514,7 +514,7 @@ namespace Samples
                 else
                 {
                     _compactW13 ??= new ushort[global::CnnGen.Kernels.CompactDense.BufferLength(16, 10)];
-                    global::CnnGen.Kernels.CompactDense.Compress(W13.Values, _compactW13);
+                    global::CnnGen.Kernels.CompactDense.Compress(16, 10, W13.Values, _compactW13);
                 }
 
                 _usesCompactWeights = enabled;

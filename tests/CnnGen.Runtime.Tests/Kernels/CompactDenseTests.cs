@@ -4,6 +4,7 @@ namespace CnnGen.Runtime.Tests.Kernels;
 
 /// <summary>bfloat16 weight storage: exact rounding, and the product against a double-precision reference that
 /// uses the same rounded weights (so the only difference left is float32 accumulation order).</summary>
+[Collection("KernelDispatch")]
 public class CompactDenseTests
 {
     [Theory]
@@ -16,23 +17,50 @@ public class CompactDenseTests
     [InlineData(1.0078125f, 0x3F81)]    // 1 + 2^-7: exactly representable
     public void Compress_rounds_to_nearest_even(float value, int expected)
     {
-        ushort[] compact = new ushort[1];
-        CompactDense.Compress(new[] { value }, compact);
-        Assert.Equal(expected, compact[0]);
+        Assert.Equal(expected, CompactDense.ToBFloat16(value));
     }
 
     [Fact]
     public void Compress_keeps_nan_a_nan_and_relative_error_is_at_most_2_to_the_minus_8()
     {
-        ushort[] compact = new ushort[1];
-        CompactDense.Compress(new[] { float.NaN }, compact);
-        Assert.True(float.IsNaN(CompactDense.Expand(compact[0])));
+        Assert.True(float.IsNaN(CompactDense.Expand(CompactDense.ToBFloat16(float.NaN))));
         var random = new Random(5);
         for (int i = 0; i < 10_000; i++)
         {
             float v = (float)((random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-5, 5)));
-            CompactDense.Compress(new[] { v }, compact);
-            Assert.True(Math.Abs(CompactDense.Expand(compact[0]) - v) <= Math.Abs(v) * Math.Pow(2, -8), $"{v}");
+            Assert.True(Math.Abs(CompactDense.Expand(CompactDense.ToBFloat16(v)) - v) <= Math.Abs(v) * Math.Pow(2, -8), $"{v}");
+        }
+    }
+
+    public static TheoryData<int, int, int, string> Shapes()
+    {
+        var data = new TheoryData<int, int, int, string>();
+        int[][] shapes = { new[] { 1, 1, 1 }, new[] { 1, 17, 7 }, new[] { 3, 3, 31 }, new[] { 2, 65, 32 }, new[] { 3, 33, 33 },
+            new[] { 1, 4320, 100 }, new[] { 5, 127, 65 }, new[] { 4, 100, 10 }, new[] { 1, 2, 64 }, new[] { 2, 7, 129 } };
+        foreach (int[] s in shapes)
+        {
+            data.Add(s[0], s[1], s[2], "Avx512");
+            data.Add(s[0], s[1], s[2], "Scalar");
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Forward_matches_reference_with_rounded_weights_at_each_level(int batch, int inputs, int outputs, string level)
+    {
+        SimdLevel requested = Enum.Parse<SimdLevel>(level);
+        if (requested > KernelDispatch.Supported) return; // the machine cannot run this path
+        SimdLevel saved = KernelDispatch.Level;
+        try
+        {
+            KernelDispatch.Level = requested;
+            Forward_matches_reference_with_rounded_weights(batch, inputs, outputs);
+        }
+        finally
+        {
+            KernelDispatch.Level = saved;
         }
     }
 
@@ -52,7 +80,7 @@ public class CompactDenseTests
         float[] x = Enumerable.Range(0, batch * inputs).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
         float[] b = Enumerable.Range(0, outputs).Select(_ => (float)random.NextDouble()).ToArray();
         ushort[] compact = new ushort[CompactDense.BufferLength(inputs, outputs)];
-        CompactDense.Compress(w, compact);
+        CompactDense.Compress(inputs, outputs, w, compact);
         float[] y = new float[batch * outputs];
         CompactDense.Forward(batch, inputs, outputs, x, compact, b, y);
         for (int n = 0; n < batch; n++)
@@ -62,7 +90,8 @@ public class CompactDenseTests
                 double sum = b[j], scale = Math.Abs(b[j]);
                 for (int i = 0; i < inputs; i++)
                 {
-                    double term = x[n * inputs + i] * (double)CompactDense.Expand(compact[i * outputs + j]);
+                    double term = x[n * inputs + i] * (double)CompactDense.WeightAt(inputs, outputs, compact, i, j);
+                    Assert.Equal(CompactDense.Expand(CompactDense.ToBFloat16(w[i * outputs + j])), CompactDense.WeightAt(inputs, outputs, compact, i, j));
                     sum += term;
                     scale += Math.Abs(term);
                 }
