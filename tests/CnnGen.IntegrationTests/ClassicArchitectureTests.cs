@@ -4,7 +4,7 @@ using CnnGen.IntegrationTests.Networks;
 namespace CnnGen.IntegrationTests
 {
     /// <summary>
-    /// The classic architectures of issue 6, declared in Networks/Classic.cs, checked through their compile-time members only
+    /// The classic architectures, declared in Networks/Classic.cs, checked through their compile-time members only
     /// (<c>ParameterCount</c>, <c>Summary</c>): AlexNet, VGG-16 and ResNet-18 at 3x224x224 are never instantiated here (VGG-16's
     /// weights and gradients alone would take over 1 GB).
     /// </summary>

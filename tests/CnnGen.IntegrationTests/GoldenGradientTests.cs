@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 namespace CnnGen.IntegrationTests
 {
     /// <summary>
-    /// Loss and gradients of generated networks against PyTorch (issue 4). Golden/gradients/*.json come from
+    /// Loss and gradients of generated networks against PyTorch. Golden/gradients/*.json come from
     /// <c>/usr/bin/python3 scripts/golden/gradients_torch.py</c> (PyTorch in float64; see the script for the layout
     /// conversions); this test does not need PyTorch. The weights are loaded into the generated network by parameter name,
     /// <c>Loss</c> + <c>Backward</c> run in training mode, and each gradient must agree norm-wise:

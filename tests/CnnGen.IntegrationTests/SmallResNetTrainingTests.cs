@@ -1,12 +1,12 @@
 using System.Diagnostics;
-using CnnGen.IntegrationTests.Infrastructure;
+using CnnGen.Data;
 using CnnGen.IntegrationTests.Networks;
 using CnnGen.Training;
 using Xunit.Abstractions;
 
 namespace CnnGen.IntegrationTests
 {
-    /// <summary>Issue 6: the small ResNet (FashionResNet: three residual blocks with batch normalisation) learns Fashion-MNIST.</summary>
+    /// <summary>The small ResNet (FashionResNet: three residual blocks with batch normalisation) learns Fashion-MNIST.</summary>
     public class SmallResNetTrainingTests
     {
         private const int TrainCount = 1500;
@@ -20,16 +20,10 @@ namespace CnnGen.IntegrationTests
         {
             string? folder = TestPaths.FashionMnist;
             Skip.If(folder is null, "Fashion-MNIST not found (apt-get install dataset-fashion-mnist, or set CNNGEN_FASHION_MNIST).");
-            string? trainImages = IdxFiles.Find(folder!, "train-images-idx3-ubyte");
-            string? trainLabels = IdxFiles.Find(folder!, "train-labels-idx1-ubyte");
-            string? testImages = IdxFiles.Find(folder!, "t10k-images-idx3-ubyte");
-            string? testLabels = IdxFiles.Find(folder!, "t10k-labels-idx1-ubyte");
-            Skip.If(trainImages is null || trainLabels is null || testImages is null || testLabels is null, $"Fashion-MNIST files missing in {folder}.");
-
-            var (xTrain, _, _, _) = IdxFiles.ReadImages(trainImages!, TrainCount);
-            int[] yTrain = IdxFiles.ReadLabels(trainLabels!, TrainCount);
-            var (xTest, _, _, _) = IdxFiles.ReadImages(testImages!, TestCount);
-            int[] yTest = IdxFiles.ReadLabels(testLabels!, TestCount);
+            MnistDataset train = MnistDataset.LoadTrain(folder!).Subset(TrainCount);
+            MnistDataset testData = MnistDataset.LoadTest(folder!).Subset(TestCount);
+            float[] xTrain = train.Images, xTest = testData.Images;
+            int[] yTrain = train.Labels, yTest = testData.Labels;
 
             var net = new FashionResNet(7);
             var optimizer = new Adam(0.003f);
