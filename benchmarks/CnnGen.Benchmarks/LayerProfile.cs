@@ -68,7 +68,8 @@ namespace CnnGen.Benchmarks
 
             foreach ((string name, Measurement m) in results)
             {
-                Console.WriteLine($"  {name,-26} {Us(m.Median(cpu)),10} ({Us(m.Min(cpu))}-{Us(m.Max(cpu))})  {100 * m.Median(cpu) / total,5:F1}%");
+                Console.WriteLine($"  {name,-26} {Us(m.Median(cpu)),10} ({Us(m.Min(cpu))}-{Us(m.Max(cpu))})  {100 * m.Median(cpu) / total,5:F1}%" +
+                    (cpu ? "" : $"   CPU {Us(m.CpuMedian)}"));
             }
 
             Console.WriteLine($"  {"sum",-26} {Us(total),10}");
