@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
@@ -18,7 +19,9 @@ namespace CnnGen.Kernels
     /// the calling thread included, claims blocks from a shared counter until none are left, so a helper that the
     /// operating system does not schedule promptly (the other core is busy) simply ends up doing less. Idle helpers
     /// block on an event with no spinning. A helper that has not started by the time the caller runs out of blocks is
-    /// revoked instead of waited for, so a job is never much slower than running it on the calling thread alone.
+    /// revoked instead of waited for, so a job is never much slower than running it on the calling thread alone. A helper
+    /// that started but then lost its core keeps the caller waiting; when that happens the following jobs run inline for a
+    /// while (a pause that doubles while it keeps happening), so a busy machine costs at most an occasional slow job.
     /// With <see cref="KernelDispatch.MaxDegreeOfParallelism"/> 1, with a single block, while the pool serves another
     /// job (including a job nested inside a block) the blocks run inline, in order, on the calling thread.
     /// Nothing is allocated per call: jobs are cached objects and the events are reused.
@@ -35,6 +38,46 @@ namespace CnnGen.Kernels
         private static IBlockJob? s_job;
         private static int s_blocks, s_next;
         private static ExceptionDispatchInfo? s_error;
+
+        // Back-off when the helpers are slow to finish (another process holds their core): the next s_skip jobs run
+        // inline, and each further slow job doubles the pause, up to MaxBackoff jobs; a job where the helpers kept up shortens it by an eighth.
+        private const int MaxBackoff = 4096;
+        private static int s_skip, s_backoff = 1;
+
+        /// <summary>Participants that ran at least this long (ns) are checked for having kept their core.</summary>
+        private const long JudgedWork = 50_000;
+
+        [StructLayout(LayoutKind.Sequential)]
+        private struct TimeSpec
+        {
+            public long Seconds, Nanoseconds;
+        }
+
+        [DllImport("libc", EntryPoint = "clock_gettime")]
+        private static extern int ClockGetTime(int clock, out TimeSpec time);
+
+        private static readonly bool s_threadClock = OperatingSystem.IsLinux();
+
+        /// <summary>CPU time of the calling thread in nanoseconds, or -1 where it is not available.</summary>
+        private static long ThreadCpuNanoseconds()
+        {
+            if (!s_threadClock) return -1;
+            try
+            {
+                // CLOCK_THREAD_CPUTIME_ID
+                return ClockGetTime(3, out TimeSpec t) == 0 ? t.Seconds * 1_000_000_000 + t.Nanoseconds : -1;
+            }
+            catch (Exception)
+            {
+                return -1;
+            }
+        }
+
+        private static long WallNanoseconds(long ticks) => (long)(ticks * (1e9 / Stopwatch.Frequency));
+
+        /// <summary>Whether a participant that worked <paramref name="wall"/> ns got less than 80% of a core for it (the
+        /// machine has more runnable threads than cores).</summary>
+        private static bool LostCore(long wall, long cpu) => cpu >= 0 && wall >= JudgedWork && cpu < wall * 4 / 5;
 
         /// <summary>Managed bytes the helper threads had allocated when they last finished a job (for allocation tests).</summary>
         internal static long HelperAllocatedBytes
@@ -72,6 +115,13 @@ namespace CnnGen.Kernels
                 return false;
             }
 
+            if (s_skip > 0)
+            {
+                s_skip--;
+                Volatile.Write(ref s_busy, 0);
+                return false;
+            }
+
             try
             {
                 s_job = job;
@@ -86,9 +136,14 @@ namespace CnnGen.Kernels
                     workers[w].Wake.Set();
                 }
 
+                long start = Stopwatch.GetTimestamp(), finished = start;
+                long cpuStart = ThreadCpuNanoseconds(), cpuEnd = -1;
+                bool waited = false, contended = false;
                 try
                 {
                     Work(job);
+                    finished = Stopwatch.GetTimestamp();
+                    cpuEnd = ThreadCpuNanoseconds();
                 }
                 finally
                 {
@@ -100,10 +155,31 @@ namespace CnnGen.Kernels
                             // The helper started: wait until it has finished touching this job's memory.
                             worker.Done.Wait();
                             worker.Done.Reset();
+                            waited = true;
+                            contended |= LostCore(worker.WorkWall, worker.WorkCpu);
                         }
                     }
 
                     s_job = null;
+                }
+
+                contended |= cpuStart >= 0 && LostCore(WallNanoseconds(finished - start), cpuEnd - cpuStart);
+                if (waited || contended)
+                {
+                    // A helper that finishes its last block normally keeps the caller waiting for a fraction of the job; one
+                    // that lost its core mid-block keeps it waiting for a scheduler time slice. A participant that did not keep
+                    // its core means more runnable threads than cores: the helper then slows the caller down.
+                    long wait = Stopwatch.GetTimestamp() - finished, own = finished - start;
+                    if (contended || wait > own / 2 + Stopwatch.Frequency / 20_000)
+                    {
+                        s_skip = s_backoff;
+                        s_backoff = Math.Min(2 * s_backoff, MaxBackoff);
+                    }
+                    else if (s_backoff > 1)
+                    {
+                        // Recover slowly: under sustained contention some jobs still look fine by chance.
+                        s_backoff -= s_backoff / 8 + 1;
+                    }
                 }
 
                 s_error?.Throw();
@@ -167,6 +243,9 @@ namespace CnnGen.Kernels
             public int State;
             public long AllocatedBytes;
 
+            /// <summary>Wall-clock and CPU nanoseconds of the last job's work on this helper (CPU -1 when unknown).</summary>
+            public long WorkWall, WorkCpu;
+
             // Spin count 0: an idle helper sleeps in the kernel instead of burning the shared core.
             public readonly ManualResetEventSlim Wake = new ManualResetEventSlim(false, 0);
             public readonly ManualResetEventSlim Done = new ManualResetEventSlim(false, 0);
@@ -188,6 +267,7 @@ namespace CnnGen.Kernels
                         continue; // revoked before it started
                     }
 
+                    long start = Stopwatch.GetTimestamp(), cpu = ThreadCpuNanoseconds();
                     try
                     {
                         Work(s_job!);
@@ -200,6 +280,8 @@ namespace CnnGen.Kernels
                     }
                     finally
                     {
+                        WorkWall = WallNanoseconds(Stopwatch.GetTimestamp() - start);
+                        WorkCpu = cpu < 0 ? -1 : ThreadCpuNanoseconds() - cpu;
                         Volatile.Write(ref AllocatedBytes, GC.GetAllocatedBytesForCurrentThread());
                         Volatile.Write(ref State, Idle);
                         Done.Set();
