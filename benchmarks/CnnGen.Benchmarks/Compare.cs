@@ -11,7 +11,7 @@ using CnnGen.Training;
 namespace CnnGen.Benchmarks
 {
     /// <summary>
-    /// <c>compare [--threads N] [--quick] [--no-peers] [--no-plot] [--out DIR] [--layers]</c>: CnnGen against ONNX Runtime
+    /// <c>compare [--threads N] [--quick] [--no-peers] [--no-plot] [--out DIR] [--layers] [--wall]</c>: CnnGen against ONNX Runtime
     /// (same process, same weights) and PyTorch (the script in <c>benchmarks/peers</c>, when <c>/usr/bin/python3</c> has torch),
     /// one table of times and ratios, allocations per call, fraction of the FMA peak, and a PNG of throughput against batch size.
     /// </summary>
@@ -29,7 +29,7 @@ namespace CnnGen.Benchmarks
         public static int Run(string[] args)
         {
             int threads = 1;
-            bool quick = false, peers = true, plot = true, layers = false;
+            bool quick = false, peers = true, plot = true, layers = false, wall = false;
             string outDir = "benchmark-results";
             for (int i = 0; i < args.Length; i++)
             {
@@ -40,15 +40,16 @@ namespace CnnGen.Benchmarks
                     case "--no-peers": peers = false; break;
                     case "--no-plot": plot = false; break;
                     case "--layers": layers = true; break;
+                    case "--wall": wall = true; break;
                     case "--out": outDir = args[++i]; break;
                     default:
-                        Console.Error.WriteLine($"Unknown option {args[i]}. Usage: compare [--threads N] [--quick] [--no-peers] [--no-plot] [--layers] [--out DIR]");
+                        Console.Error.WriteLine($"Unknown option {args[i]}. Usage: compare [--threads N] [--quick] [--no-peers] [--no-plot] [--layers] [--wall] [--out DIR]");
                         return 2;
                 }
             }
 
             KernelDispatch.MaxDegreeOfParallelism = threads;
-            bool cpuClock = threads == 1;
+            bool cpuClock = threads == 1 && !wall;
             (int reps, double repSeconds, double warmup) = quick ? (3, 0.002, 0.01) : (21, 0.05, 0.3);
 
             if (layers)

@@ -54,19 +54,22 @@ namespace CnnGen.Benchmarks
 
             foreach (var s in steps) s.Call();
             Console.WriteLine();
-            Console.WriteLine($"SimpleConvNet per layer, batch {batch}, {KernelDispatch.MaxDegreeOfParallelism} thread(s), process CPU time per call: median (min-max)");
+            bool cpu = KernelDispatch.MaxDegreeOfParallelism == 1;
+            Console.WriteLine($"SimpleConvNet per layer, batch {batch}, {KernelDispatch.MaxDegreeOfParallelism} thread(s), " +
+                $"{(cpu ? "process CPU time" : "wall clock")} per call: median (min-max)");
             double total = 0;
             var results = new List<(string, Measurement)>();
             foreach (var s in steps)
             {
                 Measurement m = Timing.Measure(s.Call, reps, repSeconds, warmup);
                 results.Add((s.Name, m));
-                total += m.CpuMedian;
+                total += m.Median(cpu);
             }
 
             foreach ((string name, Measurement m) in results)
             {
-                Console.WriteLine($"  {name,-26} {Us(m.CpuMedian),10} ({Us(m.CpuMin)}-{Us(m.CpuMax)})  {100 * m.CpuMedian / total,5:F1}%");
+                Console.WriteLine($"  {name,-26} {Us(m.Median(cpu)),10} ({Us(m.Min(cpu))}-{Us(m.Max(cpu))})  {100 * m.Median(cpu) / total,5:F1}%" +
+                    (cpu ? "" : $"   CPU {Us(m.CpuMedian)}"));
             }
 
             Console.WriteLine($"  {"sum",-26} {Us(total),10}");

@@ -8,6 +8,12 @@ namespace CnnGen.Kernels
     /// <c>y_n (FN x OH*OW) = W (FN x CFF) * col_n (CFF x OH*OW) + b</c>. A 1x1 convolution with stride 1
     /// and no padding skips the unfold (the image already is its column matrix).
     /// </summary>
+    /// <remarks>
+    /// With <see cref="KernelDispatch.MaxDegreeOfParallelism"/> above 1 and enough work, images are shared among threads
+    /// (each thread unfolds into its own column buffer); forward and input gradient are then bit-identical to one thread.
+    /// The filter gradient splits the batch into a fixed number of contiguous image ranges for the degree, sums each range
+    /// separately and adds the partial sums in range order, so its result depends only on the degree.
+    /// </remarks>
     public static class Conv2D
     {
         /// <summary>Floats of workspace one call needs (the column matrix of one image).</summary>
@@ -15,8 +21,14 @@ namespace CnnGen.Kernels
 
         private static bool IsPointwise(in ConvGeometry g) => g.Kernel == 1 && g.Stride == 1 && g.Pad == 0;
 
+        /// <summary>Multiply-adds below which a batch is not worth sharing among threads.</summary>
+        private const long ParallelWork = 1L << 20;
+
+        private static bool Splits(in ConvGeometry g, int batch) =>
+            batch > 1 && ParallelBlocks.Degree > 1 && (long)batch * g.OutputSize * g.PatchSize >= ParallelWork;
+
         /// <summary>Forward pass over <paramref name="batch"/> images. <paramref name="bias"/> may be empty (no bias).</summary>
-        public static void Forward(in ConvGeometry g, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> weights,
+        public static unsafe void Forward(in ConvGeometry g, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> weights,
             ReadOnlySpan<float> bias, Span<float> y, Span<float> workspace)
         {
             Guard.Batch(batch);
@@ -26,6 +38,30 @@ namespace CnnGen.Kernels
             Guard.Length(y.Length, (long)batch * g.OutputSize, nameof(y));
             Guard.AtLeast(workspace.Length, WorkspaceSize(g), nameof(workspace));
 
+            if (Splits(g, batch))
+            {
+                fixed (float* xp = x)
+                fixed (float* wp = weights)
+                fixed (float* bp = bias)
+                fixed (float* yp = y)
+                {
+                    ConvJob job = ConvJob.ForCurrentThread;
+                    job.Set(ConvJob.Kind.Forward, g, batch, xp, wp, bp, bias.Length, yp, null);
+                    job.Ranges = ParallelBlocks.BlocksFor(batch, perThread: 64);
+                    ParallelBlocks.Run(job, job.Ranges);
+                    job.Clear();
+                }
+
+                return;
+            }
+
+            ForwardRange(g, batch, x, weights, bias, y, workspace);
+        }
+
+        /// <summary>The forward pass of <paramref name="batch"/> consecutive images on the calling thread.</summary>
+        private static void ForwardRange(in ConvGeometry g, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> weights,
+            ReadOnlySpan<float> bias, Span<float> y, Span<float> workspace)
+        {
             int plane = g.OutPlane;
             if (ConvDirectWide.AppliesForward(g))
             {
@@ -72,7 +108,7 @@ namespace CnnGen.Kernels
 
         /// <summary>Weight and bias gradients, <b>overwriting</b> <paramref name="weightGradient"/> and
         /// <paramref name="biasGradient"/> (which may be empty): <c>dW = sum_n dy_n * col_nᵀ</c>, <c>db = sum over n, y, x of dy</c>.</summary>
-        public static void BackwardFilter(in ConvGeometry g, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
+        public static unsafe void BackwardFilter(in ConvGeometry g, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
             Span<float> weightGradient, Span<float> biasGradient, Span<float> workspace)
         {
             Guard.Batch(batch);
@@ -82,6 +118,44 @@ namespace CnnGen.Kernels
             if (!biasGradient.IsEmpty) Guard.Length(biasGradient.Length, g.Filters, nameof(biasGradient));
             Guard.AtLeast(workspace.Length, WorkspaceSize(g), nameof(workspace));
 
+            if (Splits(g, batch))
+            {
+                // A fixed split for the degree (not for the threads that happen to run it): deterministic sums.
+                int ranges = ParallelBlocks.BlocksFor(batch, perThread: 2);
+                fixed (float* xp = x)
+                fixed (float* dyp = dy)
+                fixed (float* wgp = weightGradient)
+                fixed (float* bgp = biasGradient)
+                {
+                    ConvJob job = ConvJob.ForCurrentThread;
+                    job.Set(ConvJob.Kind.Filter, g, batch, xp, dyp, bgp, biasGradient.Length, wgp, null);
+                    job.Ranges = ranges;
+                    float* partials = job.Partials((ranges - 1) * (g.WeightSize + g.Filters));
+                    job.SetPartials(partials);
+                    ParallelBlocks.Run(job, ranges);
+                    job.Clear();
+                    int stride = g.WeightSize + g.Filters;
+                    for (int r = 1; r < ranges; r++)
+                    {
+                        float* p = partials + (long)(r - 1) * stride;
+                        TensorPrimitives.Add(weightGradient, new ReadOnlySpan<float>(p, g.WeightSize), weightGradient);
+                        if (!biasGradient.IsEmpty)
+                        {
+                            TensorPrimitives.Add(biasGradient, new ReadOnlySpan<float>(p + g.WeightSize, g.Filters), biasGradient);
+                        }
+                    }
+                }
+
+                return;
+            }
+
+            BackwardFilterRange(g, batch, x, dy, weightGradient, biasGradient, workspace);
+        }
+
+        /// <summary>The filter gradient of <paramref name="batch"/> consecutive images on the calling thread, overwriting both gradients.</summary>
+        private static void BackwardFilterRange(in ConvGeometry g, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
+            Span<float> weightGradient, Span<float> biasGradient, Span<float> workspace)
+        {
             int plane = g.OutPlane;
             if (ConvDirectWide.AppliesFilterGradient(g))
             {
@@ -125,7 +199,7 @@ namespace CnnGen.Kernels
         }
 
         /// <summary>Input gradient, <b>overwriting</b> <paramref name="dx"/>: <c>dx_n = col2im(Wᵀ * dy_n)</c>.</summary>
-        public static void BackwardData(in ConvGeometry g, int batch, ReadOnlySpan<float> dy, ReadOnlySpan<float> weights,
+        public static unsafe void BackwardData(in ConvGeometry g, int batch, ReadOnlySpan<float> dy, ReadOnlySpan<float> weights,
             Span<float> dx, Span<float> workspace)
         {
             Guard.Batch(batch);
@@ -134,6 +208,29 @@ namespace CnnGen.Kernels
             Guard.Length(dx.Length, (long)batch * g.InputSize, nameof(dx));
             Guard.AtLeast(workspace.Length, WorkspaceSize(g), nameof(workspace));
 
+            if (Splits(g, batch))
+            {
+                fixed (float* dyp = dy)
+                fixed (float* wp = weights)
+                fixed (float* dxp = dx)
+                {
+                    ConvJob job = ConvJob.ForCurrentThread;
+                    job.Set(ConvJob.Kind.Data, g, batch, dyp, wp, null, 0, dxp, null);
+                    job.Ranges = ParallelBlocks.BlocksFor(batch, perThread: 64);
+                    ParallelBlocks.Run(job, job.Ranges);
+                    job.Clear();
+                }
+
+                return;
+            }
+
+            BackwardDataRange(g, batch, dy, weights, dx, workspace);
+        }
+
+        /// <summary>The input gradient of <paramref name="batch"/> consecutive images on the calling thread.</summary>
+        private static void BackwardDataRange(in ConvGeometry g, int batch, ReadOnlySpan<float> dy, ReadOnlySpan<float> weights,
+            Span<float> dx, Span<float> workspace)
+        {
             int plane = g.OutPlane;
             for (int n = 0; n < batch; n++)
             {
@@ -149,6 +246,91 @@ namespace CnnGen.Kernels
                 Gemm.MultiplyUnchecked(true, false, g.PatchSize, plane, g.Filters, weights, grad, col, accumulate: false);
                 image.Clear();
                 Im2Col.FoldAdd(g, col, image);
+            }
+        }
+
+        /// <summary>One parallel convolution call: blocks are contiguous image ranges, each with its own column buffer.</summary>
+        private sealed unsafe class ConvJob : IBlockJob
+        {
+            public enum Kind { Forward, Filter, Data }
+
+            [ThreadStatic] private static ConvJob? t_current;
+
+            public static ConvJob ForCurrentThread => t_current ??= new ConvJob();
+
+            private Kind _kind;
+            private ConvGeometry _g;
+            private int _batch, _biasLength, _blocks;
+            private float* _a, _b, _c, _out, _partials;
+            private float[]? _partialArray;
+            private float* _partialPointer;
+            private int _partialCapacity;
+
+            /// <summary>Image ranges (blocks) of the call.</summary>
+            public int Ranges { get => _blocks; set => _blocks = value; }
+
+            /// <summary>Forward: a = x, b = weights, c = bias, out = y. Filter: a = x, b = dy, c = bias gradient, out = weight gradient.
+            /// Data: a = dy, b = weights, out = dx.</summary>
+            public void Set(Kind kind, in ConvGeometry g, int batch, float* a, float* b, float* c, int biasLength, float* output, float* partials)
+            {
+                _kind = kind; _g = g; _batch = batch; _a = a; _b = b; _c = c; _biasLength = biasLength; _out = output; _partials = partials;
+                _blocks = 0;
+            }
+
+            public void SetPartials(float* partials) => _partials = partials;
+
+            public void Clear()
+            {
+                _a = _b = _c = _out = _partials = null;
+            }
+
+            /// <summary>Grow-once pinned storage for the partial sums of ranges 1 and up.</summary>
+            public float* Partials(int size)
+            {
+                if (size > _partialCapacity)
+                {
+                    _partialArray = GC.AllocateUninitializedArray<float>(size + 16, pinned: true);
+                    fixed (float* p = _partialArray) _partialPointer = (float*)(((nuint)p + 63) & ~(nuint)63);
+                    _partialCapacity = size;
+                }
+
+                return _partialPointer;
+            }
+
+            public void Run(int block)
+            {
+                int blocks = _blocks;
+                int n0 = ParallelBlocks.Split(_batch, blocks, block), n1 = ParallelBlocks.Split(_batch, blocks, block + 1);
+                int count = n1 - n0;
+                if (count <= 0) return;
+                ConvGeometry g = _g;
+                int workspaceSize = WorkspaceSize(g);
+                var workspace = new Span<float>(ThreadScratch.Current.Get(Math.Max(1, workspaceSize)), workspaceSize);
+                long inSize = g.InputSize, outSize = g.OutputSize;
+                switch (_kind)
+                {
+                    case Kind.Forward:
+                        ForwardRange(g, count, new ReadOnlySpan<float>(_a + n0 * inSize, (int)(count * inSize)),
+                            new ReadOnlySpan<float>(_b, g.WeightSize), new ReadOnlySpan<float>(_c, _biasLength),
+                            new Span<float>(_out + n0 * outSize, (int)(count * outSize)), workspace);
+                        break;
+                    case Kind.Data:
+                        BackwardDataRange(g, count, new ReadOnlySpan<float>(_a + n0 * outSize, (int)(count * outSize)),
+                            new ReadOnlySpan<float>(_b, g.WeightSize), new Span<float>(_out + n0 * inSize, (int)(count * inSize)), workspace);
+                        break;
+                    default:
+                        float* wg = _out, bg = _c;
+                        if (block > 0)
+                        {
+                            wg = _partials + (long)(block - 1) * (g.WeightSize + g.Filters);
+                            bg = wg + g.WeightSize;
+                        }
+
+                        BackwardFilterRange(g, count, new ReadOnlySpan<float>(_a + n0 * inSize, (int)(count * inSize)),
+                            new ReadOnlySpan<float>(_b + n0 * outSize, (int)(count * outSize)),
+                            new Span<float>(wg, g.WeightSize), new Span<float>(bg, _biasLength), workspace);
+                        break;
+                }
             }
         }
     }

@@ -29,7 +29,7 @@ namespace CnnGen.Kernels
         {
             Guard.Length(dy.Length, mask.Length, nameof(dy));
             Guard.Length(dx.Length, mask.Length, nameof(dx));
-            TensorPrimitives.Multiply(dy, mask, dx);
+            ParallelElementwise.Run(ParallelElementwise.Op.Multiply, dy, mask, dx);
         }
     }
 

@@ -59,9 +59,15 @@ namespace CnnGen.Kernels
 
                 var kernel = MicroKernel.For(level);
                 int degree = KernelDispatch.MaxDegreeOfParallelism;
-                if (degree > 1 && work >= ParallelThreshold && GemmWorkers.TryRun(problem, kernel, degree))
+                if (degree > 1 && work >= ParallelThreshold)
                 {
-                    return;
+                    // Size this thread's buffers for the whole product first, so falling back to running it alone (the pool
+                    // is busy or backing off) never grows them after warm-up.
+                    GemmBlocked.Reserve(problem, kernel, GemmBuffers.ForCurrentThread);
+                    if (GemmWorkers.TryRun(problem, kernel, degree))
+                    {
+                        return;
+                    }
                 }
 
                 GemmBlocked.Run(problem, kernel, GemmBuffers.ForCurrentThread, 0, m, 0, n);
@@ -157,6 +163,14 @@ namespace CnnGen.Kernels
 
         /// <summary>Rows of one packed A block (m blocking), rounded to the kernel's MR; an A block stays in L2.</summary>
         public static int MC(int mr) => (192 + mr - 1) / mr * mr;
+
+        /// <summary>Grows <paramref name="buffers"/> to what the whole product needs on one thread.</summary>
+        public static void Reserve(in GemmProblem pr, MicroKernel mk, GemmBuffers buffers)
+        {
+            int kcMax = Math.Min(pr.K, KC);
+            buffers.PackB(Math.Min(RoundUp(pr.N, mk.NR), NC) * kcMax);
+            buffers.PackA(Math.Min(RoundUp(pr.M, mk.MR), MC(mk.MR)) * kcMax);
+        }
 
         /// <summary>Computes rows [i0, i1) and columns [j0, j1) of C.</summary>
         public static void Run(in GemmProblem pr, MicroKernel mk, GemmBuffers buffers, int i0, int i1, int j0, int j1)

@@ -15,7 +15,7 @@ namespace CnnGen.Kernels
     {
         /// <summary>Max pooling; <paramref name="argMax"/> receives, per output, the input index (within the batch) of the maximum.
         /// Padding never wins.</summary>
-        public static void MaxForward(in ConvGeometry g, int batch, ReadOnlySpan<float> x, Span<float> y, Span<int> argMax)
+        public static unsafe void MaxForward(in ConvGeometry g, int batch, ReadOnlySpan<float> x, Span<float> y, Span<int> argMax)
         {
             Validate(g, batch, x.Length, y.Length);
             Guard.Length(argMax.Length, (long)batch * g.OutputSize, nameof(argMax));
@@ -23,7 +23,22 @@ namespace CnnGen.Kernels
             int planes = batch * g.Channels;
             if (IsTwoByTwo(g))
             {
-                MaxForward2x2(planes, h, w, oh, ow, x, y, argMax);
+                if (!SplitsPlanes(g, planes))
+                {
+                    MaxForward2x2(0, planes, h, w, oh, ow, x, y, argMax);
+                    return;
+                }
+
+                fixed (float* xp = x)
+                fixed (float* yp = y)
+                fixed (int* ap = argMax)
+                {
+                    PoolJob job = PoolJob.ForCurrentThread;
+                    job.Set(PoolJob.Kind.MaxForward, g, planes, xp, yp, ap);
+                    ParallelBlocks.Run(job, job.Blocks);
+                    job.Clear();
+                }
+
                 return;
             }
 
@@ -69,15 +84,15 @@ namespace CnnGen.Kernels
 
         /// <summary>The 2x2 stride-2 fast path: four compares per output in the order of the general loop (row by row,
         /// the first maximum wins), without bounds checks (the lengths were validated by the caller).</summary>
-        private static void MaxForward2x2(int planes, int h, int w, int oh, int ow, ReadOnlySpan<float> x, Span<float> y, Span<int> argMax)
+        private static void MaxForward2x2(int firstPlane, int endPlane, int h, int w, int oh, int ow, ReadOnlySpan<float> x, Span<float> y, Span<int> argMax)
         {
             ref float src = ref MemoryMarshal.GetReference(x);
             ref float dst = ref MemoryMarshal.GetReference(y);
             ref int arg = ref MemoryMarshal.GetReference(argMax);
             bool vector = KernelDispatch.Level >= SimdLevel.Avx2 && Avx2.IsSupported;
             Vector256<int> lanes = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14), one = Vector256.Create(1), rowStep = Vector256.Create(w);
-            int o = 0;
-            for (int pl = 0; pl < planes; pl++)
+            int o = firstPlane * oh * ow;
+            for (int pl = firstPlane; pl < endPlane; pl++)
             {
                 int inBase = pl * h * w;
                 for (int oy = 0; oy < oh; oy++)
@@ -153,14 +168,30 @@ namespace CnnGen.Kernels
         }
 
         /// <summary>Max pooling backward, <b>overwriting</b> <paramref name="dx"/>: each output gradient goes to its window's arg-max.</summary>
-        public static void MaxBackward(in ConvGeometry g, int batch, ReadOnlySpan<float> dy, ReadOnlySpan<int> argMax, Span<float> dx)
+        public static unsafe void MaxBackward(in ConvGeometry g, int batch, ReadOnlySpan<float> dy, ReadOnlySpan<int> argMax, Span<float> dx)
         {
             Validate(g, batch, dx.Length, dy.Length);
             Guard.Length(argMax.Length, (long)batch * g.OutputSize, nameof(argMax));
             if (IsTwoByTwo(g) && g.OutHeight * 2 == g.Height && g.OutWidth * 2 == g.Width && g.OutWidth >= 8 &&
                 KernelDispatch.Level >= SimdLevel.Avx2 && Avx2.IsSupported)
             {
-                MaxBackward2x2(batch * g.Channels, g.Width, g.OutHeight, g.OutWidth, dy, argMax, dx);
+                int planes = batch * g.Channels;
+                if (!SplitsPlanes(g, planes))
+                {
+                    MaxBackward2x2(0, planes, g.Width, g.OutHeight, g.OutWidth, dy, argMax, dx);
+                    return;
+                }
+
+                fixed (float* dyp = dy)
+                fixed (float* dxp = dx)
+                fixed (int* ap = argMax)
+                {
+                    PoolJob job = PoolJob.ForCurrentThread;
+                    job.Set(PoolJob.Kind.MaxBackward, g, planes, dyp, dxp, ap);
+                    ParallelBlocks.Run(job, job.Blocks);
+                    job.Clear();
+                }
+
                 return;
             }
 
@@ -175,14 +206,14 @@ namespace CnnGen.Kernels
         /// <summary>2x2 stride-2 windows that tile the input exactly: every input belongs to one window, so each input
         /// gradient is written once (the window's gradient at its arg-max, zero elsewhere) with no clearing pass and no scatter.
         /// Arg-max entries are the ones <see cref="MaxForward"/> wrote (always inside their window).</summary>
-        private static void MaxBackward2x2(int planes, int w, int oh, int ow, ReadOnlySpan<float> dy, ReadOnlySpan<int> argMax, Span<float> dx)
+        private static void MaxBackward2x2(int firstPlane, int endPlane, int w, int oh, int ow, ReadOnlySpan<float> dy, ReadOnlySpan<int> argMax, Span<float> dx)
         {
             ref float src = ref MemoryMarshal.GetReference(dy);
             ref int arg = ref MemoryMarshal.GetReference(argMax);
             ref float dst = ref MemoryMarshal.GetReference(dx);
             Vector256<int> lanes = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14), one = Vector256.Create(1), rowStep = Vector256.Create(w);
-            int o = 0;
-            for (int pl = 0; pl < planes; pl++)
+            int o = firstPlane * oh * ow;
+            for (int pl = firstPlane; pl < endPlane; pl++)
             {
                 int inBase = pl * 4 * oh * ow;
                 for (int oy = 0; oy < oh; oy++, o += ow)
@@ -323,6 +354,59 @@ namespace CnnGen.Kernels
             for (int i = 0; i < batch * channels; i++)
             {
                 dx.Slice(i * plane, plane).Fill(dy[i] / plane);
+            }
+        }
+
+        /// <summary>Whether the planes of a 2x2 pooling call are worth sharing among threads.</summary>
+        private static bool SplitsPlanes(in ConvGeometry g, int planes) =>
+            planes > 1 && ParallelBlocks.Degree > 1 && (long)planes * g.Height * g.Width >= ParallelBlocks.ElementwiseThreshold;
+
+        /// <summary>One parallel 2x2 pooling call: blocks are contiguous plane ranges (bit-identical to one thread).</summary>
+        private sealed unsafe class PoolJob : IBlockJob
+        {
+            public enum Kind { MaxForward, MaxBackward }
+
+            [ThreadStatic] private static PoolJob? t_current;
+
+            public static PoolJob ForCurrentThread => t_current ??= new PoolJob();
+
+            private Kind _kind;
+            private ConvGeometry _g;
+            private int _planes;
+            private float* _in, _out;
+            private int* _arg;
+
+            public int Blocks { get; private set; }
+
+            /// <summary>MaxForward: in = x, out = y. MaxBackward: in = dy, out = dx.</summary>
+            public void Set(Kind kind, in ConvGeometry g, int planes, float* input, float* output, int* argMax)
+            {
+                _kind = kind; _g = g; _planes = planes; _in = input; _out = output; _arg = argMax;
+                Blocks = ParallelBlocks.BlocksFor(planes);
+            }
+
+            public void Clear()
+            {
+                _in = _out = null;
+                _arg = null;
+            }
+
+            public void Run(int block)
+            {
+                int p0 = ParallelBlocks.Split(_planes, Blocks, block), p1 = ParallelBlocks.Split(_planes, Blocks, block + 1);
+                if (p1 <= p0) return;
+                ConvGeometry g = _g;
+                int inLength = _planes * g.Height * g.Width, outLength = _planes * g.OutHeight * g.OutWidth;
+                if (_kind == Kind.MaxForward)
+                {
+                    MaxForward2x2(p0, p1, g.Height, g.Width, g.OutHeight, g.OutWidth, new ReadOnlySpan<float>(_in, inLength),
+                        new Span<float>(_out, outLength), new Span<int>(_arg, outLength));
+                }
+                else
+                {
+                    MaxBackward2x2(p0, p1, g.Width, g.OutHeight, g.OutWidth, new ReadOnlySpan<float>(_in, outLength),
+                        new ReadOnlySpan<int>(_arg, outLength), new Span<float>(_out, inLength));
+                }
             }
         }
 

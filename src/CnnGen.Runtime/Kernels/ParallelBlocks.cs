@@ -1,0 +1,319 @@
+using System;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
+using System.Threading;
+
+namespace CnnGen.Kernels
+{
+    /// <summary>Work cut into numbered blocks that may run in any order and on any thread.</summary>
+    internal interface IBlockJob
+    {
+        /// <summary>Computes block <paramref name="block"/> (0-based).</summary>
+        void Run(int block);
+    }
+
+    /// <summary>
+    /// A small pool of dedicated helper threads shared by all kernels. A job is cut into blocks and every participant,
+    /// the calling thread included, claims blocks from a shared counter until none are left, so a helper that the
+    /// operating system does not schedule promptly (the other core is busy) simply ends up doing less. Idle helpers
+    /// block on an event with no spinning. A helper that has not started by the time the caller runs out of blocks is
+    /// revoked instead of waited for, so a job is never much slower than running it on the calling thread alone. A helper
+    /// that started but then lost its core keeps the caller waiting; when that happens the following jobs run inline for a
+    /// while (a pause that doubles while it keeps happening), so a busy machine costs at most an occasional slow job.
+    /// With <see cref="KernelDispatch.MaxDegreeOfParallelism"/> 1, with a single block, while the pool serves another
+    /// job (including a job nested inside a block) the blocks run inline, in order, on the calling thread.
+    /// Nothing is allocated per call: jobs are cached objects and the events are reused.
+    /// </summary>
+    internal static class ParallelBlocks
+    {
+        private const int Idle = 0, Signaled = 1, Running = 2;
+
+        /// <summary>Elementwise work below this many floats is not worth waking a helper for.</summary>
+        public const int ElementwiseThreshold = 96 * 1024;
+
+        private static int s_busy;
+        private static Worker[] s_workers = Array.Empty<Worker>();
+        private static IBlockJob? s_job;
+        private static int s_blocks, s_next;
+        private static ExceptionDispatchInfo? s_error;
+
+        // Back-off when the helpers are slow to finish (another process holds their core): the next s_skip jobs run
+        // inline, and each further slow job doubles the pause, up to MaxBackoff jobs; a job where the helpers kept up shortens it by an eighth.
+        private const int MaxBackoff = 4096;
+        private static int s_skip, s_backoff = 1;
+
+        /// <summary>Participants that ran at least this long (ns) are checked for having kept their core.</summary>
+        private const long JudgedWork = 50_000;
+
+        [StructLayout(LayoutKind.Sequential)]
+        private struct TimeSpec
+        {
+            public long Seconds, Nanoseconds;
+        }
+
+        [DllImport("libc", EntryPoint = "clock_gettime")]
+        private static extern int ClockGetTime(int clock, out TimeSpec time);
+
+        private static readonly bool s_threadClock = OperatingSystem.IsLinux();
+
+        /// <summary>CPU time of the calling thread in nanoseconds, or -1 where it is not available.</summary>
+        private static long ThreadCpuNanoseconds()
+        {
+            if (!s_threadClock) return -1;
+            try
+            {
+                // CLOCK_THREAD_CPUTIME_ID
+                return ClockGetTime(3, out TimeSpec t) == 0 ? t.Seconds * 1_000_000_000 + t.Nanoseconds : -1;
+            }
+            catch (Exception)
+            {
+                return -1;
+            }
+        }
+
+        private static long WallNanoseconds(long ticks) => (long)(ticks * (1e9 / Stopwatch.Frequency));
+
+        /// <summary>Whether a participant that worked <paramref name="wall"/> ns got less than 80% of a core for it (the
+        /// machine has more runnable threads than cores).</summary>
+        private static bool LostCore(long wall, long cpu) => cpu >= 0 && wall >= JudgedWork && cpu < wall * 4 / 5;
+
+        /// <summary>Managed bytes the helper threads had allocated when they last finished a job (for allocation tests).</summary>
+        internal static long HelperAllocatedBytes
+        {
+            get
+            {
+                long sum = 0;
+                foreach (Worker w in s_workers) sum += Volatile.Read(ref w.AllocatedBytes);
+                return sum;
+            }
+        }
+
+        /// <summary>The degree a kernel should plan for (1 means run inline).</summary>
+        public static int Degree => KernelDispatch.MaxDegreeOfParallelism;
+
+        /// <summary>Runs blocks <c>[0, blocks)</c> of <paramref name="job"/>, in parallel when possible, inline otherwise.</summary>
+        public static void Run(IBlockJob job, int blocks)
+        {
+            if (!TryRun(job, blocks))
+            {
+                for (int b = 0; b < blocks; b++)
+                {
+                    job.Run(b);
+                }
+            }
+        }
+
+        /// <summary>Runs blocks <c>[0, blocks)</c> of <paramref name="job"/> with up to <see cref="Degree"/> threads; false
+        /// (nothing ran) when the degree is 1, there is one block, or the pool is serving another job.</summary>
+        public static bool TryRun(IBlockJob job, int blocks)
+        {
+            int degree = Math.Min(Degree, blocks);
+            if (degree <= 1 || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
+            {
+                return false;
+            }
+
+            if (s_skip > 0)
+            {
+                s_skip--;
+                Volatile.Write(ref s_busy, 0);
+                return false;
+            }
+
+            try
+            {
+                s_job = job;
+                s_blocks = blocks;
+                s_next = 0;
+                s_error = null;
+                int helpers = degree - 1;
+                Worker[] workers = EnsureWorkers(helpers);
+                for (int w = 0; w < helpers; w++)
+                {
+                    Volatile.Write(ref workers[w].State, Signaled);
+                    workers[w].Wake.Set();
+                }
+
+                long start = Stopwatch.GetTimestamp(), finished = start;
+                long cpuStart = ThreadCpuNanoseconds(), cpuEnd = -1;
+                bool waited = false, contended = false;
+                try
+                {
+                    Work(job);
+                    finished = Stopwatch.GetTimestamp();
+                    cpuEnd = ThreadCpuNanoseconds();
+                }
+                finally
+                {
+                    for (int w = 0; w < helpers; w++)
+                    {
+                        Worker worker = workers[w];
+                        if (Interlocked.CompareExchange(ref worker.State, Idle, Signaled) != Signaled)
+                        {
+                            // The helper started: wait until it has finished touching this job's memory.
+                            worker.Done.Wait();
+                            worker.Done.Reset();
+                            waited = true;
+                            contended |= LostCore(worker.WorkWall, worker.WorkCpu);
+                        }
+                    }
+
+                    s_job = null;
+                }
+
+                contended |= cpuStart >= 0 && LostCore(WallNanoseconds(finished - start), cpuEnd - cpuStart);
+                if (waited || contended)
+                {
+                    // A helper that finishes its last block normally keeps the caller waiting for a fraction of the job; one
+                    // that lost its core mid-block keeps it waiting for a scheduler time slice. A participant that did not keep
+                    // its core means more runnable threads than cores: the helper then slows the caller down.
+                    long wait = Stopwatch.GetTimestamp() - finished, own = finished - start;
+                    if (contended || wait > own / 2 + Stopwatch.Frequency / 20_000)
+                    {
+                        s_skip = s_backoff;
+                        s_backoff = Math.Min(2 * s_backoff, MaxBackoff);
+                    }
+                    else if (s_backoff > 1)
+                    {
+                        // Recover slowly: under sustained contention some jobs still look fine by chance.
+                        s_backoff -= s_backoff / 8 + 1;
+                    }
+                }
+
+                s_error?.Throw();
+                return true;
+            }
+            finally
+            {
+                s_error = null;
+                Volatile.Write(ref s_busy, 0);
+            }
+        }
+
+        private static void Work(IBlockJob job)
+        {
+            int blocks = s_blocks;
+            while (true)
+            {
+                int index = Interlocked.Increment(ref s_next) - 1;
+                if (index >= blocks)
+                {
+                    return;
+                }
+
+                job.Run(index);
+            }
+        }
+
+        /// <summary>Splits <paramref name="count"/> items into <paramref name="parts"/> nearly equal ranges; the start of range <paramref name="index"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static int Split(int count, int parts, int index) => (int)((long)count * index / parts);
+
+        /// <summary>Blocks for <paramref name="items"/> independent items at the current degree: about four per thread (for
+        /// balance when a helper starts late), at most one per item, and 1 when the degree is 1.</summary>
+        public static int BlocksFor(int items, int perThread = 4)
+        {
+            int degree = Degree;
+            return degree <= 1 ? 1 : Math.Max(1, Math.Min(items, degree * perThread));
+        }
+
+        private static Worker[] EnsureWorkers(int count)
+        {
+            Worker[] workers = s_workers;
+            if (workers.Length >= count)
+            {
+                return workers;
+            }
+
+            var grown = new Worker[count];
+            Array.Copy(workers, grown, workers.Length);
+            for (int i = workers.Length; i < count; i++)
+            {
+                grown[i] = new Worker(i);
+            }
+
+            s_workers = grown;
+            return grown;
+        }
+
+        private sealed class Worker
+        {
+            public int State;
+            public long AllocatedBytes;
+
+            /// <summary>Wall-clock and CPU nanoseconds of the last job's work on this helper (CPU -1 when unknown).</summary>
+            public long WorkWall, WorkCpu;
+
+            // Spin count 0: an idle helper sleeps in the kernel instead of burning the shared core.
+            public readonly ManualResetEventSlim Wake = new ManualResetEventSlim(false, 0);
+            public readonly ManualResetEventSlim Done = new ManualResetEventSlim(false, 0);
+
+            public Worker(int index)
+            {
+                var thread = new Thread(Loop) { IsBackground = true, Name = $"CnnGen worker {index + 1}" };
+                thread.Start();
+            }
+
+            private void Loop()
+            {
+                while (true)
+                {
+                    Wake.Wait();
+                    Wake.Reset();
+                    if (Interlocked.CompareExchange(ref State, Running, Signaled) != Signaled)
+                    {
+                        continue; // revoked before it started
+                    }
+
+                    long start = Stopwatch.GetTimestamp(), cpu = ThreadCpuNanoseconds();
+                    try
+                    {
+                        Work(s_job!);
+                    }
+                    catch (Exception e)
+                    {
+                        s_error ??= ExceptionDispatchInfo.Capture(e);
+                        // Stop the other participants from claiming further blocks.
+                        Volatile.Write(ref s_next, int.MaxValue / 2);
+                    }
+                    finally
+                    {
+                        WorkWall = WallNanoseconds(Stopwatch.GetTimestamp() - start);
+                        WorkCpu = cpu < 0 ? -1 : ThreadCpuNanoseconds() - cpu;
+                        Volatile.Write(ref AllocatedBytes, GC.GetAllocatedBytesForCurrentThread());
+                        Volatile.Write(ref State, Idle);
+                        Done.Set();
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>A grow-only, pinned, 64-byte aligned float buffer per thread, for scratch space inside parallel blocks.</summary>
+    internal sealed unsafe class ThreadScratch
+    {
+        [ThreadStatic] private static ThreadScratch? t_current;
+
+        private float[]? _array;
+        private float* _pointer;
+        private int _capacity;
+
+        public static ThreadScratch Current => t_current ??= new ThreadScratch();
+
+        /// <summary>At least <paramref name="size"/> floats, valid until the next call on this thread with a larger size.</summary>
+        public float* Get(int size)
+        {
+            if (size > _capacity)
+            {
+                _array = GC.AllocateUninitializedArray<float>(size + 16, pinned: true);
+                float* p = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_array));
+                _pointer = (float*)(((nuint)p + 63) & ~(nuint)63);
+                _capacity = size;
+            }
+
+            return _pointer;
+        }
+    }
+}

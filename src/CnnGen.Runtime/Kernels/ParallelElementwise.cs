@@ -1,0 +1,82 @@
+using System;
+using System.Numerics.Tensors;
+
+namespace CnnGen.Kernels
+{
+    /// <summary>
+    /// Elementwise kernels over long buffers, cut into contiguous chunks shared among threads. Every element is computed
+    /// by the same code as on one thread, so the result is bit-identical for any degree. Short buffers, and degree 1,
+    /// run inline without any synchronisation.
+    /// </summary>
+    internal static unsafe class ParallelElementwise
+    {
+        public enum Op { ReluForward, SigmoidForward, TanhForward, ReluBackward, SigmoidBackward, TanhBackward, Multiply }
+
+        /// <summary>Floats per chunk at least (64 KiB of each operand).</summary>
+        private const int MinChunk = 16 * 1024;
+
+        /// <summary>Computes <paramref name="op"/> over the whole buffers (unary ops ignore <paramref name="b"/>).</summary>
+        public static void Run(Op op, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> output)
+        {
+            int length = output.Length;
+            if (length < ParallelBlocks.ElementwiseThreshold || ParallelBlocks.Degree <= 1)
+            {
+                Apply(op, a, b, output);
+                return;
+            }
+
+            fixed (float* ap = a)
+            fixed (float* bp = b)
+            fixed (float* op_ = output)
+            {
+                Job job = Job.ForCurrentThread;
+                job.Op = op;
+                job.A = ap;
+                job.B = bp;
+                job.Output = op_;
+                job.Length = length;
+                job.Blocks = ParallelBlocks.BlocksFor(length / MinChunk);
+                ParallelBlocks.Run(job, job.Blocks);
+                job.A = job.B = job.Output = null;
+            }
+        }
+
+        private static void Apply(Op op, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> output)
+        {
+            switch (op)
+            {
+                case Op.ReluForward: TensorPrimitives.Max(a, 0f, output); break;
+                case Op.SigmoidForward: TensorPrimitives.Sigmoid(a, output); break;
+                case Op.TanhForward: TensorPrimitives.Tanh(a, output); break;
+                case Op.ReluBackward: ElementwiseSimd.ReluBackward(a, b, output); break;
+                case Op.SigmoidBackward: ElementwiseSimd.SigmoidBackward(a, b, output); break;
+                case Op.TanhBackward: ElementwiseSimd.TanhBackward(a, b, output); break;
+                default: TensorPrimitives.Multiply(a, b, output); break;
+            }
+        }
+
+        private sealed class Job : IBlockJob
+        {
+            [ThreadStatic] private static Job? t_current;
+
+            public static Job ForCurrentThread => t_current ??= new Job();
+
+            public Op Op;
+            public float* A, B, Output;
+            public int Length, Blocks;
+
+            public void Run(int block)
+            {
+                // Chunk boundaries on 16-float (64-byte) multiples, so every chunk but the last is whole vectors.
+                int units = (Length + 15) / 16;
+                int start = Math.Min(Length, ParallelBlocks.Split(units, Blocks, block) * 16);
+                int end = Math.Min(Length, ParallelBlocks.Split(units, Blocks, block + 1) * 16);
+                int count = end - start;
+                if (count <= 0) return;
+                bool binary = Op >= Op.ReluBackward;
+                Apply(Op, new ReadOnlySpan<float>(A + start, count), binary ? new ReadOnlySpan<float>(B + start, count) : default,
+                    new Span<float>(Output + start, count));
+            }
+        }
+    }
+}

@@ -1,0 +1,380 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using CnnGen.Kernels;
+using Xunit;
+
+namespace CnnGen.Runtime.Tests.Kernels;
+
+/// <summary>The kernels that share work among threads, at degree 2 against degree 1 (bit-identical wherever the summation
+/// order is unchanged) and against the scalar references; odd batches, every SIMD level; no allocation after warm-up.</summary>
+[Collection("KernelDispatch")]
+public sealed class ParallelKernelTests
+{
+    private const double Tolerance = 1e-4;
+
+    private static T AtDegree<T>(int degree, Func<T> run)
+    {
+        int saved = KernelDispatch.MaxDegreeOfParallelism;
+        KernelDispatch.MaxDegreeOfParallelism = degree;
+        try
+        {
+            return run();
+        }
+        finally
+        {
+            KernelDispatch.MaxDegreeOfParallelism = saved;
+        }
+    }
+
+    private static void Identical(float[] expected, float[] actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(actual[i]))
+            {
+                Assert.Fail($"{what}: element {i} is {actual[i]} at degree 2, {expected[i]} at degree 1.");
+            }
+        }
+    }
+
+    private sealed class CountingJob : IBlockJob
+    {
+        public int[] Hits = Array.Empty<int>();
+        public int NestedBlocks;
+        public CountingJob? Nested;
+
+        public void Run(int block)
+        {
+            Interlocked.Increment(ref Hits[block]);
+            if (Nested is not null)
+            {
+                ParallelBlocks.Run(Nested, NestedBlocks);
+            }
+        }
+    }
+
+    private sealed class ThrowingJob : IBlockJob
+    {
+        public void Run(int block)
+        {
+            if (block == 5) throw new InvalidOperationException("block 5");
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(1, 17)]
+    [InlineData(2, 1)]
+    [InlineData(2, 2)]
+    [InlineData(2, 37)]
+    [InlineData(3, 100)]
+    public void EveryBlockRunsOnceIncludingNestedJobs(int degree, int blocks)
+    {
+        AtDegree(degree, () =>
+        {
+            for (int repeat = 0; repeat < 50; repeat++)
+            {
+                var inner = new CountingJob { Hits = new int[blocks * 3] };
+                var job = new CountingJob { Hits = new int[blocks], Nested = repeat % 2 == 0 ? inner : null, NestedBlocks = inner.Hits.Length };
+                ParallelBlocks.Run(job, blocks);
+                Assert.All(job.Hits, h => Assert.Equal(1, h));
+                if (job.Nested is not null) Assert.All(inner.Hits, h => Assert.Equal(blocks, h));
+            }
+
+            return 0;
+        });
+    }
+
+    [Fact]
+    public void ExceptionsReachTheCallerAndThePoolStaysUsable()
+    {
+        AtDegree(2, () =>
+        {
+            for (int i = 0; i < 20; i++)
+            {
+                Assert.Throws<InvalidOperationException>(() => ParallelBlocks.Run(new ThrowingJob(), 16));
+            }
+
+            var job = new CountingJob { Hits = new int[9] };
+            ParallelBlocks.Run(job, 9);
+            Assert.All(job.Hits, h => Assert.Equal(1, h));
+            return 0;
+        });
+    }
+
+    public static IEnumerable<object[]> ConvShapes()
+    {
+        // channels, height, width, filters, kernel, stride, pad, batch
+        yield return new object[] { 1, 28, 28, 30, 5, 1, 0, 3 };   // SimpleConvNet's conv1 (direct kernels)
+        yield return new object[] { 1, 28, 28, 30, 5, 1, 0, 17 };
+        yield return new object[] { 3, 16, 16, 8, 3, 1, 1, 21 };   // padded: im2col + GEMM
+        yield return new object[] { 4, 15, 13, 6, 3, 2, 1, 33 };   // stride 2
+        yield return new object[] { 16, 12, 12, 12, 1, 1, 0, 11 }; // pointwise
+    }
+
+    [Theory]
+    [MemberData(nameof(ConvShapes))]
+    public void ConvolutionAtDegreeTwoMatchesDegreeOneAndReference(int c, int h, int w, int f, int k, int s, int p, int batch)
+    {
+        var g = new ConvGeometry(c, h, w, f, k, s, p);
+        float[] x = Reference.Random(batch * g.InputSize, 1), wt = Reference.Random(g.WeightSize, 2);
+        float[] bias = Reference.Random(f, 3), dy = Reference.Random(batch * g.OutputSize, 4);
+        double[] expectedY = Reference.ConvForward(g, batch, x, wt, bias);
+        var (dw, db, dxRef) = Reference.ConvBackward(g, batch, x, wt, dy);
+        try
+        {
+            for (SimdLevel level = SimdLevel.Scalar; level <= KernelDispatch.Supported; level++)
+            {
+                KernelDispatch.Level = level;
+                var results = new List<float[]>[3];
+                for (int degree = 1; degree <= 2; degree++)
+                {
+                    var (y, gw, gb, gwNoBias, dx) = AtDegree(degree, () =>
+                    {
+                        var ws = new float[Conv2D.WorkspaceSize(g)];
+                        var y = new float[batch * g.OutputSize];
+                        Conv2D.Forward(g, batch, x, wt, bias, y, ws);
+                        float[] gw = Reference.Random(g.WeightSize, 9), gb = Reference.Random(f, 10), gw2 = Reference.Random(g.WeightSize, 11);
+                        Conv2D.BackwardFilter(g, batch, x, dy, gw, gb, ws);
+                        Conv2D.BackwardFilter(g, batch, x, dy, gw2, Span<float>.Empty, ws);
+                        var dx = new float[batch * g.InputSize];
+                        dx.AsSpan().Fill(float.NaN);
+                        Conv2D.BackwardData(g, batch, dy, wt, dx, ws);
+                        return (y, gw, gb, gw2, dx);
+                    });
+                    string what = $"{g} batch {batch} {level} degree {degree}";
+                    Reference.Close(y, expectedY, Tolerance, "forward " + what);
+                    Reference.Close(gw, dw, Tolerance, "dW " + what);
+                    Reference.Close(gb, db, Tolerance, "db " + what);
+                    Reference.Close(gwNoBias, dw, Tolerance, "dW without bias " + what);
+                    Reference.Close(dx, dxRef, Tolerance, "dx " + what);
+                    results[degree] = new List<float[]> { y, dx, gw, gb };
+                }
+
+                Identical(results[1][0], results[2][0], $"forward {g} {level}");
+                Identical(results[1][1], results[2][1], $"dx {g} {level}");
+
+                // The filter gradient is deterministic for a given degree.
+                float[] again = AtDegree(2, () =>
+                {
+                    float[] gw = new float[g.WeightSize], gb = new float[f];
+                    Conv2D.BackwardFilter(g, batch, x, dy, gw, gb, new float[Conv2D.WorkspaceSize(g)]);
+                    return gw;
+                });
+                Identical(results[2][2], again, $"dW repeated at degree 2 {g} {level}");
+            }
+        }
+        finally
+        {
+            KernelDispatch.Reset();
+        }
+    }
+
+    [Theory]
+    [InlineData(30, 24, 24, 7)]
+    [InlineData(30, 24, 24, 13)]
+    [InlineData(5, 34, 40, 21)]
+    [InlineData(3, 33, 35, 31)]  // odd sizes: forward fast path, general backward
+    public void MaxPoolingAtDegreeTwoIsBitIdentical(int c, int h, int w, int batch)
+    {
+        var g = new ConvGeometry(c, h, w, c, 2, 2, 0);
+        float[] x = Reference.Random(batch * g.InputSize, 5), dy = Reference.Random(batch * g.OutputSize, 6);
+        try
+        {
+            for (SimdLevel level = SimdLevel.Scalar; level <= KernelDispatch.Supported; level++)
+            {
+                KernelDispatch.Level = level;
+                var outputs = new (float[] Y, int[] Arg, float[] Dx)[3];
+                for (int degree = 1; degree <= 2; degree++)
+                {
+                    outputs[degree] = AtDegree(degree, () =>
+                    {
+                        var y = new float[batch * g.OutputSize];
+                        var arg = new int[batch * g.OutputSize];
+                        var dx = new float[batch * g.InputSize];
+                        dx.AsSpan().Fill(float.NaN);
+                        Pooling.MaxForward(g, batch, x, y, arg);
+                        Pooling.MaxBackward(g, batch, dy, arg, dx);
+                        return (y, arg, dx);
+                    });
+                }
+
+                Identical(outputs[1].Y, outputs[2].Y, $"max pool forward {g} {level}");
+                Assert.Equal(outputs[1].Arg, outputs[2].Arg);
+                Identical(outputs[1].Dx, outputs[2].Dx, $"max pool backward {g} {level}");
+
+                // Against the definition: every output is its window's maximum and its arg-max points at it.
+                for (int i = 0; i < outputs[2].Y.Length; i++)
+                {
+                    Assert.Equal(x[outputs[2].Arg[i]], outputs[2].Y[i]);
+                }
+            }
+        }
+        finally
+        {
+            KernelDispatch.Reset();
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(100_003)]
+    [InlineData(1_728_000)]
+    public void ElementwiseKernelsAtDegreeTwoAreBitIdentical(int length)
+    {
+        float[] x = Reference.Random(length, 7, -4f, 4f), dy = Reference.Random(length, 8);
+        float[] mask = Reference.Random(length, 9, 0f, 2f);
+        var names = new[] { "relu", "relu'", "sigmoid", "sigmoid'", "tanh", "tanh'", "dropout'", "relu in place" };
+        var runs = new float[3][][];
+        for (int degree = 1; degree <= 2; degree++)
+        {
+            runs[degree] = AtDegree(degree, () =>
+            {
+                var r = new float[names.Length][];
+                for (int i = 0; i < r.Length; i++) r[i] = new float[length];
+                Activations.ReluForward(x, r[0]);
+                Activations.ReluBackward(r[0], dy, r[1]);
+                Activations.SigmoidForward(x, r[2]);
+                Activations.SigmoidBackward(r[2], dy, r[3]);
+                Activations.TanhForward(x, r[4]);
+                Activations.TanhBackward(r[4], dy, r[5]);
+                Dropout.Backward(mask, dy, r[6]);
+                x.AsSpan().CopyTo(r[7]);
+                Activations.ReluForward(r[7], r[7]);
+                return r;
+            });
+        }
+
+        for (int i = 0; i < names.Length; i++)
+        {
+            Identical(runs[1][i], runs[2][i], $"{names[i]} length {length}");
+        }
+
+        for (int i = 0; i < length; i++)
+        {
+            Assert.Equal(Math.Max(0f, x[i]), runs[2][0][i]);
+            Assert.Equal(runs[2][0][i] > 0 ? dy[i] : 0f, runs[2][1][i]);
+            Assert.Equal(dy[i] * mask[i], runs[2][6][i]);
+        }
+    }
+
+    [Theory]
+    [InlineData(7, 30, 576)]
+    [InlineData(33, 5, 1024)]
+    [InlineData(100, 100, 1)]
+    [InlineData(3, 1, 40_000)]  // one channel: never split
+    public void BatchNormAtDegreeTwoIsBitIdentical(int batch, int channels, int spatial)
+    {
+        int len = batch * channels * spatial;
+        float[] x = Reference.Random(len, 1, -3f, 5f), gamma = Reference.Random(channels, 2, 0.5f, 2f), beta = Reference.Random(channels, 3);
+        float[] dy = Reference.Random(len, 4);
+        var runs = new List<float[]>[3];
+        for (int degree = 1; degree <= 2; degree++)
+        {
+            runs[degree] = AtDegree(degree, () =>
+            {
+                float[] rm = Reference.Random(channels, 4), rv = Reference.Random(channels, 5, 0.5f, 2f);
+                float[] xHat = new float[len], inv = new float[channels], y = new float[len], yi = new float[len];
+                float[] gg = new float[channels], bg = new float[channels], dx = new float[len];
+                BatchNorm.ForwardTraining(batch, channels, spatial, 0.9f, 1e-5f, x, gamma, beta, rm, rv, xHat, inv, y);
+                BatchNorm.ForwardInference(batch, channels, spatial, 1e-5f, x, gamma, beta, rm, rv, yi);
+                BatchNorm.Backward(batch, channels, spatial, dy, xHat, inv, gamma, gg, bg, dx);
+                return new List<float[]> { rm, rv, xHat, inv, y, yi, gg, bg, dx };
+            });
+        }
+
+        for (int i = 0; i < runs[1].Count; i++)
+        {
+            Identical(runs[1][i], runs[2][i], $"batch norm output {i} ({batch}x{channels}x{spatial})");
+        }
+    }
+
+    [Theory]
+    [InlineData(100, 4320, 100)]
+    [InlineData(37, 1000, 77)]
+    [InlineData(5, 2000, 300)]
+    public void DenseAtDegreeTwoIsBitIdentical(int batch, int inputs, int outputs)
+    {
+        float[] x = Reference.Random(batch * inputs, 1), w = Reference.Random(inputs * outputs, 2, -0.05f, 0.05f);
+        float[] b = Reference.Random(outputs, 3), dy = Reference.Random(batch * outputs, 4);
+        try
+        {
+            for (SimdLevel level = SimdLevel.Scalar; level <= KernelDispatch.Supported; level++)
+            {
+                KernelDispatch.Level = level;
+                var runs = new float[3][][];
+                for (int degree = 1; degree <= 2; degree++)
+                {
+                    runs[degree] = AtDegree(degree, () =>
+                    {
+                        float[] y = new float[batch * outputs], gw = new float[inputs * outputs], gb = new float[outputs], dx = new float[batch * inputs];
+                        Dense.Forward(batch, inputs, outputs, x, w, b, y);
+                        Dense.Backward(batch, inputs, outputs, x, w, dy, gw, gb, dx);
+                        return new[] { y, gw, gb, dx };
+                    });
+                }
+
+                for (int i = 0; i < 4; i++)
+                {
+                    Identical(runs[1][i], runs[2][i], $"dense {batch}x{inputs}x{outputs} output {i} {level}");
+                }
+
+                var (product, _) = Reference.Gemm(false, false, batch, outputs, inputs, x, w);
+                for (int i = 0; i < product.Length; i++) product[i] += b[i % outputs];
+                Reference.Close(runs[2][0], product, Tolerance, $"dense forward {level}");
+            }
+        }
+        finally
+        {
+            KernelDispatch.Reset();
+        }
+    }
+
+    [Fact]
+    public void NoAllocationAfterWarmUpAtDegreeTwo()
+    {
+        AtDegree(2, () =>
+        {
+            var g = new ConvGeometry(1, 28, 28, 30, 5, 1, 0);
+            var gp = new ConvGeometry(3, 16, 16, 8, 3, 1, 1);
+            var pool = new ConvGeometry(30, 24, 24, 30, 2, 2, 0);
+            const int batch = 33;
+            float[] x = Reference.Random(batch * g.InputSize, 1), wt = Reference.Random(g.WeightSize, 2), b = Reference.Random(30, 3);
+            float[] dy = Reference.Random(batch * g.OutputSize, 4), y = new float[batch * g.OutputSize], r = new float[y.Length];
+            float[] gw = new float[g.WeightSize], gb = new float[30], ws = new float[Conv2D.WorkspaceSize(g)];
+            float[] xp = Reference.Random(batch * gp.InputSize, 5), wp = Reference.Random(gp.WeightSize, 6), yp = new float[batch * gp.OutputSize];
+            float[] dxp = new float[xp.Length], gwp = new float[gp.WeightSize], wsp = new float[Conv2D.WorkspaceSize(gp)];
+            float[] pooled = new float[batch * pool.OutputSize], dpool = new float[pooled.Length];
+            int[] arg = new int[pooled.Length];
+            float[] d = Reference.Random(batch * 4320, 7), dw = Reference.Random(4320 * 100, 8), dyd = new float[batch * 100], gwd = new float[4320 * 100];
+            float[] gbd = new float[100], dxd = new float[batch * 4320];
+            float[] hat = new float[y.Length], inv = new float[30], rm = new float[30], rv = new float[30], gamma = Reference.Random(30, 9);
+
+            void Step()
+            {
+                Conv2D.Forward(g, batch, x, wt, b, y, ws);
+                Activations.ReluForward(y, r);
+                Pooling.MaxForward(pool, batch, r, pooled, arg);
+                Pooling.MaxBackward(pool, batch, dpool, arg, r);
+                Activations.ReluBackward(y, r, r);
+                Conv2D.BackwardFilter(g, batch, x, dy, gw, gb, ws);
+                Conv2D.Forward(gp, batch, xp, wp, ReadOnlySpan<float>.Empty, yp, wsp);
+                Conv2D.BackwardData(gp, batch, yp, wp, dxp, wsp);
+                Conv2D.BackwardFilter(gp, batch, xp, yp, gwp, Span<float>.Empty, wsp);
+                Dense.Forward(batch, 4320, 100, d, dw, gbd, dyd);
+                Dense.Backward(batch, 4320, 100, d, dw, dyd, gwd, gbd, dxd);
+                BatchNorm.ForwardTraining(batch, 30, 576, 0.9f, 1e-5f, y, gamma, gamma, rm, rv, hat, inv, r);
+                BatchNorm.Backward(batch, 30, 576, y, hat, inv, gamma, rm, rv, r);
+            }
+
+            for (int i = 0; i < 10; i++) Step();
+            long before = GC.GetAllocatedBytesForCurrentThread(), helpersBefore = ParallelBlocks.HelperAllocatedBytes;
+            for (int i = 0; i < 5; i++) Step();
+            Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+            Assert.Equal(helpersBefore, ParallelBlocks.HelperAllocatedBytes);
+            return 0;
+        });
+    }
+}
