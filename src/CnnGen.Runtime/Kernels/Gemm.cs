@@ -4,6 +4,7 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace CnnGen.Kernels
 {
@@ -94,9 +95,19 @@ namespace CnnGen.Kernels
         public readonly int MR, NR;
         public readonly delegate*<int, float*, float*, float*, int, bool, void> Run;
 
-        private MicroKernel(int mr, int nr, delegate*<int, float*, float*, float*, int, bool, void> run)
+        /// <summary>
+        /// Optional kernel for a last column panel at most <see cref="EdgeWidth"/> wide: (kc, a, b, b stride, c, ldc, add,
+        /// rows, cols); it computes only <see cref="EdgeWidth"/> columns and writes the partial tile straight into C.
+        /// </summary>
+        public readonly delegate*<int, float*, float*, int, float*, int, bool, int, int, void> Edge;
+
+        /// <summary>Columns <see cref="Edge"/> computes (0 when there is no edge kernel).</summary>
+        public readonly int EdgeWidth;
+
+        private MicroKernel(int mr, int nr, delegate*<int, float*, float*, float*, int, bool, void> run,
+            delegate*<int, float*, float*, int, float*, int, bool, int, int, void> edge = null, int edgeWidth = 0)
         {
-            MR = mr; NR = nr; Run = run;
+            MR = mr; NR = nr; Run = run; Edge = edge; EdgeWidth = edgeWidth;
         }
 
         /// <summary>Largest tile any kernel uses, in floats (edge tiles are computed into a buffer this big).</summary>
@@ -104,7 +115,7 @@ namespace CnnGen.Kernels
 
         public static MicroKernel For(SimdLevel level) => level switch
         {
-            SimdLevel.Avx512 => new MicroKernel(12, 32, &GemmKernels.Avx512Kernel),
+            SimdLevel.Avx512 => new MicroKernel(12, 32, &GemmKernels.Avx512Kernel, &GemmKernels.Avx512EdgeKernel, 16),
             SimdLevel.Avx2 => new MicroKernel(6, 16, &GemmKernels.Avx2Kernel),
             SimdLevel.Portable => new MicroKernel(6, 2 * Vector<float>.Count, &GemmKernels.PortableKernel),
             _ => new MicroKernel(4, 8, &GemmKernels.ScalarKernel),
@@ -208,6 +219,10 @@ namespace CnnGen.Kernels
                                 {
                                     mk.Run(kc, aPanel, bPanel, cTile, ldc, add);
                                 }
+                                else if (nrEff <= mk.EdgeWidth)
+                                {
+                                    mk.Edge(kc, aPanel, bPanel, nr, cTile, ldc, add, mrEff, nrEff);
+                                }
                                 else
                                 {
                                     mk.Run(kc, aPanel, bPanel, tile, nr, false);
@@ -255,19 +270,12 @@ namespace CnnGen.Kernels
                 }
                 else
                 {
-                    // op(A)(i, p) = A[i, p]: read each row contiguously, write with stride MR.
-                    for (int i = 0; i < mr; i++)
+                    // op(A)(i, p) = A[i, p]: transpose the rows into steps MR floats wide.
+                    Transpose(pr.A + (long)(ic + r) * k + pc, k, rows, kc, panel, mr);
+                    for (int i = rows; i < mr; i++)
                     {
                         float* d = panel + i;
-                        if (i < rows)
-                        {
-                            float* src = pr.A + (long)(ic + r + i) * k + pc;
-                            for (int p = 0; p < kc; p++) d[p * mr] = src[p];
-                        }
-                        else
-                        {
-                            for (int p = 0; p < kc; p++) d[p * mr] = 0f;
-                        }
+                        for (int p = 0; p < kc; p++) d[p * mr] = 0f;
                     }
                 }
             }
@@ -304,21 +312,65 @@ namespace CnnGen.Kernels
                 }
                 else
                 {
-                    // op(B)(p, j) = B[j, p]: read each stored row contiguously, write with stride NR.
-                    for (int j = 0; j < nr; j++)
+                    // op(B)(p, j) = B[j, p]: transpose the stored rows into steps NR floats wide.
+                    Transpose(pr.B + (long)(jc + q) * k + pc, k, cols, kc, panel, nr);
+                    for (int j = cols; j < nr; j++)
                     {
                         float* d = panel + j;
-                        if (j < cols)
-                        {
-                            float* src = pr.B + (long)(jc + q + j) * k + pc;
-                            for (int p = 0; p < kc; p++) d[p * nr] = src[p];
-                        }
-                        else
-                        {
-                            for (int p = 0; p < kc; p++) d[p * nr] = 0f;
-                        }
+                        for (int p = 0; p < kc; p++) d[p * nr] = 0f;
                     }
                 }
+            }
+        }
+
+        /// <summary>
+        /// Writes <c>dst[p * dstStride + i] = src[i * srcStride + p]</c> for <c>i &lt; rows</c>, <c>p &lt; cols</c>:
+        /// 4 x 4 blocks through SSE shuffles, the rest one float at a time.
+        /// </summary>
+        internal static void Transpose(float* src, int srcStride, int rows, int cols, float* dst, int dstStride)
+        {
+            int i = 0;
+            if (Sse.IsSupported)
+            {
+                for (; i <= rows - 4; i += 4)
+                {
+                    float* s0 = src + (long)i * srcStride;
+                    float* s1 = s0 + srcStride;
+                    float* s2 = s1 + srcStride;
+                    float* s3 = s2 + srcStride;
+                    float* d = dst + i;
+                    int p = 0;
+                    for (; p <= cols - 4; p += 4, d += 4 * dstStride)
+                    {
+                        Vector128<float> r0 = Sse.LoadVector128(s0 + p);
+                        Vector128<float> r1 = Sse.LoadVector128(s1 + p);
+                        Vector128<float> r2 = Sse.LoadVector128(s2 + p);
+                        Vector128<float> r3 = Sse.LoadVector128(s3 + p);
+                        Vector128<float> t0 = Sse.UnpackLow(r0, r1);
+                        Vector128<float> t1 = Sse.UnpackLow(r2, r3);
+                        Vector128<float> t2 = Sse.UnpackHigh(r0, r1);
+                        Vector128<float> t3 = Sse.UnpackHigh(r2, r3);
+                        Sse.Store(d, Sse.MoveLowToHigh(t0, t1));
+                        Sse.Store(d + dstStride, Sse.MoveHighToLow(t1, t0));
+                        Sse.Store(d + 2 * dstStride, Sse.MoveLowToHigh(t2, t3));
+                        Sse.Store(d + 3 * dstStride, Sse.MoveHighToLow(t3, t2));
+                    }
+
+                    for (; p < cols; p++, d += dstStride)
+                    {
+                        d[0] = s0[p];
+                        d[1] = s1[p];
+                        d[2] = s2[p];
+                        d[3] = s3[p];
+                    }
+                }
+            }
+
+            for (; i < rows; i++)
+            {
+                float* s = src + (long)i * srcStride;
+                float* d = dst + i;
+                for (int p = 0; p < cols; p++) d[(long)p * dstStride] = s[p];
             }
         }
 

@@ -151,6 +151,105 @@ namespace CnnGen.Kernels
             c11_1.Store(c + 11 * ldc + 1 * 16);
         }
 
+        /// <summary>
+        /// AVX-512 12 x 16 edge micro-kernel for the last, at most 16 columns of C: reads the first 16 floats of each
+        /// depth step of a B micro-panel <paramref name="bStride"/> floats wide and writes only the leading
+        /// <paramref name="rows"/> x <paramref name="cols"/> block of the tile, straight into C.
+        /// </summary>
+        internal static void Avx512EdgeKernel(int kc, float* a, float* b, int bStride, float* c, int ldc, bool add, int rows, int cols)
+        {
+            Vector512<float> c0 = default;
+            Vector512<float> c1 = default;
+            Vector512<float> c2 = default;
+            Vector512<float> c3 = default;
+            Vector512<float> c4 = default;
+            Vector512<float> c5 = default;
+            Vector512<float> c6 = default;
+            Vector512<float> c7 = default;
+            Vector512<float> c8 = default;
+            Vector512<float> c9 = default;
+            Vector512<float> c10 = default;
+            Vector512<float> c11 = default;
+            for (int p = 0; p < kc; p++)
+            {
+                Vector512<float> b0 = Vector512.Load(b);
+                c0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[0]), b0, c0);
+                c1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[1]), b0, c1);
+                c2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[2]), b0, c2);
+                c3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[3]), b0, c3);
+                c4 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[4]), b0, c4);
+                c5 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[5]), b0, c5);
+                c6 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[6]), b0, c6);
+                c7 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[7]), b0, c7);
+                c8 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[8]), b0, c8);
+                c9 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[9]), b0, c9);
+                c10 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[10]), b0, c10);
+                c11 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[11]), b0, c11);
+                a += 12;
+                b += bStride;
+            }
+
+            if (rows == 12 && cols == 16)
+            {
+                if (add)
+                {
+                    c0 += Vector512.Load(c + 0 * ldc);
+                    c1 += Vector512.Load(c + 1 * ldc);
+                    c2 += Vector512.Load(c + 2 * ldc);
+                    c3 += Vector512.Load(c + 3 * ldc);
+                    c4 += Vector512.Load(c + 4 * ldc);
+                    c5 += Vector512.Load(c + 5 * ldc);
+                    c6 += Vector512.Load(c + 6 * ldc);
+                    c7 += Vector512.Load(c + 7 * ldc);
+                    c8 += Vector512.Load(c + 8 * ldc);
+                    c9 += Vector512.Load(c + 9 * ldc);
+                    c10 += Vector512.Load(c + 10 * ldc);
+                    c11 += Vector512.Load(c + 11 * ldc);
+                }
+
+                c0.Store(c + 0 * ldc);
+                c1.Store(c + 1 * ldc);
+                c2.Store(c + 2 * ldc);
+                c3.Store(c + 3 * ldc);
+                c4.Store(c + 4 * ldc);
+                c5.Store(c + 5 * ldc);
+                c6.Store(c + 6 * ldc);
+                c7.Store(c + 7 * ldc);
+                c8.Store(c + 8 * ldc);
+                c9.Store(c + 9 * ldc);
+                c10.Store(c + 10 * ldc);
+                c11.Store(c + 11 * ldc);
+                return;
+            }
+
+            float* t = stackalloc float[12 * 16];
+            c0.Store(t + 0 * 16);
+            c1.Store(t + 1 * 16);
+            c2.Store(t + 2 * 16);
+            c3.Store(t + 3 * 16);
+            c4.Store(t + 4 * 16);
+            c5.Store(t + 5 * 16);
+            c6.Store(t + 6 * 16);
+            c7.Store(t + 7 * 16);
+            c8.Store(t + 8 * 16);
+            c9.Store(t + 9 * 16);
+            c10.Store(t + 10 * 16);
+            c11.Store(t + 11 * 16);
+            for (int i = 0; i < rows; i++)
+            {
+                float* src = t + i * 16;
+                float* dst = c + (long)i * ldc;
+                if (add)
+                {
+                    for (int j = 0; j < cols; j++) dst[j] += src[j];
+                }
+                else
+                {
+                    for (int j = 0; j < cols; j++) dst[j] = src[j];
+                }
+            }
+        }
+
         /// <summary>AVX2/FMA 6 x 16 micro-kernel: 12 accumulators, two B vectors and one broadcast per step.</summary>
         internal static void Avx2Kernel(int kc, float* a, float* b, float* c, int ldc, bool add)
         {

@@ -36,7 +36,32 @@ public sealed class GemmTests : IDisposable
     [Fact]
     public void AllModesLevelsAndDegreesMatchReference()
     {
-        foreach (var (m, n, k) in Shapes())
+        CheckAgainstReference(Shapes());
+    }
+
+    private static IEnumerable<(int M, int N, int K)> EdgeShapes()
+    {
+        // Every column count of a last micro-panel (edge kernels, partial tiles) with full and partial row tiles,
+        // one and two k blocks.
+        foreach (int n in Enumerable.Range(1, 33).Concat(new[] { 48, 63, 100, 127 }))
+        {
+            yield return (13, n, 300);
+            yield return (100, n, 41);
+        }
+
+        yield return (100, 100, 700);
+        yield return (7, 100, 4320);
+    }
+
+    [Fact]
+    public void EdgeColumnsAndTransposedPackingMatchReference()
+    {
+        CheckAgainstReference(EdgeShapes());
+    }
+
+    private static void CheckAgainstReference(IEnumerable<(int M, int N, int K)> shapes)
+    {
+        foreach (var (m, n, k) in shapes)
         {
             foreach (bool ta in new[] { false, true })
             {
