@@ -261,11 +261,21 @@ namespace CnnGen.Kernels
                 {
                     // op(A)(i, p) = A[p, i]: MR consecutive floats per depth step.
                     float* src = pr.A + (long)pc * m + ic + r;
-                    for (int p = 0; p < kc; p++, src += m, panel += mr)
+                    if (rows == mr)
                     {
-                        int i = 0;
-                        for (; i < rows; i++) panel[i] = src[i];
-                        for (; i < mr; i++) panel[i] = 0f;
+                        for (int p = 0; p < kc; p++, src += m, panel += mr)
+                        {
+                            CopyRow(src, panel, mr);
+                        }
+                    }
+                    else
+                    {
+                        for (int p = 0; p < kc; p++, src += m, panel += mr)
+                        {
+                            int i = 0;
+                            for (; i < rows; i++) panel[i] = src[i];
+                            for (; i < mr; i++) panel[i] = 0f;
+                        }
                     }
                 }
                 else
@@ -381,6 +391,11 @@ namespace CnnGen.Kernels
             if (Vector256.IsHardwareAccelerated)
             {
                 for (; j <= count - 8; j += 8) Vector256.Store(Vector256.Load(src + j), dst + j);
+            }
+
+            if (Vector128.IsHardwareAccelerated)
+            {
+                for (; j <= count - 4; j += 4) Vector128.Store(Vector128.Load(src + j), dst + j);
             }
 
             for (; j < count; j++) dst[j] = src[j];
