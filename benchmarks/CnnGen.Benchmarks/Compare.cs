@@ -11,7 +11,7 @@ using CnnGen.Training;
 namespace CnnGen.Benchmarks
 {
     /// <summary>
-    /// <c>compare [--threads N] [--quick] [--no-peers] [--no-plot] [--out DIR] [--layers] [--wall]</c>: CnnGen against ONNX Runtime
+    /// <c>compare [--threads N] [--quick] [--no-peers] [--no-plot] [--out DIR] [--layers [NETWORK]] [--wall]</c>: CnnGen against ONNX Runtime
     /// (same process, same weights) and PyTorch (the script in <c>benchmarks/peers</c>, when <c>/usr/bin/python3</c> has torch),
     /// one table of times and ratios, allocations per call, fraction of the FMA peak, and a PNG of throughput against batch size.
     /// </summary>
@@ -31,6 +31,7 @@ namespace CnnGen.Benchmarks
             int threads = 1;
             bool quick = false, peers = true, plot = true, layers = false, wall = false;
             string outDir = "benchmark-results";
+            string? layerFilter = null;
             for (int i = 0; i < args.Length; i++)
             {
                 switch (args[i])
@@ -39,11 +40,14 @@ namespace CnnGen.Benchmarks
                     case "--quick": quick = true; break;
                     case "--no-peers": peers = false; break;
                     case "--no-plot": plot = false; break;
-                    case "--layers": layers = true; break;
+                    case "--layers":
+                        layers = true;
+                        if (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal)) layerFilter = args[++i];
+                        break;
                     case "--wall": wall = true; break;
                     case "--out": outDir = args[++i]; break;
                     default:
-                        Console.Error.WriteLine($"Unknown option {args[i]}. Usage: compare [--threads N] [--quick] [--no-peers] [--no-plot] [--layers] [--wall] [--out DIR]");
+                        Console.Error.WriteLine($"Unknown option {args[i]}. Usage: compare [--threads N] [--quick] [--no-peers] [--no-plot] [--layers [NETWORK]] [--wall] [--out DIR]");
                         return 2;
                 }
             }
@@ -54,7 +58,7 @@ namespace CnnGen.Benchmarks
 
             if (layers)
             {
-                LayerProfile.Run(reps, repSeconds, warmup);
+                LayerProfile.Run(reps, repSeconds, warmup, layerFilter);
                 return 0;
             }
 

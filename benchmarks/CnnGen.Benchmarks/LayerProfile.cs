@@ -5,19 +5,132 @@ using CnnGen.Kernels;
 
 namespace CnnGen.Benchmarks
 {
-    /// <summary><c>compare --layers</c>: times each kernel call of SimpleConvNet's forward and backward pass (the same calls,
-    /// shapes and buffers as the generated code) at batch 1 and 100, to show where a step's time goes.</summary>
+    /// <summary><c>compare --layers [NETWORK]</c>: times each kernel call of SimpleConvNet's forward and backward pass (the same calls,
+    /// shapes and buffers as the generated code) at batch 1 and 100, and the inference kernels of LeNet-5 (batch 1) and SmallVgg
+    /// (batch 1 and 100), to show where a step's time goes.</summary>
     public static class LayerProfile
     {
         private static readonly ConvGeometry Conv1 = new(1, 28, 28, 30, 5, 1, 0);
         private static readonly ConvGeometry Pool3 = new(30, 24, 24, 30, 2, 2, 0);
 
-        public static void Run(int reps, double repSeconds, double warmup)
+        /// <summary>Profiles every network, or only the one whose name contains <paramref name="filter"/>.</summary>
+        public static void Run(int reps, double repSeconds, double warmup, string? filter = null)
         {
-            foreach (int batch in new[] { 1, 100 })
+            bool Wants(string name) => filter is null || name.Contains(filter, StringComparison.OrdinalIgnoreCase);
+            if (Wants("SimpleConvNet"))
             {
-                Profile(batch, reps, repSeconds, warmup);
+                foreach (int batch in new[] { 1, 100 })
+                {
+                    Profile(batch, reps, repSeconds, warmup);
+                }
             }
+
+            if (Wants("LeNet5"))
+            {
+                ProfileLeNet5(1, reps, repSeconds, warmup);
+            }
+
+            if (Wants("SmallVgg"))
+            {
+                ProfileSmallVgg(1, reps, repSeconds, warmup);
+                ProfileSmallVgg(100, reps, repSeconds, warmup);
+            }
+        }
+
+        /// <summary>LeNet-5's inference kernels (random weights, the generated code's shapes).</summary>
+        private static void ProfileLeNet5(int batch, int reps, double repSeconds, double warmup)
+        {
+            var c1 = new ConvGeometry(1, 28, 28, 6, 5, 1, 2);
+            var p1 = new ConvGeometry(6, 28, 28, 6, 2, 2, 0);
+            var c2 = new ConvGeometry(6, 14, 14, 16, 5, 1, 0);
+            var p2 = new ConvGeometry(16, 10, 10, 16, 2, 2, 0);
+            var random = new Random(3);
+            float[] x = Fill(random, batch * 784);
+            float[] w1 = Fill(random, c1.WeightSize), b1 = Fill(random, 6), w2 = Fill(random, c2.WeightSize), b2 = Fill(random, 16);
+            float[] w3 = Fill(random, 400 * 120), b3 = Fill(random, 120), w4 = Fill(random, 120 * 84), b4 = Fill(random, 84);
+            float[] w5 = Fill(random, 84 * 10), b5 = Fill(random, 10);
+            float[] a1 = new float[batch * c1.OutputSize], a2 = new float[batch * c1.OutputSize], a3 = new float[batch * p1.OutputSize];
+            float[] a4 = new float[batch * c2.OutputSize], a5 = new float[batch * c2.OutputSize], a6 = new float[batch * p2.OutputSize];
+            float[] a7 = new float[batch * 120], a8 = new float[batch * 120], a9 = new float[batch * 84], a10 = new float[batch * 84];
+            float[] a11 = new float[batch * 10];
+            float[] columns = new float[Math.Max(Conv2D.WorkspaceSize(c1), Conv2D.WorkspaceSize(c2))];
+            Print($"LeNet-5 inference per layer, batch {batch}", reps, repSeconds, warmup, new List<(string, Action)>
+            {
+                ("fwd conv1 1->6 5x5 pad 2", () => Conv2D.Forward(in c1, batch, x, w1, b1, a1, columns)),
+                ("fwd tanh", () => Activations.TanhForward(a1, a2)),
+                ("fwd avgpool 2x2", () => Pooling.AvgForward(in p1, batch, a2, a3)),
+                ("fwd conv2 6->16 5x5", () => Conv2D.Forward(in c2, batch, a3, w2, b2, a4, columns)),
+                ("fwd tanh", () => Activations.TanhForward(a4, a5)),
+                ("fwd avgpool 2x2", () => Pooling.AvgForward(in p2, batch, a5, a6)),
+                ("fwd affine 400->120", () => Dense.Forward(batch, 400, 120, a6, w3, b3, a7)),
+                ("fwd tanh", () => Activations.TanhForward(a7, a8)),
+                ("fwd affine 120->84", () => Dense.Forward(batch, 120, 84, a8, w4, b4, a9)),
+                ("fwd sigmoid", () => Activations.SigmoidForward(a9, a10)),
+                ("fwd affine 84->10", () => Dense.Forward(batch, 84, 10, a10, w5, b5, a11)),
+            });
+        }
+
+        /// <summary>SmallVgg's inference kernels (random weights, the generated code's shapes).</summary>
+        private static void ProfileSmallVgg(int batch, int reps, double repSeconds, double warmup)
+        {
+            var c1 = new ConvGeometry(3, 32, 32, 16, 3, 1, 1);
+            var c2 = new ConvGeometry(16, 32, 32, 16, 3, 1, 1);
+            var p1 = new ConvGeometry(16, 32, 32, 16, 2, 2, 0);
+            var c3 = new ConvGeometry(16, 16, 16, 32, 3, 1, 1);
+            var c4 = new ConvGeometry(32, 16, 16, 32, 3, 1, 1);
+            var p2 = new ConvGeometry(32, 16, 16, 32, 2, 2, 0);
+            var random = new Random(3);
+            float[] x = Fill(random, batch * c1.InputSize);
+            float[] w1 = Fill(random, c1.WeightSize), w2 = Fill(random, c2.WeightSize), w3 = Fill(random, c3.WeightSize), w4 = Fill(random, c4.WeightSize);
+            float[] b16 = Fill(random, 16), b32 = Fill(random, 32), w5 = Fill(random, 2048 * 128), b5 = Fill(random, 128);
+            float[] w6 = Fill(random, 128 * 10), b6 = Fill(random, 10);
+            float[] big1 = new float[batch * c1.OutputSize], big2 = new float[batch * c1.OutputSize];
+            float[] mid1 = new float[batch * c3.InputSize], mid2 = new float[batch * c3.OutputSize], mid3 = new float[batch * c3.OutputSize];
+            float[] small = new float[batch * p2.OutputSize], h1 = new float[batch * 128], h2 = new float[batch * 128], o = new float[batch * 10];
+            int[] arg1 = new int[batch * p1.OutputSize], arg2 = new int[batch * p2.OutputSize];
+            int ws = Math.Max(Math.Max(Conv2D.WorkspaceSize(c1), Conv2D.WorkspaceSize(c2)), Math.Max(Conv2D.WorkspaceSize(c3), Conv2D.WorkspaceSize(c4)));
+            float[] columns = new float[ws];
+            Print($"SmallVgg inference per layer, batch {batch}", reps, repSeconds, warmup, new List<(string, Action)>
+            {
+                ("fwd conv1 3->16 3x3", () => Conv2D.Forward(in c1, batch, x, w1, b16, big1, columns)),
+                ("fwd relu", () => Activations.ReluForward(big1, big1)),
+                ("fwd conv2 16->16 3x3", () => Conv2D.Forward(in c2, batch, big1, w2, b16, big2, columns)),
+                ("fwd relu", () => Activations.ReluForward(big2, big2)),
+                ("fwd maxpool 2x2", () => Pooling.MaxForward(in p1, batch, big2, mid1, arg1)),
+                ("fwd conv3 16->32 3x3", () => Conv2D.Forward(in c3, batch, mid1, w3, b32, mid2, columns)),
+                ("fwd relu", () => Activations.ReluForward(mid2, mid2)),
+                ("fwd conv4 32->32 3x3", () => Conv2D.Forward(in c4, batch, mid2, w4, b32, mid3, columns)),
+                ("fwd relu", () => Activations.ReluForward(mid3, mid3)),
+                ("fwd maxpool 2x2", () => Pooling.MaxForward(in p2, batch, mid3, small, arg2)),
+                ("fwd affine 2048->128", () => Dense.Forward(batch, 2048, 128, small, w5, b5, h1)),
+                ("fwd relu", () => Activations.ReluForward(h1, h2)),
+                ("fwd affine 128->10", () => Dense.Forward(batch, 128, 10, h2, w6, b6, o)),
+            });
+        }
+
+        private static void Print(string title, int reps, double repSeconds, double warmup, List<(string Name, Action Call)> steps)
+        {
+            foreach (var s in steps) s.Call();
+            Console.WriteLine();
+            bool cpu = KernelDispatch.MaxDegreeOfParallelism == 1;
+            Console.WriteLine($"{title}, {KernelDispatch.MaxDegreeOfParallelism} thread(s), " +
+                $"{(cpu ? "process CPU time" : "wall clock")} per call: median (min-max)");
+            double total = 0;
+            var results = new List<(string, Measurement)>();
+            foreach (var s in steps)
+            {
+                Measurement m = Timing.Measure(s.Call, reps, repSeconds, warmup);
+                results.Add((s.Name, m));
+                total += m.Median(cpu);
+            }
+
+            foreach ((string name, Measurement m) in results)
+            {
+                Console.WriteLine($"  {name,-26} {Us(m.Median(cpu)),10} ({Us(m.Min(cpu))}-{Us(m.Max(cpu))})  {100 * m.Median(cpu) / total,5:F1}%" +
+                    (cpu ? "" : $"   CPU {Us(m.CpuMedian)}"));
+            }
+
+            Console.WriteLine($"  {"sum",-26} {Us(total),10}");
         }
 
         private static void Profile(int batch, int reps, double repSeconds, double warmup)

@@ -73,6 +73,17 @@ namespace CnnGen.Kernels
                 return;
             }
 
+            if (ConvDirectWide.AppliesForwardPadded(g))
+            {
+                ConvGeometry padded = ConvDirectWide.Padded(g);
+                for (int n = 0; n < batch; n++)
+                {
+                    ConvDirectWide.ForwardPadded(g, padded, x.Slice(n * g.InputSize, g.InputSize), weights, bias, y.Slice(n * g.OutputSize, g.OutputSize));
+                }
+
+                return;
+            }
+
             if (ConvDirect.Applies(g))
             {
                 for (int n = 0; n < batch; n++)

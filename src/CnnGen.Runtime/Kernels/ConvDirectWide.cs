@@ -21,7 +21,48 @@ namespace CnnGen.Kernels
         /// <summary>Whether the forward kernel takes <paramref name="g"/>.</summary>
         public static bool AppliesForward(in ConvGeometry g) =>
             g.Stride == 1 && g.Pad == 0 && g.Kernel > 1 && g.OutWidth >= VW && g.OutHeight >= RB && g.Filters >= FB &&
-            g.PatchSize <= 64 && KernelDispatch.Level >= SimdLevel.Avx512 && Vector512.IsHardwareAccelerated;
+            (g.PatchSize <= 64 || (g.PatchSize <= 512 && g.Filters <= 64)) &&
+            KernelDispatch.Level >= SimdLevel.Avx512 && Vector512.IsHardwareAccelerated;
+
+        /// <summary>
+        /// Whether a padded, stride-1 convolution goes through <see cref="ForwardPadded"/>: its input copied into a
+        /// zero-bordered buffer, the forward kernel takes it as an unpadded one.
+        /// </summary>
+        public static bool AppliesForwardPadded(in ConvGeometry g) =>
+            g.Pad > 0 && g.Stride == 1 && AppliesForward(Padded(g));
+
+        /// <summary>The same layer over the zero-bordered input, without padding.</summary>
+        public static ConvGeometry Padded(in ConvGeometry g) =>
+            new(g.Channels, g.Height + 2 * g.Pad, g.Width + 2 * g.Pad, g.Filters, g.Kernel, 1, 0);
+
+        [ThreadStatic] private static float[]? t_padded;
+
+        /// <summary>One image of a padded convolution: copies it into a zero-bordered buffer and runs <see cref="Forward"/>.</summary>
+        public static void ForwardPadded(in ConvGeometry g, in ConvGeometry padded, ReadOnlySpan<float> x, ReadOnlySpan<float> weights,
+            ReadOnlySpan<float> bias, Span<float> y)
+        {
+            int size = padded.InputSize;
+            float[] buffer = t_padded is { } b && b.Length >= size ? b : (t_padded = new float[size]);
+            Span<float> dst = buffer.AsSpan(0, size);
+            int h = g.Height, w = g.Width, p = g.Pad, pw = padded.Width, ph = padded.Height;
+            // The border is all zeros in every image; clear it (cheap) rather than rely on what an earlier shape left.
+            for (int c = 0; c < g.Channels; c++)
+            {
+                Span<float> plane = dst.Slice(c * ph * pw, ph * pw);
+                plane.Slice(0, p * pw).Clear();
+                plane.Slice((p + h) * pw).Clear();
+                ReadOnlySpan<float> src = x.Slice(c * h * w, h * w);
+                for (int r = 0; r < h; r++)
+                {
+                    Span<float> row = plane.Slice((p + r) * pw, pw);
+                    row.Slice(0, p).Clear();
+                    src.Slice(r * w, w).CopyTo(row.Slice(p));
+                    row.Slice(p + w).Clear();
+                }
+            }
+
+            Forward(padded, dst, weights, bias, y);
+        }
 
         /// <summary>One image: <c>y[f] = b[f] + sum over c, ky, kx of W[f,c,ky,kx] x[c, . + ky, . + kx]</c>.</summary>
         public static void Forward(in ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y)

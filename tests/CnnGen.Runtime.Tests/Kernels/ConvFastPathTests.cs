@@ -63,6 +63,64 @@ public sealed class ConvFastPathTests
         }
     }
 
+    public static IEnumerable<object[]> PaddedShapes()
+    {
+        // channels, height, width, filters, kernel, pad, batch
+        yield return new object[] { 1, 28, 28, 6, 5, 2, 1 };    // LeNet-5's first layer
+        yield return new object[] { 3, 32, 32, 16, 3, 1, 2 };   // SmallVgg
+        yield return new object[] { 16, 16, 16, 32, 3, 1, 3 };
+        yield return new object[] { 32, 16, 16, 32, 3, 1, 1 };  // patch 288
+        yield return new object[] { 5, 15, 17, 7, 3, 1, 3 };    // 15x17 output, filters not a multiple of 6
+        yield return new object[] { 2, 14, 13, 9, 5, 2, 2 };    // 14x13 output: narrower than a vector
+        yield return new object[] { 3, 3, 16, 6, 3, 1, 1 };     // 3 output rows: fewer than a block
+        yield return new object[] { 70, 16, 16, 8, 3, 1, 1 };   // patch 630: im2col + GEMM
+    }
+
+    [Theory]
+    [MemberData(nameof(PaddedShapes))]
+    public void PaddedForwardMatchesReference(int c, int h, int w, int f, int k, int pad, int batch)
+    {
+        var g = new ConvGeometry(c, h, w, f, k, 1, pad);
+        float[] x = Reference.Random(batch * g.InputSize, 1), wt = Reference.Random(g.WeightSize, 2), bias = Reference.Random(f, 3);
+        double[] expectedY = Reference.ConvForward(g, batch, x, wt, bias);
+        double[] expectedNoBias = Reference.ConvForward(g, batch, x, wt, null);
+        try
+        {
+            for (SimdLevel level = SimdLevel.Scalar; level <= KernelDispatch.Supported; level++)
+            {
+                foreach (int degree in new[] { 1, 2 })
+                {
+                    KernelDispatch.Level = level;
+                    KernelDispatch.MaxDegreeOfParallelism = degree;
+                    var workspace = new float[Conv2D.WorkspaceSize(g)];
+                    var y = new float[batch * g.OutputSize];
+                    y.AsSpan().Fill(float.NaN);
+                    Conv2D.Forward(g, batch, x, wt, bias, y, workspace);
+                    Reference.Close(y, expectedY, Tolerance, $"forward {g} batch {batch} {level} degree {degree}");
+                    Conv2D.Forward(g, batch, x, wt, ReadOnlySpan<float>.Empty, y, workspace);
+                    Reference.Close(y, expectedNoBias, Tolerance, $"forward without bias {g} {level} degree {degree}");
+                }
+            }
+        }
+        finally
+        {
+            KernelDispatch.Reset();
+        }
+    }
+
+    [Fact]
+    public void PaddedForwardDoesNotAllocateAfterWarmUp()
+    {
+        var g = new ConvGeometry(3, 32, 32, 16, 3, 1, 1);
+        const int batch = 3;
+        float[] x = Reference.Random(batch * g.InputSize, 1), wt = Reference.Random(g.WeightSize, 2), b = Reference.Random(16, 3);
+        float[] y = new float[batch * g.OutputSize], ws = new float[Conv2D.WorkspaceSize(g)];
+        Conv2D.Forward(g, batch, x, wt, b, y, ws);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Conv2D.Forward(g, batch, x, wt, b, y, ws);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     [Fact]
     public void NoAllocationAfterWarmUp()
     {
