@@ -73,6 +73,16 @@ namespace CnnGen.Kernels
                 return;
             }
 
+            if (ConvDirectWide.AppliesForwardFlat(g))
+            {
+                for (int n = 0; n < batch; n++)
+                {
+                    ConvDirectWide.ForwardFlat(g, x.Slice(n * g.InputSize, g.InputSize), weights, bias, y.Slice(n * g.OutputSize, g.OutputSize));
+                }
+
+                return;
+            }
+
             if (ConvDirectWide.AppliesForwardPadded(g))
             {
                 ConvGeometry padded = ConvDirectWide.Padded(g);

@@ -35,6 +35,73 @@ namespace CnnGen.Kernels
         public static ConvGeometry Padded(in ConvGeometry g) =>
             new(g.Channels, g.Height + 2 * g.Pad, g.Width + 2 * g.Pad, g.Filters, g.Kernel, 1, 0);
 
+        /// <summary>
+        /// Whether <see cref="ForwardFlat"/> takes <paramref name="g"/>: stride 1, output rows narrower than a vector but
+        /// the output plane, laid over the (padded) input's row pitch, at least a block of vectors, and at most twice
+        /// the work of the exact plane.
+        /// </summary>
+        public static bool AppliesForwardFlat(in ConvGeometry g)
+        {
+            if (g.Stride != 1 || g.Kernel == 1 || g.OutWidth >= VW || g.Filters < FB ||
+                !(g.PatchSize <= 64 || (g.PatchSize <= 512 && g.Filters <= 64)) ||
+                KernelDispatch.Level < SimdLevel.Avx512 || !Vector512.IsHardwareAccelerated)
+            {
+                return false;
+            }
+
+            int pitch = g.Width + 2 * g.Pad;
+            return g.OutHeight * pitch >= RB * VW && pitch <= 2 * g.OutWidth;
+        }
+
+        [ThreadStatic] private static float[]? t_flat;
+
+        /// <summary>
+        /// One image whose output rows are narrower than a vector: the output plane is computed over the (zero-bordered)
+        /// input's row pitch as one run of vectors (output <c>q = oy * pitch + ox</c> reads inputs from <c>q</c> on), then
+        /// the <c>ox &lt; ow</c> columns are copied out.
+        /// </summary>
+        public static void ForwardFlat(in ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y)
+        {
+            int p = g.Pad, h = g.Height, w = g.Width, pitch = w + 2 * p, ph = h + 2 * p, inPlane = ph * pitch;
+            int oh = g.OutHeight, ow = g.OutWidth, k = g.Kernel, channels = g.Channels, patch = g.PatchSize, filters = g.Filters;
+            int rows = (oh * pitch + VW - 1) / VW, flatPlane = rows * VW;
+            int inSize = channels * inPlane + flatPlane + VW; // slack: the last vectors read past the last window
+            int size = inSize + filters * flatPlane;
+            float[] buffer = t_flat is { } b && b.Length >= size ? b : (t_flat = new float[size]);
+            Span<float> input = buffer.AsSpan(0, inSize);
+            input.Clear();
+            for (int c = 0; c < channels; c++)
+            {
+                ReadOnlySpan<float> src = x.Slice(c * h * w, h * w);
+                Span<float> plane = input.Slice(c * inPlane, inPlane);
+                for (int r = 0; r < h; r++) src.Slice(r * w, w).CopyTo(plane.Slice((p + r) * pitch + p, w));
+            }
+
+            int* offsets = stackalloc int[patch];
+            for (int c = 0, t = 0; c < channels; c++)
+            {
+                for (int ky = 0; ky < k; ky++)
+                {
+                    for (int kx = 0; kx < k; kx++, t++) offsets[t] = c * inPlane + ky * pitch + kx;
+                }
+            }
+
+            fixed (float* xp = buffer)
+            fixed (float* wp = weights)
+            fixed (float* bp = bias)
+            {
+                float* flat = xp + inSize;
+                Core(xp, offsets, patch, wp, bias.IsEmpty ? null : bp, filters, flat, flatPlane, rows, VW, VW, VW);
+                for (int f = 0; f < filters; f++)
+                {
+                    for (int oy = 0; oy < oh; oy++)
+                    {
+                        new ReadOnlySpan<float>(flat + (long)f * flatPlane + oy * pitch, ow).CopyTo(y.Slice((f * oh + oy) * ow, ow));
+                    }
+                }
+            }
+        }
+
         [ThreadStatic] private static float[]? t_padded;
 
         /// <summary>One image of a padded convolution: copies it into a zero-bordered buffer and runs <see cref="Forward"/>.</summary>
@@ -84,6 +151,20 @@ namespace CnnGen.Kernels
             fixed (float* wp = weights)
             fixed (float* bp = bias)
             fixed (float* yp = y)
+            {
+                Core(xp, offsets, patch, wp, hasBias ? bp : null, filters, yp, outPlane, oh, ow, w, ow);
+            }
+        }
+
+        /// <summary>
+        /// The register-blocked loop: <c>oh</c> rows of <c>ow</c> outputs (<c>ow</c> and <c>oh</c> at least one vector and one
+        /// block), input row <c>r</c> at <c>xp + r * inRow</c>, output row <c>r</c> of filter <c>f</c> at
+        /// <c>yp + f * outPlane + r * outRow</c>, tap <c>t</c> of a window at <c>offsets[t]</c> from its first input.
+        /// </summary>
+        private static void Core(float* xp, int* offsets, int patch, float* wp, float* bp, int filters, float* yp, int outPlane,
+            int oh, int ow, int w, int outRow)
+        {
+            bool hasBias = bp != null;
             {
                 for (int f0 = 0; ; f0 += FB)
                 {
@@ -135,13 +216,13 @@ namespace CnnGen.Kernels
                                 a52 = Vector512.FusedMultiplyAdd(v2, c, a52); a53 = Vector512.FusedMultiplyAdd(v3, c, a53);
                             }
 
-                            float* y0 = yp + (long)f0 * outPlane + oy * ow + j;
-                            Store4(y0, ow, a00, a01, a02, a03); y0 += outPlane;
-                            Store4(y0, ow, a10, a11, a12, a13); y0 += outPlane;
-                            Store4(y0, ow, a20, a21, a22, a23); y0 += outPlane;
-                            Store4(y0, ow, a30, a31, a32, a33); y0 += outPlane;
-                            Store4(y0, ow, a40, a41, a42, a43); y0 += outPlane;
-                            Store4(y0, ow, a50, a51, a52, a53);
+                            float* y0 = yp + (long)f0 * outPlane + oy * outRow + j;
+                            Store4(y0, outRow, a00, a01, a02, a03); y0 += outPlane;
+                            Store4(y0, outRow, a10, a11, a12, a13); y0 += outPlane;
+                            Store4(y0, outRow, a20, a21, a22, a23); y0 += outPlane;
+                            Store4(y0, outRow, a30, a31, a32, a33); y0 += outPlane;
+                            Store4(y0, outRow, a40, a41, a42, a43); y0 += outPlane;
+                            Store4(y0, outRow, a50, a51, a52, a53);
                             if (j + VW >= ow) break;
                         }
 

@@ -74,6 +74,12 @@ public sealed class ConvFastPathTests
         yield return new object[] { 2, 14, 13, 9, 5, 2, 2 };    // 14x13 output: narrower than a vector
         yield return new object[] { 3, 3, 16, 6, 3, 1, 1 };     // 3 output rows: fewer than a block
         yield return new object[] { 70, 16, 16, 8, 3, 1, 1 };   // patch 630: im2col + GEMM
+        // Output rows narrower than a vector (the plane computed over the input's row pitch).
+        yield return new object[] { 6, 14, 14, 16, 5, 0, 1 };   // LeNet-5's second layer
+        yield return new object[] { 6, 14, 14, 16, 5, 0, 3 };
+        yield return new object[] { 4, 10, 10, 7, 3, 0, 2 };   // 8x8 output, filters not a multiple of 6
+        yield return new object[] { 3, 12, 12, 13, 3, 1, 2 };   // padded, 12x12 output
+        yield return new object[] { 20, 9, 9, 6, 3, 0, 1 };    // 7x7 output: plane too small for a block
     }
 
     [Theory]
