@@ -104,10 +104,20 @@ namespace CnnGen.Kernels
         /// <summary>Columns <see cref="Edge"/> computes (0 when there is no edge kernel).</summary>
         public readonly int EdgeWidth;
 
+        /// <summary>
+        /// Optional kernel for a last row panel at most <see cref="ShortRows"/> high: (kc, a, a stride, b, c, ldc, add, rows,
+        /// cols); it computes only <see cref="ShortRows"/> rows of a full-width tile and writes the partial tile straight into C.
+        /// </summary>
+        public readonly delegate*<int, float*, int, float*, float*, int, bool, int, int, void> Short;
+
+        /// <summary>Rows <see cref="Short"/> computes (0 when there is no such kernel).</summary>
+        public readonly int ShortRows;
+
         private MicroKernel(int mr, int nr, delegate*<int, float*, float*, float*, int, bool, void> run,
-            delegate*<int, float*, float*, int, float*, int, bool, int, int, void> edge = null, int edgeWidth = 0)
+            delegate*<int, float*, float*, int, float*, int, bool, int, int, void> edge = null, int edgeWidth = 0,
+            delegate*<int, float*, int, float*, float*, int, bool, int, int, void> shortRows = null, int shortHeight = 0)
         {
-            MR = mr; NR = nr; Run = run; Edge = edge; EdgeWidth = edgeWidth;
+            MR = mr; NR = nr; Run = run; Edge = edge; EdgeWidth = edgeWidth; Short = shortRows; ShortRows = shortHeight;
         }
 
         /// <summary>Largest tile any kernel uses, in floats (edge tiles are computed into a buffer this big).</summary>
@@ -115,7 +125,7 @@ namespace CnnGen.Kernels
 
         public static MicroKernel For(SimdLevel level) => level switch
         {
-            SimdLevel.Avx512 => new MicroKernel(12, 32, &GemmKernels.Avx512Kernel, &GemmKernels.Avx512EdgeKernel, 16),
+            SimdLevel.Avx512 => new MicroKernel(12, 32, &GemmKernels.Avx512Kernel, &GemmKernels.Avx512EdgeKernel, 16, &GemmKernels.Avx512ShortKernel, 4),
             SimdLevel.Avx2 => new MicroKernel(6, 16, &GemmKernels.Avx2Kernel),
             SimdLevel.Portable => new MicroKernel(6, 2 * Vector<float>.Count, &GemmKernels.PortableKernel),
             _ => new MicroKernel(4, 8, &GemmKernels.ScalarKernel),
@@ -222,6 +232,10 @@ namespace CnnGen.Kernels
                                 else if (nrEff <= mk.EdgeWidth)
                                 {
                                     mk.Edge(kc, aPanel, bPanel, nr, cTile, ldc, add, mrEff, nrEff);
+                                }
+                                else if (mrEff <= mk.ShortRows)
+                                {
+                                    mk.Short(kc, aPanel, mr, bPanel, cTile, ldc, add, mrEff, nrEff);
                                 }
                                 else
                                 {

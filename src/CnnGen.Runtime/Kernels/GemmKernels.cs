@@ -250,6 +250,64 @@ namespace CnnGen.Kernels
             }
         }
 
+        /// <summary>
+        /// AVX-512 4 x 32 kernel for a last row panel of at most 4 rows: reads the first 4 floats of each depth step of an A
+        /// micro-panel <paramref name="aStride"/> floats wide and writes only the leading <paramref name="rows"/> x
+        /// <paramref name="cols"/> block of the tile, straight into C.
+        /// </summary>
+        internal static void Avx512ShortKernel(int kc, float* a, int aStride, float* b, float* c, int ldc, bool add, int rows, int cols)
+        {
+            Vector512<float> c0_0 = default; Vector512<float> c0_1 = default;
+            Vector512<float> c1_0 = default; Vector512<float> c1_1 = default;
+            Vector512<float> c2_0 = default; Vector512<float> c2_1 = default;
+            Vector512<float> c3_0 = default; Vector512<float> c3_1 = default;
+            for (int p = 0; p < kc; p++)
+            {
+                Vector512<float> b0 = Vector512.Load(b);
+                Vector512<float> b1 = Vector512.Load(b + 16);
+                Vector512<float> a0 = Vector512.Create(a[0]);
+                c0_0 = Avx512F.FusedMultiplyAdd(a0, b0, c0_0);
+                c0_1 = Avx512F.FusedMultiplyAdd(a0, b1, c0_1);
+                Vector512<float> a1 = Vector512.Create(a[1]);
+                c1_0 = Avx512F.FusedMultiplyAdd(a1, b0, c1_0);
+                c1_1 = Avx512F.FusedMultiplyAdd(a1, b1, c1_1);
+                Vector512<float> a2 = Vector512.Create(a[2]);
+                c2_0 = Avx512F.FusedMultiplyAdd(a2, b0, c2_0);
+                c2_1 = Avx512F.FusedMultiplyAdd(a2, b1, c2_1);
+                Vector512<float> a3 = Vector512.Create(a[3]);
+                c3_0 = Avx512F.FusedMultiplyAdd(a3, b0, c3_0);
+                c3_1 = Avx512F.FusedMultiplyAdd(a3, b1, c3_1);
+                a += aStride;
+                b += 32;
+            }
+
+            float* t = stackalloc float[4 * 32];
+            c0_0.Store(t + 0 * 32);
+            c0_1.Store(t + 0 * 32 + 16);
+            c1_0.Store(t + 1 * 32);
+            c1_1.Store(t + 1 * 32 + 16);
+            c2_0.Store(t + 2 * 32);
+            c2_1.Store(t + 2 * 32 + 16);
+            c3_0.Store(t + 3 * 32);
+            c3_1.Store(t + 3 * 32 + 16);
+            for (int i = 0; i < rows; i++)
+            {
+                float* src = t + i * 32;
+                float* dst = c + (long)i * ldc;
+                int j = 0;
+                if (add)
+                {
+                    for (; j <= cols - 16; j += 16) (Vector512.Load(dst + j) + Vector512.Load(src + j)).Store(dst + j);
+                    for (; j < cols; j++) dst[j] += src[j];
+                }
+                else
+                {
+                    for (; j <= cols - 16; j += 16) Vector512.Load(src + j).Store(dst + j);
+                    for (; j < cols; j++) dst[j] = src[j];
+                }
+            }
+        }
+
         /// <summary>AVX2/FMA 6 x 16 micro-kernel: 12 accumulators, two B vectors and one broadcast per step.</summary>
         internal static void Avx2Kernel(int kc, float* a, float* b, float* c, int ldc, bool add)
         {
