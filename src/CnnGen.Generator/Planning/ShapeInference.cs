@@ -142,11 +142,14 @@ namespace CnnGen.Generator.Planning
                             parameters = weights + (layer.Bias ? layer.Count : 0);
                             flops = Mul(2 * Mul(current.Channels, Mul(layer.Size, layer.Size)), output.Size);
                             description = $"Conv {layer.Count} {window}" + (layer.Bias ? string.Empty : " no bias");
-                            algorithm = layer.Size == 1 && layer.Stride == 1 && layer.Pad == 0
-                                ? $"pointwise GEMM ({layer.Count}x{current.Channels} * {current.Channels}x{output.Height * output.Width} per image, no unfold)"
-                                : layer.Stride == 1 && layer.Pad == 0 && layer.Size > 1 && layer.Count >= 6 && output.Width >= 16 && output.Height >= 4 && current.Channels * layer.Size * layer.Size <= 64
-                                ? $"direct, 6 filters x 4 rows x 16 columns per block with AVX-512 (else im2col + GEMM); filter gradient as dot products of length {output.Height * output.Width} per image"
-                                : $"im2col + GEMM ({layer.Count}x{current.Channels * layer.Size * layer.Size} * {current.Channels * layer.Size * layer.Size}x{output.Height * output.Width} per image)";
+                            string forward = ConvAlgorithmChoice.ForwardOnAvx512(current.Channels, current.Height, current.Width, layer.Count,
+                                layer.Size, layer.Stride, layer.Pad, output.Height, output.Width);
+                            long patch = current.Channels * layer.Size * layer.Size;
+                            algorithm = forward == "im2col + GEMM"
+                                ? $"im2col + GEMM: {layer.Count}x{patch} * {patch}x{output.Height * output.Width} per image"
+                                : forward == "pointwise GEMM"
+                                    ? $"pointwise GEMM: {layer.Count}x{patch} * {patch}x{output.Height * output.Width} per image, no unfold"
+                                    : $"{forward} on AVX-512, else im2col + GEMM {layer.Count}x{patch} * {patch}x{output.Height * output.Width}";
                             if (weights > MaxElements || TooLarge(output) || Mul(current.Channels * layer.Size * layer.Size, output.Height * output.Width) > MaxElements)
                             {
                                 diagnostics.Add(TooLargeError(layer, output));

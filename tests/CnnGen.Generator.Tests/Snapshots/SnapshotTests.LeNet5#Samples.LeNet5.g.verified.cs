@@ -390,7 +390,7 @@ namespace Samples
 
         private void ForwardPass(int batch)
         {
-            // Layer 1: Conv 6 5x5 s1 p2  1x28x28 -> 6x28x28   [im2col + GEMM (6x25 * 25x784 per image)]
+            // Layer 1: Conv 6 5x5 s1 p2  1x28x28 -> 6x28x28   [direct on a zero-bordered copy on AVX-512, else im2col + GEMM 6x25 * 25x784]
             global::CnnGen.Kernels.Conv2D.Forward(in Conv1, batch, _input.AsSpan(0, batch * 784), W1.Values, b1.Values, _a1.AsSpan(0, batch * 4704), _columns);
 
             // Layer 2: Tanh  6x28x28 -> 6x28x28
@@ -399,7 +399,7 @@ namespace Samples
             // Layer 3: AvgPool 2x2 s2  6x28x28 -> 6x14x14
             global::CnnGen.Kernels.Pooling.AvgForward(in Pool3, batch, _a2.AsSpan(0, batch * 4704), _a3.AsSpan(0, batch * 1176));
 
-            // Layer 4: Conv 16 5x5 s1 p0  6x14x14 -> 16x10x10   [im2col + GEMM (16x150 * 150x100 per image)]
+            // Layer 4: Conv 16 5x5 s1 p0  6x14x14 -> 16x10x10   [direct over the row pitch on AVX-512, else im2col + GEMM 16x150 * 150x100]
             global::CnnGen.Kernels.Conv2D.Forward(in Conv4, batch, _a3.AsSpan(0, batch * 1176), W2.Values, b2.Values, _a4.AsSpan(0, batch * 1600), _columns);
 
             // Layer 5: Tanh  16x10x10 -> 16x10x10

@@ -338,7 +338,7 @@ namespace Samples
 
         private void ForwardPass(int batch)
         {
-            // Layer 1: Conv 30 5x5 s1 p0  1x28x28 -> 30x24x24   [direct, 6 filters x 4 rows x 16 columns per block with AVX-512 (else im2col + GEMM); filter gradient as dot products of length 576 per image]
+            // Layer 1: Conv 30 5x5 s1 p0  1x28x28 -> 30x24x24   [direct on AVX-512, else im2col + GEMM 30x25 * 25x576]
             global::CnnGen.Kernels.Conv2D.Forward(in Conv1, batch, _input.AsSpan(0, batch * 784), W1.Values, b1.Values, _a1.AsSpan(0, batch * 17280), _columns);
 
             // Layer 2: Relu  30x24x24 -> 30x24x24

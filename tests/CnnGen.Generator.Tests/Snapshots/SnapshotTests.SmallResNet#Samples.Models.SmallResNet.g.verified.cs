@@ -525,7 +525,7 @@ namespace Samples
 
             private void ForwardPass(int batch)
             {
-                // Layer 1: Conv 8 3x3 s1 p1 no bias  3x15x15 -> 8x15x15   [im2col + GEMM (8x27 * 27x225 per image)]
+                // Layer 1: Conv 8 3x3 s1 p1 no bias  3x15x15 -> 8x15x15   [direct over the row pitch on AVX-512, else im2col + GEMM 8x27 * 27x225]
                 global::CnnGen.Kernels.Conv2D.Forward(in Conv1, batch, _input.AsSpan(0, batch * 675), W1.Values, default, _a1.AsSpan(0, batch * 1800), _columns);
 
                 // Layer 2: BatchNorm (per channel)  8x15x15 -> 8x15x15   (batch statistics when training, running averages otherwise)
@@ -537,7 +537,7 @@ namespace Samples
 
                 // Layer 4: Residual (identity shortcut)  8x15x15 -> 8x15x15   (x stays in _a3 for the shortcut)
 
-                // Layer 5: Conv 8 3x3 s1 p1 no bias  8x15x15 -> 8x15x15   [im2col + GEMM (8x72 * 72x225 per image)]
+                // Layer 5: Conv 8 3x3 s1 p1 no bias  8x15x15 -> 8x15x15   [direct over the row pitch on AVX-512, else im2col + GEMM 8x72 * 72x225]
                 global::CnnGen.Kernels.Conv2D.Forward(in Conv5, batch, _a3.AsSpan(0, batch * 1800), W3.Values, default, _a5.AsSpan(0, batch * 1800), _columns);
 
                 // Layer 6: BatchNorm (per channel)  8x15x15 -> 8x15x15   (batch statistics when training, running averages otherwise)
@@ -547,7 +547,7 @@ namespace Samples
                 // Layer 7: Relu  8x15x15 -> 8x15x15
                 global::CnnGen.Kernels.Activations.ReluForward(_a6.AsSpan(0, batch * 1800), _a7.AsSpan(0, batch * 1800));
 
-                // Layer 8: Conv 8 3x3 s1 p1 no bias  8x15x15 -> 8x15x15   [im2col + GEMM (8x72 * 72x225 per image)]
+                // Layer 8: Conv 8 3x3 s1 p1 no bias  8x15x15 -> 8x15x15   [direct over the row pitch on AVX-512, else im2col + GEMM 8x72 * 72x225]
                 global::CnnGen.Kernels.Conv2D.Forward(in Conv8, batch, _a7.AsSpan(0, batch * 1800), W5.Values, default, _a8.AsSpan(0, batch * 1800), _columns);
 
                 // Layer 9: BatchNorm (per channel)  8x15x15 -> 8x15x15   (batch statistics when training, running averages otherwise)
@@ -562,7 +562,7 @@ namespace Samples
 
                 // Layer 12: Residual (projection shortcut)  8x15x15 -> 8x15x15   (x stays in _a11 for the shortcut)
 
-                // Layer 13: Conv 16 3x3 s2 p1 no bias  8x15x15 -> 16x8x8   [im2col + GEMM (16x72 * 72x64 per image)]
+                // Layer 13: Conv 16 3x3 s2 p1 no bias  8x15x15 -> 16x8x8   [im2col + GEMM: 16x72 * 72x64 per image]
                 global::CnnGen.Kernels.Conv2D.Forward(in Conv13, batch, _a11.AsSpan(0, batch * 1800), W7.Values, default, _a13.AsSpan(0, batch * 1024), _columns);
 
                 // Layer 14: BatchNorm (per channel)  16x8x8 -> 16x8x8   (batch statistics when training, running averages otherwise)
@@ -572,7 +572,7 @@ namespace Samples
                 // Layer 15: Relu  16x8x8 -> 16x8x8
                 global::CnnGen.Kernels.Activations.ReluForward(_a14.AsSpan(0, batch * 1024), _a15.AsSpan(0, batch * 1024));
 
-                // Layer 16: Conv 16 3x3 s1 p1 no bias  16x8x8 -> 16x8x8   [im2col + GEMM (16x144 * 144x64 per image)]
+                // Layer 16: Conv 16 3x3 s1 p1 no bias  16x8x8 -> 16x8x8   [direct over the row pitch on AVX-512, else im2col + GEMM 16x144 * 144x64]
                 global::CnnGen.Kernels.Conv2D.Forward(in Conv16, batch, _a15.AsSpan(0, batch * 1024), W9.Values, default, _a16.AsSpan(0, batch * 1024), _columns);
 
                 // Layer 17: BatchNorm (per channel)  16x8x8 -> 16x8x8   (batch statistics when training, running averages otherwise)

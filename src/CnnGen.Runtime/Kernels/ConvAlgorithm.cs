@@ -1,0 +1,31 @@
+namespace CnnGen.Kernels
+{
+    /// <summary>
+    /// Names the forward algorithm <see cref="Conv2D"/> picks for a shape on this machine. The generator writes the
+    /// AVX-512 choice into each convolution's comment; a test holds the two in agreement.
+    /// </summary>
+    public static class ConvAlgorithm
+    {
+        /// <summary>Direct kernel: 6 filters x 4 output rows x 16 columns per register block (AVX-512).</summary>
+        public const string Direct = "direct";
+        /// <summary>Direct kernel over the input's row pitch, for output rows narrower than a vector (AVX-512).</summary>
+        public const string DirectOverRowPitch = "direct over the row pitch";
+        /// <summary>Direct kernel on a zero-bordered copy of each image, for padded convolutions (AVX-512).</summary>
+        public const string DirectOnBorderedCopy = "direct on a zero-bordered copy";
+        /// <summary>Direct kernel for up to 4 input channels (AVX2 and wider).</summary>
+        public const string DirectFewChannels = "direct, few channels";
+        /// <summary>A 1x1 stride-1 convolution: the image already is its column matrix.</summary>
+        public const string PointwiseGemm = "pointwise GEMM";
+        /// <summary>The notes' baseline: unfold each image, one matrix product.</summary>
+        public const string Im2ColGemm = "im2col + GEMM";
+
+        /// <summary>The forward algorithm <see cref="Conv2D.Forward"/> uses for <paramref name="g"/> at the current <see cref="KernelDispatch.Level"/>.</summary>
+        public static string Forward(in ConvGeometry g) =>
+            ConvDirectWide.AppliesForward(g) ? Direct
+            : ConvDirectWide.AppliesForwardFlat(g) ? DirectOverRowPitch
+            : ConvDirectWide.AppliesForwardPadded(g) ? DirectOnBorderedCopy
+            : ConvDirect.Applies(g) ? DirectFewChannels
+            : g.Kernel == 1 && g.Stride == 1 && g.Pad == 0 ? PointwiseGemm
+            : Im2ColGemm;
+    }
+}
