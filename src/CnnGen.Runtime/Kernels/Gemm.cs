@@ -328,9 +328,8 @@ namespace CnnGen.Kernels
                     {
                         for (int p = 0; p < kc; p++, src += n, panel += nr)
                         {
-                            int j = 0;
-                            for (; j < cols; j++) panel[j] = src[j];
-                            for (; j < nr; j++) panel[j] = 0f;
+                            new Span<float>(panel, nr).Clear();
+                            CopyRow(src, panel, cols);
                         }
                     }
                 }
