@@ -295,12 +295,12 @@ namespace CnnGen.Kernels
                 else
                 {
                     // op(A)(i, p) = A[i, p]: transpose the rows into steps MR floats wide.
-                    Transpose(pr.A + (long)(ic + r) * k + pc, k, rows, kc, panel, mr);
-                    for (int i = rows; i < mr; i++)
+                    if (rows < mr)
                     {
-                        float* d = panel + i;
-                        for (int p = 0; p < kc; p++) d[p * mr] = 0f;
+                        new Span<float>(panel, kc * mr).Clear();
                     }
+
+                    Transpose(pr.A + (long)(ic + r) * k + pc, k, rows, kc, panel, mr);
                 }
             }
         }
@@ -328,21 +328,20 @@ namespace CnnGen.Kernels
                     {
                         for (int p = 0; p < kc; p++, src += n, panel += nr)
                         {
-                            int j = 0;
-                            for (; j < cols; j++) panel[j] = src[j];
-                            for (; j < nr; j++) panel[j] = 0f;
+                            new Span<float>(panel, nr).Clear();
+                            CopyRow(src, panel, cols);
                         }
                     }
                 }
                 else
                 {
                     // op(B)(p, j) = B[j, p]: transpose the stored rows into steps NR floats wide.
-                    Transpose(pr.B + (long)(jc + q) * k + pc, k, cols, kc, panel, nr);
-                    for (int j = cols; j < nr; j++)
+                    if (cols < nr)
                     {
-                        float* d = panel + j;
-                        for (int p = 0; p < kc; p++) d[p * nr] = 0f;
+                        new Span<float>(panel, kc * nr).Clear();
                     }
+
+                    Transpose(pr.B + (long)(jc + q) * k + pc, k, cols, kc, panel, nr);
                 }
             }
         }
