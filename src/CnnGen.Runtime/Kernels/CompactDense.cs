@@ -21,6 +21,8 @@ namespace CnnGen.Kernels
     {
         private const int Lanes = 16;
 
+        [ThreadStatic] private static float[]? t_row;
+
         /// <summary>Columns after padding to a whole number of 16-float vectors.</summary>
         public static int PaddedOutputs(int outputs) => (outputs + Lanes - 1) / Lanes * Lanes;
 
@@ -85,7 +87,10 @@ namespace CnnGen.Kernels
 
             ReadOnlySpan<uint> words = MemoryMarshal.Cast<ushort, uint>(weights);
             int stride = PaddedOutputs(outputs);
-            Span<float> row = stackalloc float[stride];
+            // The kernels write whole vectors, padding included: a per-thread row buffer, grown once (a stackalloc
+            // of the row would overflow the stack for wide layers).
+            if (t_row is null || t_row.Length < stride) t_row = new float[stride];
+            Span<float> row = t_row.AsSpan(0, stride);
             for (int n = 0; n < batch; n++)
             {
                 ReadOnlySpan<float> xs = x.Slice(n * inputs, inputs);
