@@ -208,7 +208,6 @@ namespace CnnGen.Generator.Emit
 
             w.Line("private int _capacity;");
             w.Line("private int _batch;");
-            w.Line("private bool _usesCompactWeights;");
             w.Line("private bool _hasLoss;");
             w.Line("private bool _lossInTraining;");
             w.Line("private global::CnnGen.Kernels.SplitMix64 _random;");
@@ -245,7 +244,6 @@ namespace CnnGen.Generator.Emit
                     w.Line($"_compactW{l.ParameterNumber} = source?._compactW{l.ParameterNumber};");
                 }
 
-                w.Line("_usesCompactWeights = source?._usesCompactWeights ?? false;");
 
                 using (w.Block("if (source is null)"))
                 {
@@ -484,24 +482,26 @@ namespace CnnGen.Generator.Emit
             w.Line("/// </summary>");
             using (w.Block("public void UseCompactWeights(bool enabled = true)"))
             {
-                foreach (LayerPlan l in affine)
+                for (int i = 0; i < affine.Length; i++)
                 {
+                    LayerPlan l = affine[i];
                     string p = N(l.ParameterNumber);
+                    if (i > 0) w.Line();
                     w.Line($"if (!enabled) _compactW{p} = null;");
                     w.Line("else");
                     w.Line("{");
                     w.Line($"    _compactW{p} ??= new ushort[global::CnnGen.Kernels.CompactDense.BufferLength({N(l.In.Size)}, {N(l.Count)})];");
                     w.Line($"    global::CnnGen.Kernels.CompactDense.Compress({N(l.In.Size)}, {N(l.Count)}, W{p}.Values, _compactW{p});");
                     w.Line("}");
-                    w.Line();
                 }
-
-                w.Line($"_usesCompactWeights = enabled;");
             }
 
             w.Line();
             w.Line("/// <summary>Whether <see cref=\"UseCompactWeights\"/> is on.</summary>");
-            w.Line("public bool UsesCompactWeights => _usesCompactWeights;");
+            // Derived from the copies themselves, so there is no flag to keep in step with them.
+            w.Line(affine.Length == 0
+                ? "public bool UsesCompactWeights => false;"
+                : $"public bool UsesCompactWeights => _compactW{N(affine[0].ParameterNumber)} is not null;");
             w.Line();
         }
 

@@ -266,7 +266,7 @@ namespace CnnGen.Generator.Planning
                     case LayerKind.SoftmaxWithLoss:
                         if (openBlock >= 0)
                         {
-                            diagnostics.Add(new DiagnosticInfo("CNN012", layers[openBlock].SourceText.Length > 0 ? specs[openBlock].Location : layer.Location,
+                            diagnostics.Add(new DiagnosticInfo("CNN012", specs[openBlock].Location,
                                 $"{specs[openBlock].SourceText} opens a residual block that is never closed; add [EndResidual] after the block's last layer"));
                             return false;
                         }
@@ -280,11 +280,6 @@ namespace CnnGen.Generator.Planning
                     default:
                         description = layer.Kind.ToString();
                         break;
-                }
-
-                if (layer.Kind == LayerKind.ResidualBegin)
-                {
-                    blockPartner = -1;
                 }
 
                 layers.Add(new LayerPlan(number, layer.Kind, description, layer.SourceText, current, output, layer.Count, layer.Size,

@@ -124,7 +124,6 @@ namespace Samples
         private ushort[]? _compactW5;   // W5 in bfloat16 for inference, when enabled
         private int _capacity;
         private int _batch;
-        private bool _usesCompactWeights;
         private bool _hasLoss;
         private bool _lossInTraining;
         private global::CnnGen.Kernels.SplitMix64 _random;
@@ -154,7 +153,6 @@ namespace Samples
             _compactW3 = source?._compactW3;
             _compactW4 = source?._compactW4;
             _compactW5 = source?._compactW5;
-            _usesCompactWeights = source?._usesCompactWeights ?? false;
             if (source is null)
             {
                 global::CnnGen.Training.Initializer.Initialize(this, seed);
@@ -381,12 +379,10 @@ namespace Samples
                 _compactW5 ??= new ushort[global::CnnGen.Kernels.CompactDense.BufferLength(84, 10)];
                 global::CnnGen.Kernels.CompactDense.Compress(84, 10, W5.Values, _compactW5);
             }
-
-            _usesCompactWeights = enabled;
         }
 
         /// <summary>Whether <see cref="UseCompactWeights"/> is on.</summary>
-        public bool UsesCompactWeights => _usesCompactWeights;
+        public bool UsesCompactWeights => _compactW3 is not null;
 
         private void ForwardPass(int batch)
         {

@@ -97,7 +97,6 @@ namespace Samples
         private ushort[]? _compactW3;   // W3 in bfloat16 for inference, when enabled
         private int _capacity;
         private int _batch;
-        private bool _usesCompactWeights;
         private bool _hasLoss;
         private bool _lossInTraining;
         private global::CnnGen.Kernels.SplitMix64 _random;
@@ -122,7 +121,6 @@ namespace Samples
             _random = new global::CnnGen.Kernels.SplitMix64((ulong)seed);
             _compactW2 = source?._compactW2;
             _compactW3 = source?._compactW3;
-            _usesCompactWeights = source?._usesCompactWeights ?? false;
             if (source is null)
             {
                 global::CnnGen.Training.Initializer.Initialize(this, seed);
@@ -329,12 +327,10 @@ namespace Samples
                 _compactW3 ??= new ushort[global::CnnGen.Kernels.CompactDense.BufferLength(100, 10)];
                 global::CnnGen.Kernels.CompactDense.Compress(100, 10, W3.Values, _compactW3);
             }
-
-            _usesCompactWeights = enabled;
         }
 
         /// <summary>Whether <see cref="UseCompactWeights"/> is on.</summary>
-        public bool UsesCompactWeights => _usesCompactWeights;
+        public bool UsesCompactWeights => _compactW2 is not null;
 
         private void ForwardPass(int batch)
         {

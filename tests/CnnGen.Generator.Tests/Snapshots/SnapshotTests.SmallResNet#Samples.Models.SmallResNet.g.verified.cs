@@ -196,7 +196,6 @@ namespace Samples
             private ushort[]? _compactW13;   // W13 in bfloat16 for inference, when enabled
             private int _capacity;
             private int _batch;
-            private bool _usesCompactWeights;
             private bool _hasLoss;
             private bool _lossInTraining;
             private global::CnnGen.Kernels.SplitMix64 _random;
@@ -246,7 +245,6 @@ namespace Samples
                 _states = new global::CnnGen.StateBuffer[] { running_mean2, running_var2, running_mean4, running_var4, running_mean6, running_var6, running_mean8, running_var8, running_mean10, running_var10, running_mean12, running_var12 };
                 _random = new global::CnnGen.Kernels.SplitMix64((ulong)seed);
                 _compactW13 = source?._compactW13;
-                _usesCompactWeights = source?._usesCompactWeights ?? false;
                 if (source is null)
                 {
                     global::CnnGen.Training.Initializer.Initialize(this, seed);
@@ -516,12 +514,10 @@ namespace Samples
                     _compactW13 ??= new ushort[global::CnnGen.Kernels.CompactDense.BufferLength(16, 10)];
                     global::CnnGen.Kernels.CompactDense.Compress(16, 10, W13.Values, _compactW13);
                 }
-
-                _usesCompactWeights = enabled;
             }
 
             /// <summary>Whether <see cref="UseCompactWeights"/> is on.</summary>
-            public bool UsesCompactWeights => _usesCompactWeights;
+            public bool UsesCompactWeights => _compactW13 is not null;
 
             private void ForwardPass(int batch)
             {
