@@ -55,12 +55,19 @@ namespace CnnGen.Kernels
                 return;
             }
 
-            ForwardRange(g, batch, x, weights, bias, y, workspace);
+            ForwardRange(g, batch, x, weights, bias, y, workspace, CallerScratch(g));
+        }
+
+        /// <summary>The direct kernels' scratch for work done on the calling thread alone (grown once per thread).</summary>
+        private static unsafe Span<float> CallerScratch(in ConvGeometry g)
+        {
+            int size = ConvDirectWide.ScratchSize(g);
+            return new Span<float>(ThreadScratch.Current.Get(Math.Max(1, size)), size);
         }
 
         /// <summary>The forward pass of <paramref name="batch"/> consecutive images on the calling thread.</summary>
         private static void ForwardRange(in ConvGeometry g, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> weights,
-            ReadOnlySpan<float> bias, Span<float> y, Span<float> workspace)
+            ReadOnlySpan<float> bias, Span<float> y, Span<float> workspace, Span<float> scratch)
         {
             int plane = g.OutPlane;
             if (ConvDirectWide.AppliesForward(g))
@@ -77,7 +84,7 @@ namespace CnnGen.Kernels
             {
                 for (int n = 0; n < batch; n++)
                 {
-                    ConvDirectWide.ForwardFlat(g, x.Slice(n * g.InputSize, g.InputSize), weights, bias, y.Slice(n * g.OutputSize, g.OutputSize));
+                    ConvDirectWide.ForwardFlat(g, x.Slice(n * g.InputSize, g.InputSize), weights, bias, y.Slice(n * g.OutputSize, g.OutputSize), scratch);
                 }
 
                 return;
@@ -88,7 +95,7 @@ namespace CnnGen.Kernels
                 ConvGeometry padded = ConvDirectWide.Padded(g);
                 for (int n = 0; n < batch; n++)
                 {
-                    ConvDirectWide.ForwardPadded(g, padded, x.Slice(n * g.InputSize, g.InputSize), weights, bias, y.Slice(n * g.OutputSize, g.OutputSize));
+                    ConvDirectWide.ForwardPadded(g, padded, x.Slice(n * g.InputSize, g.InputSize), weights, bias, y.Slice(n * g.OutputSize, g.OutputSize), scratch);
                 }
 
                 return;
@@ -170,17 +177,17 @@ namespace CnnGen.Kernels
                 return;
             }
 
-            BackwardFilterRange(g, batch, x, dy, weightGradient, biasGradient, workspace);
+            BackwardFilterRange(g, batch, x, dy, weightGradient, biasGradient, workspace, CallerScratch(g));
         }
 
         /// <summary>The filter gradient of <paramref name="batch"/> consecutive images on the calling thread, overwriting both gradients.</summary>
         private static void BackwardFilterRange(in ConvGeometry g, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
-            Span<float> weightGradient, Span<float> biasGradient, Span<float> workspace)
+            Span<float> weightGradient, Span<float> biasGradient, Span<float> workspace, Span<float> scratch)
         {
             int plane = g.OutPlane;
             if (ConvDirectWide.AppliesFilterGradient(g))
             {
-                ConvDirectWide.FilterGradient(g, batch, x, dy, weightGradient, biasGradient, workspace);
+                ConvDirectWide.FilterGradient(g, batch, x, dy, weightGradient, biasGradient, workspace, scratch);
                 return;
             }
 
@@ -287,8 +294,28 @@ namespace CnnGen.Kernels
             private float* _partialPointer;
             private int _partialCapacity;
 
-            /// <summary>Image ranges (blocks) of the call.</summary>
-            public int Ranges { get => _blocks; set => _blocks = value; }
+            private float[]? _scratchArray;
+            private float* _scratchPointer;
+            private int _scratchCapacity, _scratchPerBlock;
+
+            /// <summary>Image ranges (blocks) of the call. Setting it also sizes each range's own scratch (column matrix and
+            /// direct-kernel buffers) here, on the calling thread: the helpers never allocate, however late they first join.</summary>
+            public int Ranges
+            {
+                get => _blocks;
+                set
+                {
+                    _blocks = value;
+                    _scratchPerBlock = (WorkspaceSize(_g) + ConvDirectWide.ScratchSize(_g) + 15) & ~15; // 64-byte aligned regions
+                    int size = checked(value * _scratchPerBlock);
+                    if (size > _scratchCapacity)
+                    {
+                        _scratchArray = GC.AllocateUninitializedArray<float>(size + 16, pinned: true);
+                        fixed (float* p = _scratchArray) _scratchPointer = (float*)(((nuint)p + 63) & ~(nuint)63);
+                        _scratchCapacity = size;
+                    }
+                }
+            }
 
             /// <summary>Forward: a = x, b = weights, c = bias, out = y. Filter: a = x, b = dy, c = bias gradient, out = weight gradient.
             /// Data: a = dy, b = weights, out = dx.</summary>
@@ -326,14 +353,16 @@ namespace CnnGen.Kernels
                 if (count <= 0) return;
                 ConvGeometry g = _g;
                 int workspaceSize = WorkspaceSize(g);
-                var workspace = new Span<float>(ThreadScratch.Current.Get(Math.Max(1, workspaceSize)), workspaceSize);
+                float* region = _scratchPointer + (long)block * _scratchPerBlock;
+                var workspace = new Span<float>(region, workspaceSize);
+                var scratch = new Span<float>(region + workspaceSize, _scratchPerBlock - workspaceSize);
                 long inSize = g.InputSize, outSize = g.OutputSize;
                 switch (_kind)
                 {
                     case Kind.Forward:
                         ForwardRange(g, count, new ReadOnlySpan<float>(_a + n0 * inSize, (int)(count * inSize)),
                             new ReadOnlySpan<float>(_b, g.WeightSize), new ReadOnlySpan<float>(_c, _biasLength),
-                            new Span<float>(_out + n0 * outSize, (int)(count * outSize)), workspace);
+                            new Span<float>(_out + n0 * outSize, (int)(count * outSize)), workspace, scratch);
                         break;
                     case Kind.Data:
                         BackwardDataRange(g, count, new ReadOnlySpan<float>(_a + n0 * outSize, (int)(count * outSize)),
@@ -349,7 +378,7 @@ namespace CnnGen.Kernels
 
                         BackwardFilterRange(g, count, new ReadOnlySpan<float>(_a + n0 * inSize, (int)(count * inSize)),
                             new ReadOnlySpan<float>(_b + n0 * outSize, (int)(count * outSize)),
-                            new Span<float>(wg, g.WeightSize), new Span<float>(bg, _biasLength), workspace);
+                            new Span<float>(wg, g.WeightSize), new Span<float>(bg, _biasLength), workspace, scratch);
                         break;
                 }
             }

@@ -53,22 +53,40 @@ namespace CnnGen.Kernels
             return g.OutHeight * pitch >= RB * VW && pitch <= 2 * g.OutWidth;
         }
 
-        [ThreadStatic] private static float[]? t_flat;
+        /// <summary>Floats of scratch the direct kernels need for <paramref name="g"/> on one thread (zero-bordered copy,
+        /// row-pitch planes or partial sums), so callers can hand each participant its own region up front.</summary>
+        public static int ScratchSize(in ConvGeometry g)
+        {
+            int size = 0;
+            if (AppliesForwardPadded(g)) size = Math.Max(size, Padded(g).InputSize);
+            if (AppliesForwardFlat(g)) size = Math.Max(size, FlatSize(g, out _, out _));
+            if (AppliesFilterGradient(g)) size = Math.Max(size, g.Filters * g.PatchSize * VW);
+            return size;
+        }
+
+        /// <summary>Scratch of <see cref="ForwardFlat"/>: the zero-bordered input plus slack, then the output planes.</summary>
+        private static int FlatSize(in ConvGeometry g, out int inSize, out int flatPlane)
+        {
+            int pitch = g.Width + 2 * g.Pad, inPlane = (g.Height + 2 * g.Pad) * pitch;
+            int rows = (g.OutHeight * pitch + VW - 1) / VW;
+            flatPlane = rows * VW;
+            inSize = g.Channels * inPlane + flatPlane + VW; // slack: the last vectors read past the last window
+            return inSize + g.Filters * flatPlane;
+        }
 
         /// <summary>
         /// One image whose output rows are narrower than a vector: the output plane is computed over the (zero-bordered)
         /// input's row pitch as one run of vectors (output <c>q = oy * pitch + ox</c> reads inputs from <c>q</c> on), then
         /// the <c>ox &lt; ow</c> columns are copied out.
         /// </summary>
-        public static void ForwardFlat(in ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y)
+        public static void ForwardFlat(in ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y,
+            Span<float> scratch)
         {
             int p = g.Pad, h = g.Height, w = g.Width, pitch = w + 2 * p, ph = h + 2 * p, inPlane = ph * pitch;
             int oh = g.OutHeight, ow = g.OutWidth, k = g.Kernel, channels = g.Channels, patch = g.PatchSize, filters = g.Filters;
-            int rows = (oh * pitch + VW - 1) / VW, flatPlane = rows * VW;
-            int inSize = channels * inPlane + flatPlane + VW; // slack: the last vectors read past the last window
-            int size = inSize + filters * flatPlane;
-            float[] buffer = t_flat is { } b && b.Length >= size ? b : (t_flat = new float[size]);
-            Span<float> input = buffer.AsSpan(0, inSize);
+            int size = FlatSize(g, out int inSize, out int flatPlane);
+            Span<float> buffer = scratch.Slice(0, size);
+            Span<float> input = buffer.Slice(0, inSize);
             input.Clear();
             for (int c = 0; c < channels; c++)
             {
@@ -91,7 +109,7 @@ namespace CnnGen.Kernels
             fixed (float* bp = bias)
             {
                 float* flat = xp + inSize;
-                Core(xp, offsets, patch, wp, bias.IsEmpty ? null : bp, filters, flat, flatPlane, rows, VW, VW, VW);
+                Core(xp, offsets, patch, wp, bias.IsEmpty ? null : bp, filters, flat, flatPlane, flatPlane / VW, VW, VW, VW);
                 for (int f = 0; f < filters; f++)
                 {
                     for (int oy = 0; oy < oh; oy++)
@@ -102,15 +120,12 @@ namespace CnnGen.Kernels
             }
         }
 
-        [ThreadStatic] private static float[]? t_padded;
-
-        /// <summary>One image of a padded convolution: copies it into a zero-bordered buffer and runs <see cref="Forward"/>.</summary>
+        /// <summary>One image of a padded convolution: copies it into a zero-bordered buffer (in <paramref name="scratch"/>)
+        /// and runs <see cref="Forward"/>.</summary>
         public static void ForwardPadded(in ConvGeometry g, in ConvGeometry padded, ReadOnlySpan<float> x, ReadOnlySpan<float> weights,
-            ReadOnlySpan<float> bias, Span<float> y)
+            ReadOnlySpan<float> bias, Span<float> y, Span<float> scratch)
         {
-            int size = padded.InputSize;
-            float[] buffer = t_padded is { } b && b.Length >= size ? b : (t_padded = new float[size]);
-            Span<float> dst = buffer.AsSpan(0, size);
+            Span<float> dst = scratch.Slice(0, padded.InputSize);
             int h = g.Height, w = g.Width, p = g.Pad, pw = padded.Width, ph = padded.Height;
             // The border is all zeros in every image; clear it (cheap) rather than rely on what an earlier shape left.
             for (int c = 0; c < g.Channels; c++)
@@ -239,17 +254,15 @@ namespace CnnGen.Kernels
             !(g.Kernel == 1 && g.Stride == 1 && g.Pad == 0) && g.WeightSize <= 4096 && g.OutPlane >= VW &&
             KernelDispatch.Level >= SimdLevel.Avx512 && Vector512.IsHardwareAccelerated;
 
-        [ThreadStatic] private static float[]? t_partial;
-
         /// <summary>Weight and bias gradients over the batch, <b>overwriting</b> both (the bias gradient may be empty).
-        /// <paramref name="workspace"/> holds one image's column matrix.</summary>
+        /// <paramref name="workspace"/> holds one image's column matrix; <paramref name="scratch"/> the partial sums.</summary>
         public static void FilterGradient(in ConvGeometry g, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
-            Span<float> weightGradient, Span<float> biasGradient, Span<float> workspace)
+            Span<float> weightGradient, Span<float> biasGradient, Span<float> workspace, Span<float> scratch)
         {
             int filters = g.Filters, patch = g.PatchSize, plane = g.OutPlane;
             int pairs = filters * patch;
-            float[] partial = t_partial is { } p && p.Length >= pairs * VW ? p : (t_partial = new float[pairs * VW]);
-            Array.Clear(partial, 0, pairs * VW);
+            Span<float> partial = scratch.Slice(0, pairs * VW);
+            partial.Clear();
             int full = plane / VW * VW;
             biasGradient.Clear();
             weightGradient.Clear();
