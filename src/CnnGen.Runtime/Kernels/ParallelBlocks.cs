@@ -90,6 +90,13 @@ namespace CnnGen.Kernels
             }
         }
 
+        /// <summary>Forgets any back-off, so the next jobs use the helpers again (for tests that need them to take part).</summary>
+        internal static void ResetBackoff()
+        {
+            s_skip = 0;
+            s_backoff = 1;
+        }
+
         /// <summary>The degree a kernel should plan for (1 means run inline).</summary>
         public static int Degree => KernelDispatch.MaxDegreeOfParallelism;
 

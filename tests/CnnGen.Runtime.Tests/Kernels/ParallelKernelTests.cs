@@ -369,7 +369,22 @@ public sealed class ParallelKernelTests
                 BatchNorm.Backward(batch, 30, 576, y, hat, inv, gamma, rm, rv, r);
             }
 
+            // Warm-up ends when the helpers' per-thread buffers have stopped growing: a helper grows its buffers the
+            // first time it takes a block of a shape, and on a busy machine that first time can come late (a helper
+            // that has not started is revoked, and slow helpers trigger the back-off), so count steady steps.
+            ParallelBlocks.ResetBackoff();
             for (int i = 0; i < 10; i++) Step();
+            long seen = ParallelBlocks.HelperAllocatedBytes;
+            for (int steady = 0, i = 0; steady < 20 && i < 400; i++)
+            {
+                ParallelBlocks.ResetBackoff();
+                Step();
+                long now = ParallelBlocks.HelperAllocatedBytes;
+                steady = now == seen ? steady + 1 : 0;
+                seen = now;
+            }
+
+            ParallelBlocks.ResetBackoff();
             long before = GC.GetAllocatedBytesForCurrentThread(), helpersBefore = ParallelBlocks.HelperAllocatedBytes;
             for (int i = 0; i < 5; i++) Step();
             Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
