@@ -327,6 +327,22 @@ namespace CnnGen.Kernels
 
             public void SetPartials(float* partials) => _partials = partials;
 
+            /// <summary>Sizes the helpers' GEMM pack buffers for the per-image products a range runs (on the im2col path).</summary>
+            public void Prepare(int helpers)
+            {
+                ConvGeometry g = _g;
+                for (int h = 0; h < helpers; h++)
+                {
+                    GemmBuffers buffers = ParallelBlocks.HelperGemmBuffers(h);
+                    switch (_kind)
+                    {
+                        case Kind.Forward: Gemm.Reserve(buffers, g.Filters, g.OutPlane, g.PatchSize); break;
+                        case Kind.Filter: Gemm.Reserve(buffers, g.Filters, g.PatchSize, g.OutPlane); break;
+                        default: Gemm.Reserve(buffers, g.PatchSize, g.OutPlane, g.Filters); break;
+                    }
+                }
+            }
+
             public void Clear()
             {
                 _a = _b = _c = _out = _partials = null;

@@ -59,6 +59,12 @@ namespace CnnGen.Kernels
                 }
 
                 var kernel = MicroKernel.For(level);
+                if (work >= ParallelThreshold && GemmDepthSplit.Applies(problem))
+                {
+                    GemmDepthSplit.Run(problem, kernel);
+                    return;
+                }
+
                 int degree = KernelDispatch.MaxDegreeOfParallelism;
                 if (degree > 1 && work >= ParallelThreshold)
                 {
@@ -73,6 +79,14 @@ namespace CnnGen.Kernels
 
                 GemmBlocked.Run(problem, kernel, GemmBuffers.ForCurrentThread, 0, m, 0, n);
             }
+        }
+        /// <summary>Grows <paramref name="buffers"/> to what a product of this shape run on one thread needs (for jobs whose
+        /// blocks run products inline on pool helpers; see <see cref="IBlockJob.Prepare"/>).</summary>
+        internal static unsafe void Reserve(GemmBuffers buffers, int m, int n, int k)
+        {
+            if (m == 1 || (long)m * n * k <= DirectThreshold) return;
+            var problem = new GemmProblem(false, false, m, n, k, null, null, null, false);
+            GemmBlocked.Reserve(problem, MicroKernel.For(KernelDispatch.Level), buffers);
         }
     }
 
@@ -141,7 +155,12 @@ namespace CnnGen.Kernels
         private float* _pa, _pb, _ptile;
         private int _capA, _capB;
 
+        /// <summary>This thread's buffers. A pool helper's are its own <see cref="ParallelBlocks"/> slot's, which the thread
+        /// that starts a parallel job sizes before the helper joins (<see cref="IBlockJob.Prepare"/>).</summary>
         public static GemmBuffers ForCurrentThread => t_current ??= new GemmBuffers();
+
+        /// <summary>Makes <paramref name="buffers"/> the calling thread's (a pool helper, at its start).</summary>
+        internal static void BindCurrentThread(GemmBuffers buffers) => t_current = buffers;
 
         public float* PackA(int size) => size <= _capA ? _pa : Grow(ref _a, ref _pa, ref _capA, size);
 
@@ -191,10 +210,16 @@ namespace CnnGen.Kernels
             int kcMax = Math.Min(pr.K, KC);
             buffers.PackB(Math.Min(RoundUp(pr.N, mk.NR), NC) * kcMax);
             buffers.PackA(Math.Min(RoundUp(pr.M, mk.MR), MC(mk.MR)) * kcMax);
+            _ = buffers.Tile;
         }
 
         /// <summary>Computes rows [i0, i1) and columns [j0, j1) of C.</summary>
-        public static void Run(in GemmProblem pr, MicroKernel mk, GemmBuffers buffers, int i0, int i1, int j0, int j1)
+        public static void Run(in GemmProblem pr, MicroKernel mk, GemmBuffers buffers, int i0, int i1, int j0, int j1) =>
+            Run(pr, mk, buffers, i0, i1, j0, j1, 0, pr.K);
+
+        /// <summary>Computes rows [i0, i1) and columns [j0, j1) of C over depths [p0, p1) only (p0 a multiple of
+        /// <see cref="KC"/>): C (+)= op(A)[.., p0..p1) * op(B)[p0..p1, ..].</summary>
+        public static void Run(in GemmProblem pr, MicroKernel mk, GemmBuffers buffers, int i0, int i1, int j0, int j1, int p0, int p1)
         {
             int mr = mk.MR, nr = mk.NR, mcMax = MC(mr);
             int kcMax = Math.Min(pr.K, KC);
@@ -202,57 +227,107 @@ namespace CnnGen.Kernels
             float* packB = buffers.PackB(ncMax * kcMax);
             float* packA = buffers.PackA(Math.Min(RoundUp(i1 - i0, mr), mcMax) * kcMax);
             float* tile = buffers.Tile;
-            int ldc = pr.N;
 
             for (int jc = j0; jc < j1; jc += NC)
             {
                 int nc = Math.Min(NC, j1 - jc);
+                for (int pc = p0; pc < p1; pc += KC)
+                {
+                    int kc = Math.Min(KC, p1 - pc);
+                    PackB(pr, packB, pc, kc, jc, nc, nr);
+                    MultiplyRows(pr, mk, packA, packB, tile, i0, i1, jc, nc, pc, kc, pr.Accumulate || pc > p0);
+                }
+            }
+        }
+
+        /// <summary>Floats <see cref="PackAllB"/> writes: op(B) whole, in <c>KC</c>-deep slices of NR-column micro-panels.</summary>
+        public static long PackedBSize(in GemmProblem pr, MicroKernel mk) => (long)pr.K * RoundUp(pr.N, mk.NR);
+
+        /// <summary>Packs column micro-panels [q0, q1) of op(B), every depth slice, into <paramref name="packedB"/> (laid
+        /// out for <see cref="RunPackedB"/>): slice <c>pc</c> starts at <c>pc * paddedN</c>, panel q of it at <c>q * kc * NR</c>.</summary>
+        public static void PackAllB(in GemmProblem pr, MicroKernel mk, float* packedB, int q0, int q1)
+        {
+            int nr = mk.NR, paddedN = RoundUp(pr.N, nr);
+            int j0 = q0 * nr, j1 = Math.Min(pr.N, q1 * nr);
+            if (j1 <= j0) return;
+            for (int pc = 0; pc < pr.K; pc += KC)
+            {
+                int kc = Math.Min(KC, pr.K - pc);
+                PackB(pr, packedB + (long)pc * paddedN + (long)j0 * kc, pc, kc, j0, j1 - j0, nr);
+            }
+        }
+
+        /// <summary>Grows <paramref name="buffers"/> to what <see cref="RunPackedB"/> needs for up to <paramref name="rows"/> rows.</summary>
+        public static void ReservePackedB(in GemmProblem pr, MicroKernel mk, GemmBuffers buffers, int rows)
+        {
+            buffers.PackA(Math.Min(RoundUp(rows, mk.MR), MC(mk.MR)) * Math.Min(pr.K, KC));
+            _ = buffers.Tile;
+        }
+
+        /// <summary>Computes rows [i0, i1) of C, all columns, against op(B) already packed whole by <see cref="PackAllB"/>
+        /// (shared by the threads of a parallel product): only A is packed here, so no thread repeats another's packing.</summary>
+        public static void RunPackedB(in GemmProblem pr, MicroKernel mk, GemmBuffers buffers, float* packedB, int i0, int i1)
+        {
+            int mr = mk.MR, nr = mk.NR, mcMax = MC(mr);
+            int paddedN = RoundUp(pr.N, nr);
+            float* packA = buffers.PackA(Math.Min(RoundUp(i1 - i0, mr), mcMax) * Math.Min(pr.K, KC));
+            float* tile = buffers.Tile;
+            for (int jc = 0; jc < pr.N; jc += NC)
+            {
+                int nc = Math.Min(NC, pr.N - jc);
                 for (int pc = 0; pc < pr.K; pc += KC)
                 {
                     int kc = Math.Min(KC, pr.K - pc);
-                    bool add = pr.Accumulate || pc > 0;
-                    PackB(pr, packB, pc, kc, jc, nc, nr);
-                    for (int ic = i0; ic < i1; ic += mcMax)
+                    MultiplyRows(pr, mk, packA, packedB + (long)pc * paddedN + (long)jc * kc, tile, i0, i1, jc, nc, pc, kc, pr.Accumulate || pc > 0);
+                }
+            }
+        }
+
+        /// <summary>C[i0..i1, jc..jc+nc) (+)= op(A)[i0..i1, pc..pc+kc) * (packed B block), packing A block by block.</summary>
+        private static void MultiplyRows(in GemmProblem pr, MicroKernel mk, float* packA, float* packB, float* tile,
+            int i0, int i1, int jc, int nc, int pc, int kc, bool add)
+        {
+            int mr = mk.MR, nr = mk.NR, mcMax = MC(mr);
+            int ldc = pr.N;
+            for (int ic = i0; ic < i1; ic += mcMax)
+            {
+                int mc = Math.Min(mcMax, i1 - ic);
+                PackA(pr, packA, ic, mc, pc, kc, mr);
+                for (int jr = 0; jr < nc; jr += nr)
+                {
+                    int nrEff = Math.Min(nr, nc - jr);
+                    float* bPanel = packB + (long)jr * kc;
+                    for (int ir = 0; ir < mc; ir += mr)
                     {
-                        int mc = Math.Min(mcMax, i1 - ic);
-                        PackA(pr, packA, ic, mc, pc, kc, mr);
-                        for (int jr = 0; jr < nc; jr += nr)
+                        int mrEff = Math.Min(mr, mc - ir);
+                        float* aPanel = packA + (long)ir * kc;
+                        float* cTile = pr.C + (long)(ic + ir) * ldc + jc + jr;
+                        if (mrEff == mr && nrEff == nr)
                         {
-                            int nrEff = Math.Min(nr, nc - jr);
-                            float* bPanel = packB + (long)jr * kc;
-                            for (int ir = 0; ir < mc; ir += mr)
+                            mk.Run(kc, aPanel, bPanel, cTile, ldc, add);
+                        }
+                        else if (nrEff <= mk.EdgeWidth)
+                        {
+                            mk.Edge(kc, aPanel, bPanel, nr, cTile, ldc, add, mrEff, nrEff);
+                        }
+                        else if (mrEff <= mk.ShortRows)
+                        {
+                            mk.Short(kc, aPanel, mr, bPanel, cTile, ldc, add, mrEff, nrEff);
+                        }
+                        else
+                        {
+                            mk.Run(kc, aPanel, bPanel, tile, nr, false);
+                            for (int i = 0; i < mrEff; i++)
                             {
-                                int mrEff = Math.Min(mr, mc - ir);
-                                float* aPanel = packA + (long)ir * kc;
-                                float* cTile = pr.C + (long)(ic + ir) * ldc + jc + jr;
-                                if (mrEff == mr && nrEff == nr)
+                                var src = new ReadOnlySpan<float>(tile + i * nr, nrEff);
+                                var dst = new Span<float>(cTile + (long)i * ldc, nrEff);
+                                if (add)
                                 {
-                                    mk.Run(kc, aPanel, bPanel, cTile, ldc, add);
-                                }
-                                else if (nrEff <= mk.EdgeWidth)
-                                {
-                                    mk.Edge(kc, aPanel, bPanel, nr, cTile, ldc, add, mrEff, nrEff);
-                                }
-                                else if (mrEff <= mk.ShortRows)
-                                {
-                                    mk.Short(kc, aPanel, mr, bPanel, cTile, ldc, add, mrEff, nrEff);
+                                    TensorPrimitives.Add(dst, src, dst);
                                 }
                                 else
                                 {
-                                    mk.Run(kc, aPanel, bPanel, tile, nr, false);
-                                    for (int i = 0; i < mrEff; i++)
-                                    {
-                                        var src = new ReadOnlySpan<float>(tile + i * nr, nrEff);
-                                        var dst = new Span<float>(cTile + (long)i * ldc, nrEff);
-                                        if (add)
-                                        {
-                                            TensorPrimitives.Add(dst, src, dst);
-                                        }
-                                        else
-                                        {
-                                            src.CopyTo(dst);
-                                        }
-                                    }
+                                    src.CopyTo(dst);
                                 }
                             }
                         }

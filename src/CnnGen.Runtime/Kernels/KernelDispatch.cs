@@ -67,11 +67,37 @@ namespace CnnGen.Kernels
             }
         }
 
-        /// <summary>Restores both settings to their defaults.</summary>
+        /// <summary>Default of <see cref="AwakeMicroseconds"/>.</summary>
+        public const int DefaultAwakeMicroseconds = 100;
+
+        private static int s_awake = DefaultAwakeMicroseconds;
+
+        /// <summary>
+        /// How long (microseconds, 0 to 10,000) a helper thread stays awake after a job before it blocks, and the calling
+        /// thread before it blocks waiting for a helper's last block. Waking a blocked thread costs from a few microseconds
+        /// to a few hundred on virtual machines, which is longer than many of a small network's kernels; a thread that
+        /// stays awake yields its core to anything else that wants it while it waits. 0: block at once (never spin).
+        /// </summary>
+        public static int AwakeMicroseconds
+        {
+            get => s_awake;
+            set
+            {
+                if (value < 0 || value > 10_000)
+                {
+                    throw new ArgumentOutOfRangeException(nameof(value), value, $"The awake time must be 0 to 10,000 microseconds, got {value}.");
+                }
+
+                s_awake = value;
+            }
+        }
+
+        /// <summary>Restores every setting to its default.</summary>
         public static void Reset()
         {
             s_level = Supported;
             s_degree = Environment.ProcessorCount;
+            s_awake = DefaultAwakeMicroseconds;
         }
 
         private static SimdLevel Detect()

@@ -12,13 +12,21 @@ namespace CnnGen.Kernels
     {
         /// <summary>Computes block <paramref name="block"/> (0-based).</summary>
         void Run(int block);
+
+        /// <summary>Called once the pool is reserved for this job and before any helper joins, with the number of helpers
+        /// that may join: the place to size per-helper buffers (<see cref="ParallelBlocks.HelperGemmBuffers"/>), so that a
+        /// helper never allocates, however late it first takes part.</summary>
+        void Prepare(int helpers)
+        {
+        }
     }
 
     /// <summary>
     /// A small pool of dedicated helper threads shared by all kernels. A job is cut into blocks and every participant,
     /// the calling thread included, claims blocks from a shared counter until none are left, so a helper that the
-    /// operating system does not schedule promptly (the other core is busy) simply ends up doing less. Idle helpers
-    /// block on an event with no spinning. A helper that has not started by the time the caller runs out of blocks is
+    /// operating system does not schedule promptly (the other core is busy) simply ends up doing less. A helper that
+    /// finished a job stays awake for <see cref="KernelDispatch.AwakeMicroseconds"/> (pausing and yielding its core), so the
+    /// next kernel of a pass finds it running, then blocks on an event; an idle pool uses no processor time. A helper that has not started by the time the caller runs out of blocks is
     /// revoked instead of waited for, so a job is never much slower than running it on the calling thread alone. A helper
     /// that started but then lost its core keeps the caller waiting; when that happens the following jobs run inline for a
     /// while (a pause that doubles while it keeps happening), so a busy machine costs at most an occasional slow job.
@@ -90,6 +98,21 @@ namespace CnnGen.Kernels
             }
         }
 
+        /// <summary>The GEMM pack buffers of helper <paramref name="helper"/> (0-based). Only a job's
+        /// <see cref="IBlockJob.Prepare"/> may grow them: the helpers are idle then.</summary>
+        internal static GemmBuffers HelperGemmBuffers(int helper) => s_workers[helper].Gemm;
+
+        /// <summary>Jobs the helpers have taken part in, summed over helpers (for tests that need them to have joined).</summary>
+        internal static long HelperJobs
+        {
+            get
+            {
+                long sum = 0;
+                foreach (Worker w in s_workers) sum += Volatile.Read(ref w.Jobs);
+                return sum;
+            }
+        }
+
         /// <summary>Forgets any back-off, so the next jobs use the helpers again (for tests that need them to take part).</summary>
         internal static void ResetBackoff()
         {
@@ -137,6 +160,7 @@ namespace CnnGen.Kernels
                 s_error = null;
                 int helpers = degree - 1;
                 Worker[] workers = EnsureWorkers(helpers);
+                job.Prepare(helpers);
                 for (int w = 0; w < helpers; w++)
                 {
                     Volatile.Write(ref workers[w].State, Signaled);
@@ -160,6 +184,7 @@ namespace CnnGen.Kernels
                         if (Interlocked.CompareExchange(ref worker.State, Idle, Signaled) != Signaled)
                         {
                             // The helper started: wait until it has finished touching this job's memory.
+                            AwaitBriefly(ref worker.State, Idle, worker.Done);
                             worker.Done.Wait();
                             worker.Done.Reset();
                             waited = true;
@@ -214,6 +239,29 @@ namespace CnnGen.Kernels
             }
         }
 
+        /// <summary>Waits, awake, up to <see cref="KernelDispatch.AwakeMicroseconds"/> for <paramref name="state"/> to become <paramref name="wanted"/>
+        /// or <paramref name="signal"/> to be set; the caller then blocks on <paramref name="signal"/> as before (which returns at
+        /// once when it was set).</summary>
+        private static void AwaitBriefly(ref int state, int wanted, ManualResetEventSlim signal)
+        {
+            int awake = KernelDispatch.AwakeMicroseconds;
+            if (awake == 0) return;
+            long deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * awake / 1_000_000;
+            int spins = 0;
+            while (Volatile.Read(ref state) != wanted && !signal.IsSet)
+            {
+                if (++spins % 64 == 0)
+                {
+                    if (Stopwatch.GetTimestamp() > deadline) return;
+                    Thread.Yield();
+                }
+                else
+                {
+                    Thread.SpinWait(8);
+                }
+            }
+        }
+
         /// <summary>Splits <paramref name="count"/> items into <paramref name="parts"/> nearly equal ranges; the start of range <paramref name="index"/>.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static int Split(int count, int parts, int index) => (int)((long)count * index / parts);
@@ -248,7 +296,7 @@ namespace CnnGen.Kernels
         private sealed class Worker
         {
             public int State;
-            public long AllocatedBytes;
+            public long AllocatedBytes, Jobs;
 
             /// <summary>Wall-clock and CPU nanoseconds of the last job's work on this helper (CPU -1 when unknown).</summary>
             public long WorkWall, WorkCpu;
@@ -256,6 +304,9 @@ namespace CnnGen.Kernels
             // Spin count 0: an idle helper sleeps in the kernel instead of burning the shared core.
             public readonly ManualResetEventSlim Wake = new ManualResetEventSlim(false, 0);
             public readonly ManualResetEventSlim Done = new ManualResetEventSlim(false, 0);
+
+            /// <summary>This helper's GEMM pack buffers (its thread's <see cref="GemmBuffers.ForCurrentThread"/>).</summary>
+            public readonly GemmBuffers Gemm = new GemmBuffers();
 
             public Worker(int index)
             {
@@ -265,8 +316,12 @@ namespace CnnGen.Kernels
 
             private void Loop()
             {
+                GemmBuffers.BindCurrentThread(Gemm);
                 while (true)
                 {
+                    // Stay awake for a moment after a job: kernels come in runs (the layers of one pass), and waking a blocked
+                    // thread costs far more than the short jobs it would take part in.
+                    AwaitBriefly(ref State, Signaled, Wake);
                     Wake.Wait();
                     Wake.Reset();
                     if (Interlocked.CompareExchange(ref State, Running, Signaled) != Signaled)
@@ -290,6 +345,7 @@ namespace CnnGen.Kernels
                         WorkWall = WallNanoseconds(Stopwatch.GetTimestamp() - start);
                         WorkCpu = cpu < 0 ? -1 : ThreadCpuNanoseconds() - cpu;
                         Volatile.Write(ref AllocatedBytes, GC.GetAllocatedBytesForCurrentThread());
+                        Volatile.Write(ref Jobs, Jobs + 1);
                         Volatile.Write(ref State, Idle);
                         Done.Set();
                     }

@@ -30,7 +30,10 @@ public sealed class GemmTests : IDisposable
         yield return (200, 33, 17);   // more than one m block
         yield return (5, 2100, 3);    // more than one n block
         yield return (127, 129, 257); // above the parallel threshold
-        yield return (513, 257, 129);
+        yield return (513, 257, 129); // two threads: B packed once and shared, row ranges
+        yield return (100, 2080, 300); // shared B wider than one n block
+        yield return (24, 2100, 300);  // two threads: too few rows to share B, tiles of C instead
+        yield return (100, 100, 4320); // two threads: B shared by two row ranges
     }
 
     [Fact]
@@ -158,12 +161,17 @@ public sealed class GemmTests : IDisposable
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => KernelDispatch.Level = KernelDispatch.Supported + 1);
         Assert.Throws<ArgumentOutOfRangeException>(() => KernelDispatch.Level = (SimdLevel)(-1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => KernelDispatch.AwakeMicroseconds = -1);
+        Assert.Throws<ArgumentOutOfRangeException>(() => KernelDispatch.AwakeMicroseconds = 10_001);
+        KernelDispatch.AwakeMicroseconds = 0;
+        Assert.Equal(0, KernelDispatch.AwakeMicroseconds);
         Assert.Throws<ArgumentOutOfRangeException>(() => KernelDispatch.MaxDegreeOfParallelism = 0);
         KernelDispatch.Level = SimdLevel.Scalar;
         Assert.Equal(SimdLevel.Scalar, KernelDispatch.Level);
         KernelDispatch.Reset();
         Assert.Equal(KernelDispatch.Supported, KernelDispatch.Level);
         Assert.Equal(Environment.ProcessorCount, KernelDispatch.MaxDegreeOfParallelism);
+        Assert.Equal(KernelDispatch.DefaultAwakeMicroseconds, KernelDispatch.AwakeMicroseconds);
     }
 
     [Fact]

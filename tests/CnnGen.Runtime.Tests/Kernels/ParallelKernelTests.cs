@@ -369,20 +369,20 @@ public sealed class ParallelKernelTests
                 BatchNorm.Backward(batch, 30, 576, y, hat, inv, gamma, rm, rv, r);
             }
 
-            // Warm-up ends when the helpers' per-thread buffers have stopped growing: a helper grows its buffers the
-            // first time it takes a block of a shape, and on a busy machine that first time can come late (a helper
-            // that has not started is revoked, and slow helpers trigger the back-off), so count steady steps.
+            // One step sizes the calling thread's buffers and the jobs' scratch; a job sizes the helpers' pack buffers before
+            // they join, so a helper allocates nothing however late it first takes part (the back-off is cleared before each
+            // step so that they do).
             ParallelBlocks.ResetBackoff();
-            for (int i = 0; i < 10; i++) Step();
-            long seen = ParallelBlocks.HelperAllocatedBytes;
-            for (int steady = 0, i = 0; steady < 20 && i < 400; i++)
+            Step();
+            long helpersAfterWarmUp = ParallelBlocks.HelperAllocatedBytes, jobsAfterWarmUp = ParallelBlocks.HelperJobs;
+            for (int i = 0; i < 20; i++)
             {
                 ParallelBlocks.ResetBackoff();
                 Step();
-                long now = ParallelBlocks.HelperAllocatedBytes;
-                steady = now == seen ? steady + 1 : 0;
-                seen = now;
             }
+
+            Assert.Equal(helpersAfterWarmUp, ParallelBlocks.HelperAllocatedBytes);
+            Assert.True(ParallelBlocks.HelperJobs > jobsAfterWarmUp, "the helpers never took part, so the check above proves nothing");
 
             ParallelBlocks.ResetBackoff();
             long before = GC.GetAllocatedBytesForCurrentThread(), helpersBefore = ParallelBlocks.HelperAllocatedBytes;

@@ -1,0 +1,94 @@
+using System;
+using System.Numerics.Tensors;
+
+namespace CnnGen.Kernels
+{
+    /// <summary>
+    /// Products with a small C and a long sum (an affine layer's forward pass at a moderate batch: 100 x 100 over 4,320)
+    /// split the sum instead of C: any split of C's rows or columns makes each thread pack the whole of the other operand
+    /// again, while the depth splits cleanly. The depth is cut into <see cref="Ranges"/> ranges of whole <c>KC</c> slices
+    /// that depend on the shape alone; range 0 writes C, the others their own copy, and the calling thread adds the copies
+    /// in range order. The same ranges are used at every degree of parallelism (inline on one thread), so the result does
+    /// not depend on the degree.
+    /// </summary>
+    internal static unsafe class GemmDepthSplit
+    {
+        /// <summary>Depth ranges of a split product (fixed, so results do not depend on the thread count).</summary>
+        private const int Ranges = 4;
+
+        /// <summary>Largest C, in floats, that is copied per range.</summary>
+        private const long MaxCFloats = 1L << 16;
+
+        [ThreadStatic] private static Job? t_job;
+
+        /// <summary>Whether the product is split by depth: the sum at least eight times longer than C is wide or tall, at
+        /// least one whole slice per range, and a small C.</summary>
+        public static bool Applies(in GemmProblem problem) =>
+            problem.K >= 8 * Math.Max(problem.M, problem.N)
+            && problem.K >= Ranges * GemmBlocked.KC
+            && (long)problem.M * problem.N <= MaxCFloats;
+
+        public static void Run(in GemmProblem problem, MicroKernel kernel)
+        {
+            Job job = t_job ??= new Job();
+            job.Set(problem, kernel);
+            ParallelBlocks.Run(job, Ranges);
+            job.AddPartialSums();
+        }
+
+        private sealed class Job : IBlockJob
+        {
+            private GemmProblem _problem;
+            private MicroKernel _kernel;
+            private float[]? _partialArray;
+            private float* _partials;
+            private long _capacity;
+
+            public void Set(in GemmProblem problem, MicroKernel kernel)
+            {
+                _problem = problem;
+                _kernel = kernel;
+                long size = (Ranges - 1) * (long)problem.M * problem.N;
+                if (size > _capacity)
+                {
+                    _partialArray = GC.AllocateUninitializedArray<float>((int)size + 16, pinned: true);
+                    fixed (float* p = _partialArray) _partials = (float*)(((nuint)p + 63) & ~(nuint)63);
+                    _capacity = size;
+                }
+
+                GemmBlocked.Reserve(problem, kernel, GemmBuffers.ForCurrentThread);
+            }
+
+            public void Prepare(int helpers)
+            {
+                for (int h = 0; h < helpers; h++)
+                {
+                    GemmBlocked.Reserve(_problem, _kernel, ParallelBlocks.HelperGemmBuffers(h));
+                }
+            }
+
+            public void Run(int range)
+            {
+                int slices = (_problem.K + GemmBlocked.KC - 1) / GemmBlocked.KC;
+                int p0 = ParallelBlocks.Split(slices, Ranges, range) * GemmBlocked.KC;
+                int p1 = Math.Min(_problem.K, ParallelBlocks.Split(slices, Ranges, range + 1) * GemmBlocked.KC);
+                GemmProblem target = range == 0
+                    ? _problem
+                    : new GemmProblem(_problem.TransA, _problem.TransB, _problem.M, _problem.N, _problem.K, _problem.A, _problem.B,
+                        _partials + (range - 1) * (long)_problem.M * _problem.N, accumulate: false);
+                GemmBlocked.Run(target, _kernel, GemmBuffers.ForCurrentThread, 0, _problem.M, 0, _problem.N, p0, p1);
+            }
+
+            /// <summary>Adds the copies of ranges 1 and up to C, in range order.</summary>
+            public void AddPartialSums()
+            {
+                int size = _problem.M * _problem.N;
+                var c = new Span<float>(_problem.C, size);
+                for (int r = 1; r < Ranges; r++)
+                {
+                    TensorPrimitives.Add(c, new ReadOnlySpan<float>(_partials + (r - 1) * (long)size, size), c);
+                }
+            }
+        }
+    }
+}
