@@ -476,7 +476,8 @@ namespace CnnGen.Generator.Emit
             LayerPlan[] affine = plan.Layers.Where(l => l.Kind == LayerKind.Affine).ToArray();
             w.Line("/// <summary>");
             w.Line("/// Opt-in reduced precision for inference: keeps a bfloat16 copy of the affine weights (" + string.Join(", ", affine.Select(l => $"W{l.ParameterNumber}")) + ") and uses it");
-            w.Line("/// in inference mode, halving the bytes each forward pass streams. Training always uses float32. The copy is taken");
+            w.Line("/// in inference mode for batches below CompactDense.MaxBatch, halving the bytes a forward pass streams (at larger batches");
+            w.Line("/// the weights are reused across the batch and the float32 ones are as fast). Training always uses float32. The copy is taken");
             w.Line("/// now: call again after the weights change (training, Load), or pass false to drop it. Inference instances");
             w.Line("/// created afterwards share it.");
             w.Line("/// </summary>");

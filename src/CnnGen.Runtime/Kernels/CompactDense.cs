@@ -21,13 +21,25 @@ namespace CnnGen.Kernels
     {
         private const int Lanes = 16;
 
+        /// <summary>Generated networks use their compact weights for batches below this size. A forward pass streams the
+        /// weights once per sample, so small batches are bound by the weights' bytes; from here on each weight is reused
+        /// across the batch, the product is bound by arithmetic, and the float32 weights are as fast and exact.</summary>
+        public const int MaxBatch = 8;
+
         [ThreadStatic] private static float[]? t_row;
 
         /// <summary>Columns after padding to a whole number of 16-float vectors.</summary>
         public static int PaddedOutputs(int outputs) => (outputs + Lanes - 1) / Lanes * Lanes;
 
-        /// <summary>Length, in 16-bit values, of the compact buffer for an (inputs x outputs) matrix.</summary>
-        public static int BufferLength(int inputs, int outputs) => checked(2 * ((inputs + 1) / 2) * PaddedOutputs(outputs));
+        /// <summary>Length, in 16-bit values, of the compact buffer for an (inputs x outputs) matrix: the row pairs and a
+        /// zero tail that lets the kernel load a whole block of eight vectors past the last row.</summary>
+        public static int BufferLength(int inputs, int outputs) => checked(2 * ((inputs + 1) / 2) * PaddedOutputs(outputs) + 2 * TailWords);
+
+        /// <summary>Words (32-bit) of zero tail after the last row pair: a block load reaches at most this far past it.</summary>
+        private const int TailWords = BlockVectors * Lanes;
+
+        /// <summary>Vectors of columns the kernel keeps in registers per pass over the rows.</summary>
+        private const int BlockVectors = 8;
 
         /// <summary>Rounds one float to bfloat16 (round to nearest, ties to even; NaN stays NaN).</summary>
         public static ushort ToBFloat16(float value)
@@ -89,8 +101,8 @@ namespace CnnGen.Kernels
             int stride = PaddedOutputs(outputs);
             // The kernels write whole vectors, padding included: a per-thread row buffer, grown once (a stackalloc
             // of the row would overflow the stack for wide layers).
-            if (t_row is null || t_row.Length < stride) t_row = new float[stride];
-            Span<float> row = t_row.AsSpan(0, stride);
+            if (t_row is null || t_row.Length < stride + TailWords) t_row = new float[stride + TailWords];
+            Span<float> row = t_row.AsSpan(0, stride + TailWords);
             for (int n = 0; n < batch; n++)
             {
                 ReadOnlySpan<float> xs = x.Slice(n * inputs, inputs);
@@ -124,82 +136,75 @@ namespace CnnGen.Kernels
             }
         }
 
-        /// <summary>Columns in blocks of four vectors (64 floats), then single vectors; even and odd rows accumulate
-        /// separately so eight independent FMA chains hide the FMA latency.</summary>
-        private static void Vector512Row(int inputs, int stride, ReadOnlySpan<float> x, ReadOnlySpan<uint> words, Span<float> row)
+        /// <summary>
+        /// One pass over the rows per block of up to eight column vectors (128 floats), all of the block's sums in registers:
+        /// each row pair costs eight loads, two broadcasts and sixteen FMAs, and W streams through once, in order. A block
+        /// narrower than eight vectors still loads eight (the extra lanes read the next row pair, or the zero tail after the
+        /// last, and are discarded), so one unrolled kernel serves every width. Even and odd rows keep separate sums, so
+        /// sixteen independent FMA chains hide the FMA latency.
+        /// </summary>
+        private static unsafe void Vector512Row(int inputs, int stride, ReadOnlySpan<float> x, ReadOnlySpan<uint> words, Span<float> row)
         {
             int pairs = inputs / 2;
-            ref float xr = ref MemoryMarshal.GetReference(x);
-            ref uint wr = ref MemoryMarshal.GetReference(words);
-            ref float rr = ref MemoryMarshal.GetReference(row);
             var highMask = Vector512.Create(0xFFFF_0000u);
-            int j = 0;
-            for (; j + 4 * Lanes <= stride; j += 4 * Lanes)
+            fixed (float* xp = x)
+            fixed (uint* wp = words)
+            fixed (float* rp = row)
             {
-                Vector512<float> e0 = default, e1 = default, e2 = default, e3 = default;
-                Vector512<float> o0 = default, o1 = default, o2 = default, o3 = default;
-                for (int p = 0; p < pairs; p++)
+                for (int j = 0; j < stride; j += BlockVectors * Lanes)
                 {
-                    var xe = Vector512.Create(Unsafe.Add(ref xr, 2 * p));
-                    var xo = Vector512.Create(Unsafe.Add(ref xr, 2 * p + 1));
-                    ref uint w = ref Unsafe.Add(ref wr, (nint)p * stride + j);
-                    Vector512<uint> w0 = Vector512.LoadUnsafe(ref w), w1 = Vector512.LoadUnsafe(ref w, Lanes);
-                    Vector512<uint> w2 = Vector512.LoadUnsafe(ref w, 2 * Lanes), w3 = Vector512.LoadUnsafe(ref w, 3 * Lanes);
-                    e0 = Vector512.FusedMultiplyAdd(xe, (w0 & highMask).AsSingle(), e0);
-                    e1 = Vector512.FusedMultiplyAdd(xe, (w1 & highMask).AsSingle(), e1);
-                    e2 = Vector512.FusedMultiplyAdd(xe, (w2 & highMask).AsSingle(), e2);
-                    e3 = Vector512.FusedMultiplyAdd(xe, (w3 & highMask).AsSingle(), e3);
-                    o0 = Vector512.FusedMultiplyAdd(xo, (w0 << 16).AsSingle(), o0);
-                    o1 = Vector512.FusedMultiplyAdd(xo, (w1 << 16).AsSingle(), o1);
-                    o2 = Vector512.FusedMultiplyAdd(xo, (w2 << 16).AsSingle(), o2);
-                    o3 = Vector512.FusedMultiplyAdd(xo, (w3 << 16).AsSingle(), o3);
+                    Vector512<float> e0 = default, e1 = default, e2 = default, e3 = default, e4 = default, e5 = default, e6 = default, e7 = default;
+                    Vector512<float> o0 = default, o1 = default, o2 = default, o3 = default, o4 = default, o5 = default, o6 = default, o7 = default;
+                    uint* w = wp + j;
+                    for (int p = 0; p < pairs; p++, w += stride)
+                    {
+                        var xe = Vector512.Create(xp[2 * p]);
+                        var xo = Vector512.Create(xp[2 * p + 1]);
+                        Vector512<uint> w0 = Vector512.Load(w), w1 = Vector512.Load(w + 16), w2 = Vector512.Load(w + 32), w3 = Vector512.Load(w + 48);
+                        Vector512<uint> w4 = Vector512.Load(w + 64), w5 = Vector512.Load(w + 80), w6 = Vector512.Load(w + 96), w7 = Vector512.Load(w + 112);
+                        e0 = Vector512.FusedMultiplyAdd(xe, (w0 & highMask).AsSingle(), e0);
+                        o0 = Vector512.FusedMultiplyAdd(xo, (w0 << 16).AsSingle(), o0);
+                        e1 = Vector512.FusedMultiplyAdd(xe, (w1 & highMask).AsSingle(), e1);
+                        o1 = Vector512.FusedMultiplyAdd(xo, (w1 << 16).AsSingle(), o1);
+                        e2 = Vector512.FusedMultiplyAdd(xe, (w2 & highMask).AsSingle(), e2);
+                        o2 = Vector512.FusedMultiplyAdd(xo, (w2 << 16).AsSingle(), o2);
+                        e3 = Vector512.FusedMultiplyAdd(xe, (w3 & highMask).AsSingle(), e3);
+                        o3 = Vector512.FusedMultiplyAdd(xo, (w3 << 16).AsSingle(), o3);
+                        e4 = Vector512.FusedMultiplyAdd(xe, (w4 & highMask).AsSingle(), e4);
+                        o4 = Vector512.FusedMultiplyAdd(xo, (w4 << 16).AsSingle(), o4);
+                        e5 = Vector512.FusedMultiplyAdd(xe, (w5 & highMask).AsSingle(), e5);
+                        o5 = Vector512.FusedMultiplyAdd(xo, (w5 << 16).AsSingle(), o5);
+                        e6 = Vector512.FusedMultiplyAdd(xe, (w6 & highMask).AsSingle(), e6);
+                        o6 = Vector512.FusedMultiplyAdd(xo, (w6 << 16).AsSingle(), o6);
+                        e7 = Vector512.FusedMultiplyAdd(xe, (w7 & highMask).AsSingle(), e7);
+                        o7 = Vector512.FusedMultiplyAdd(xo, (w7 << 16).AsSingle(), o7);
+                    }
+
+                    if ((inputs & 1) != 0)
+                    {
+                        // The last row alone: the high halves of the last pair (its low halves are zero).
+                        var xe = Vector512.Create(xp[inputs - 1]);
+                        e0 = Vector512.FusedMultiplyAdd(xe, (Vector512.Load(w) & highMask).AsSingle(), e0);
+                        e1 = Vector512.FusedMultiplyAdd(xe, (Vector512.Load(w + 16) & highMask).AsSingle(), e1);
+                        e2 = Vector512.FusedMultiplyAdd(xe, (Vector512.Load(w + 32) & highMask).AsSingle(), e2);
+                        e3 = Vector512.FusedMultiplyAdd(xe, (Vector512.Load(w + 48) & highMask).AsSingle(), e3);
+                        e4 = Vector512.FusedMultiplyAdd(xe, (Vector512.Load(w + 64) & highMask).AsSingle(), e4);
+                        e5 = Vector512.FusedMultiplyAdd(xe, (Vector512.Load(w + 80) & highMask).AsSingle(), e5);
+                        e6 = Vector512.FusedMultiplyAdd(xe, (Vector512.Load(w + 96) & highMask).AsSingle(), e6);
+                        e7 = Vector512.FusedMultiplyAdd(xe, (Vector512.Load(w + 112) & highMask).AsSingle(), e7);
+                    }
+
+                    // The row buffer has room for a whole block past the padded width; lanes past it are discarded.
+                    float* r = rp + j;
+                    (e0 + o0).Store(r);
+                    (e1 + o1).Store(r + 16);
+                    (e2 + o2).Store(r + 32);
+                    (e3 + o3).Store(r + 48);
+                    (e4 + o4).Store(r + 64);
+                    (e5 + o5).Store(r + 80);
+                    (e6 + o6).Store(r + 96);
+                    (e7 + o7).Store(r + 112);
                 }
-
-                if ((inputs & 1) != 0)
-                {
-                    var xe = Vector512.Create(Unsafe.Add(ref xr, inputs - 1));
-                    ref uint w = ref Unsafe.Add(ref wr, (nint)pairs * stride + j);
-                    e0 = Vector512.FusedMultiplyAdd(xe, (Vector512.LoadUnsafe(ref w) & highMask).AsSingle(), e0);
-                    e1 = Vector512.FusedMultiplyAdd(xe, (Vector512.LoadUnsafe(ref w, Lanes) & highMask).AsSingle(), e1);
-                    e2 = Vector512.FusedMultiplyAdd(xe, (Vector512.LoadUnsafe(ref w, 2 * Lanes) & highMask).AsSingle(), e2);
-                    e3 = Vector512.FusedMultiplyAdd(xe, (Vector512.LoadUnsafe(ref w, 3 * Lanes) & highMask).AsSingle(), e3);
-                }
-
-                ref float r = ref Unsafe.Add(ref rr, j);
-                (e0 + o0).StoreUnsafe(ref r);
-                (e1 + o1).StoreUnsafe(ref r, Lanes);
-                (e2 + o2).StoreUnsafe(ref r, 2 * Lanes);
-                (e3 + o3).StoreUnsafe(ref r, 3 * Lanes);
-            }
-
-            for (; j < stride; j += Lanes)
-            {
-                Vector512<float> e0 = default, o0 = default, e1 = default, o1 = default;
-                int p = 0;
-                for (; p + 1 < pairs; p += 2)
-                {
-                    Vector512<uint> wa = Vector512.LoadUnsafe(ref Unsafe.Add(ref wr, (nint)p * stride + j));
-                    Vector512<uint> wb = Vector512.LoadUnsafe(ref Unsafe.Add(ref wr, (nint)(p + 1) * stride + j));
-                    e0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref xr, 2 * p)), (wa & highMask).AsSingle(), e0);
-                    o0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref xr, 2 * p + 1)), (wa << 16).AsSingle(), o0);
-                    e1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref xr, 2 * p + 2)), (wb & highMask).AsSingle(), e1);
-                    o1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref xr, 2 * p + 3)), (wb << 16).AsSingle(), o1);
-                }
-
-                for (; p < pairs; p++)
-                {
-                    Vector512<uint> wa = Vector512.LoadUnsafe(ref Unsafe.Add(ref wr, (nint)p * stride + j));
-                    e0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref xr, 2 * p)), (wa & highMask).AsSingle(), e0);
-                    o0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref xr, 2 * p + 1)), (wa << 16).AsSingle(), o0);
-                }
-
-                if ((inputs & 1) != 0)
-                {
-                    Vector512<uint> wa = Vector512.LoadUnsafe(ref Unsafe.Add(ref wr, (nint)pairs * stride + j));
-                    e0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref xr, inputs - 1)), (wa & highMask).AsSingle(), e0);
-                }
-
-                (e0 + o0 + (e1 + o1)).StoreUnsafe(ref Unsafe.Add(ref rr, j));
             }
         }
     }

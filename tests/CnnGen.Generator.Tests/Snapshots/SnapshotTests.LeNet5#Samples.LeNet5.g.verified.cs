@@ -353,7 +353,8 @@ namespace Samples
 
         /// <summary>
         /// Opt-in reduced precision for inference: keeps a bfloat16 copy of the affine weights (W3, W4, W5) and uses it
-        /// in inference mode, halving the bytes each forward pass streams. Training always uses float32. The copy is taken
+        /// in inference mode for batches below CompactDense.MaxBatch, halving the bytes a forward pass streams (at larger batches
+        /// the weights are reused across the batch and the float32 ones are as fast). Training always uses float32. The copy is taken
         /// now: call again after the weights change (training, Load), or pass false to drop it. Inference instances
         /// created afterwards share it.
         /// </summary>
@@ -405,21 +406,21 @@ namespace Samples
             global::CnnGen.Kernels.Pooling.AvgForward(in Pool6, batch, _a5.AsSpan(0, batch * 1600), _a6.AsSpan(0, batch * 400));
 
             // Layer 7: Affine 120  16x5x5 -> 120   (flattens 16x5x5 in C, H, W order)
-            if (_compactW3 is not null && !IsTraining) global::CnnGen.Kernels.CompactDense.Forward(batch, 400, 120, _a6.AsSpan(0, batch * 400), _compactW3, b3.Values, _a7.AsSpan(0, batch * 120));
+            if (_compactW3 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.Forward(batch, 400, 120, _a6.AsSpan(0, batch * 400), _compactW3, b3.Values, _a7.AsSpan(0, batch * 120));
             else global::CnnGen.Kernels.Dense.Forward(batch, 400, 120, _a6.AsSpan(0, batch * 400), W3.Values, b3.Values, _a7.AsSpan(0, batch * 120));
 
             // Layer 8: Tanh  120 -> 120
             global::CnnGen.Kernels.Activations.TanhForward(_a7.AsSpan(0, batch * 120), _a8.AsSpan(0, batch * 120));
 
             // Layer 9: Affine 84  120 -> 84
-            if (_compactW4 is not null && !IsTraining) global::CnnGen.Kernels.CompactDense.Forward(batch, 120, 84, _a8.AsSpan(0, batch * 120), _compactW4, b4.Values, _a9.AsSpan(0, batch * 84));
+            if (_compactW4 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.Forward(batch, 120, 84, _a8.AsSpan(0, batch * 120), _compactW4, b4.Values, _a9.AsSpan(0, batch * 84));
             else global::CnnGen.Kernels.Dense.Forward(batch, 120, 84, _a8.AsSpan(0, batch * 120), W4.Values, b4.Values, _a9.AsSpan(0, batch * 84));
 
             // Layer 10: Sigmoid  84 -> 84
             global::CnnGen.Kernels.Activations.SigmoidForward(_a9.AsSpan(0, batch * 84), _a10.AsSpan(0, batch * 84));
 
             // Layer 11: Affine 10  84 -> 10
-            if (_compactW5 is not null && !IsTraining) global::CnnGen.Kernels.CompactDense.Forward(batch, 84, 10, _a10.AsSpan(0, batch * 84), _compactW5, b5.Values, _a11.AsSpan(0, batch * 10));
+            if (_compactW5 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.Forward(batch, 84, 10, _a10.AsSpan(0, batch * 84), _compactW5, b5.Values, _a11.AsSpan(0, batch * 10));
             else global::CnnGen.Kernels.Dense.Forward(batch, 84, 10, _a10.AsSpan(0, batch * 84), W5.Values, b5.Values, _a11.AsSpan(0, batch * 10));
 
             // Layer 12: SoftmaxWithLoss  10 -> 10   (applied by Loss and Predict; Forward returns the logits)

@@ -308,7 +308,8 @@ namespace Samples
 
         /// <summary>
         /// Opt-in reduced precision for inference: keeps a bfloat16 copy of the affine weights (W2, W3) and uses it
-        /// in inference mode, halving the bytes each forward pass streams. Training always uses float32. The copy is taken
+        /// in inference mode for batches below CompactDense.MaxBatch, halving the bytes a forward pass streams (at larger batches
+        /// the weights are reused across the batch and the float32 ones are as fast). Training always uses float32. The copy is taken
         /// now: call again after the weights change (training, Load), or pass false to drop it. Inference instances
         /// created afterwards share it.
         /// </summary>
@@ -344,14 +345,14 @@ namespace Samples
             global::CnnGen.Kernels.Pooling.MaxForward(in Pool3, batch, _a2.AsSpan(0, batch * 17280), _a3.AsSpan(0, batch * 4320), _argMax3.AsSpan(0, batch * 4320));
 
             // Layer 4: Affine 100  30x12x12 -> 100   (flattens 30x12x12 in C, H, W order)
-            if (_compactW2 is not null && !IsTraining) global::CnnGen.Kernels.CompactDense.Forward(batch, 4320, 100, _a3.AsSpan(0, batch * 4320), _compactW2, b2.Values, _a4.AsSpan(0, batch * 100));
+            if (_compactW2 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.Forward(batch, 4320, 100, _a3.AsSpan(0, batch * 4320), _compactW2, b2.Values, _a4.AsSpan(0, batch * 100));
             else global::CnnGen.Kernels.Dense.Forward(batch, 4320, 100, _a3.AsSpan(0, batch * 4320), W2.Values, b2.Values, _a4.AsSpan(0, batch * 100));
 
             // Layer 5: Relu  100 -> 100
             global::CnnGen.Kernels.Activations.ReluForward(_a4.AsSpan(0, batch * 100), _a5.AsSpan(0, batch * 100));
 
             // Layer 6: Affine 10  100 -> 10
-            if (_compactW3 is not null && !IsTraining) global::CnnGen.Kernels.CompactDense.Forward(batch, 100, 10, _a5.AsSpan(0, batch * 100), _compactW3, b3.Values, _a6.AsSpan(0, batch * 10));
+            if (_compactW3 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.Forward(batch, 100, 10, _a5.AsSpan(0, batch * 100), _compactW3, b3.Values, _a6.AsSpan(0, batch * 10));
             else global::CnnGen.Kernels.Dense.Forward(batch, 100, 10, _a5.AsSpan(0, batch * 100), W3.Values, b3.Values, _a6.AsSpan(0, batch * 10));
 
             // Layer 7: SoftmaxWithLoss  10 -> 10   (applied by Loss and Predict; Forward returns the logits)

@@ -502,7 +502,8 @@ namespace Samples
 
             /// <summary>
             /// Opt-in reduced precision for inference: keeps a bfloat16 copy of the affine weights (W13) and uses it
-            /// in inference mode, halving the bytes each forward pass streams. Training always uses float32. The copy is taken
+            /// in inference mode for batches below CompactDense.MaxBatch, halving the bytes a forward pass streams (at larger batches
+            /// the weights are reused across the batch and the float32 ones are as fast). Training always uses float32. The copy is taken
             /// now: call again after the weights change (training, Load), or pass false to drop it. Inference instances
             /// created afterwards share it.
             /// </summary>
@@ -592,7 +593,7 @@ namespace Samples
                 else _a20.AsSpan(0, batch * 16).CopyTo(_a21.AsSpan(0, batch * 16));
 
                 // Layer 22: Affine 10  16 -> 10
-                if (_compactW13 is not null && !IsTraining) global::CnnGen.Kernels.CompactDense.Forward(batch, 16, 10, _a21.AsSpan(0, batch * 16), _compactW13, b13.Values, _a22.AsSpan(0, batch * 10));
+                if (_compactW13 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.Forward(batch, 16, 10, _a21.AsSpan(0, batch * 16), _compactW13, b13.Values, _a22.AsSpan(0, batch * 10));
                 else global::CnnGen.Kernels.Dense.Forward(batch, 16, 10, _a21.AsSpan(0, batch * 16), W13.Values, b13.Values, _a22.AsSpan(0, batch * 10));
 
                 // Layer 23: SoftmaxWithLoss  10 -> 10   (applied by Loss and Predict; Forward returns the logits)

@@ -36,7 +36,7 @@ public class CompactDenseTests
     {
         var data = new TheoryData<int, int, int, string>();
         int[][] shapes = { new[] { 1, 1, 1 }, new[] { 1, 17, 7 }, new[] { 3, 3, 31 }, new[] { 2, 65, 32 }, new[] { 3, 33, 33 },
-            new[] { 1, 4320, 100 }, new[] { 5, 127, 65 }, new[] { 4, 100, 10 }, new[] { 1, 2, 64 }, new[] { 2, 7, 129 } };
+            new[] { 1, 4320, 100 }, new[] { 5, 127, 65 }, new[] { 4, 100, 10 }, new[] { 1, 2, 64 }, new[] { 2, 7, 129 }, new[] { 3, 9, 300 } };
         foreach (int[] s in shapes)
         {
             data.Add(s[0], s[1], s[2], "Avx512");
@@ -73,6 +73,7 @@ public class CompactDenseTests
     [InlineData(1, 4320, 100)]
     [InlineData(5, 127, 65)]
     [InlineData(4, 100, 10)]
+    [InlineData(3, 9, 300)]
     public void Forward_matches_reference_with_rounded_weights(int batch, int inputs, int outputs)
     {
         var random = new Random(batch * 1000 + inputs * 10 + outputs);
