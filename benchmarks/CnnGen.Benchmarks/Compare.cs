@@ -11,7 +11,7 @@ using CnnGen.Training;
 namespace CnnGen.Benchmarks
 {
     /// <summary>
-    /// <c>compare [--threads N] [--quick] [--no-peers] [--no-plot] [--out DIR] [--layers [NETWORK]] [--wall]</c>: CnnGen against ONNX Runtime
+    /// <c>compare [--threads N] [--quick] [--no-peers] [--no-plot] [--out DIR] [--layers [NETWORK]] [--wall] [--only NETWORK]</c>: CnnGen against ONNX Runtime
     /// (same process, same weights) and PyTorch (the script in <c>benchmarks/peers</c>, when <c>/usr/bin/python3</c> has torch),
     /// one table of times and ratios, allocations per call, fraction of the FMA peak, and a PNG of throughput against batch size.
     /// </summary>
@@ -31,7 +31,7 @@ namespace CnnGen.Benchmarks
             int threads = 1;
             bool quick = false, peers = true, plot = true, layers = false, wall = false;
             string outDir = "benchmark-results";
-            string? layerFilter = null;
+            string? layerFilter = null, only = null;
             for (int i = 0; i < args.Length; i++)
             {
                 switch (args[i])
@@ -45,9 +45,10 @@ namespace CnnGen.Benchmarks
                         if (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal)) layerFilter = args[++i];
                         break;
                     case "--wall": wall = true; break;
+                    case "--only": only = args[++i]; break;
                     case "--out": outDir = args[++i]; break;
                     default:
-                        Console.Error.WriteLine($"Unknown option {args[i]}. Usage: compare [--threads N] [--quick] [--no-peers] [--no-plot] [--layers [NETWORK]] [--wall] [--out DIR]");
+                        Console.Error.WriteLine($"Unknown option {args[i]}. Usage: compare [--threads N] [--quick] [--no-peers] [--no-plot] [--layers [NETWORK]] [--wall] [--only NETWORK] [--out DIR]");
                         return 2;
                 }
             }
@@ -76,7 +77,7 @@ namespace CnnGen.Benchmarks
                 torch = RunPyTorch(threads, quick);
             }
 
-            foreach (INetwork net in CreateNetworks())
+            foreach (INetwork net in CreateNetworks().Where(n => only is null || n.Name.Contains(only, StringComparison.OrdinalIgnoreCase)))
             {
                 var random = new Random(7);
                 byte[] model = OrtRunner.Export(net);

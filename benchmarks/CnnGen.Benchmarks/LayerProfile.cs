@@ -146,6 +146,8 @@ namespace CnnGen.Benchmarks
             int[] labels = new int[batch];
             float[] columns = new float[Conv2D.WorkspaceSize(Conv1)];
             float[] w1 = net.W1.Values, b1 = net.b1.Values, w2 = net.W2.Values, b2 = net.b2.Values, w3 = net.W3.Values, b3 = net.b3.Values;
+            ushort[] compactW2 = new ushort[CompactDense.BufferLength(4320, 100)];
+            CompactDense.Compress(4320, 100, w2, compactW2);
 
             var steps = new List<(string Name, Action Call)>
             {
@@ -153,6 +155,7 @@ namespace CnnGen.Benchmarks
                 ("fwd relu", () => Activations.ReluForward(a1, a2)),
                 ("fwd maxpool 2x2", () => Pooling.MaxForward(in Pool3, batch, a2, a3, arg)),
                 ("fwd affine 4320->100", () => Dense.Forward(batch, 4320, 100, a3, w2, b2, a4)),
+                ("fwd affine 4320->100 bf16", () => CompactDense.Forward(batch, 4320, 100, a3, compactW2, b2, a4)),
                 ("fwd relu", () => Activations.ReluForward(a4, a5)),
                 ("fwd affine 100->10", () => Dense.Forward(batch, 100, 10, a5, w3, b3, a6)),
                 ("loss softmax-xent", () => SoftmaxCrossEntropy.Forward(batch, 10, a6, labels, p)),

@@ -29,56 +29,61 @@ namespace CnnGen.Generator.Emit
 
         public static string Header(LayerPlan l) => $"// Layer {l.Number}: {l.Description}  {l.In} -> {l.Out}";
 
-        public static void Forward(CodeWriter w, NetworkPlan plan, LayerPlan l)
+        /// <summary>The one-pass inference kernel of a ReLU layer folded into the max pool after it.</summary>
+        public static string FoldedCall(LayerPlan relu, LayerPlan pool) =>
+            $"{K}Pooling.MaxReluForward(in {GeometryName(pool)}, batch, {Span(relu.InputBuffer, relu.In.Size)}, {Span(pool.OutputBuffer, pool.Out.Size)});";
+
+        /// <summary>A layer's forward step; <paramref name="header"/> false leaves out its comment line (the caller wrote it).</summary>
+        public static void Forward(CodeWriter w, NetworkPlan plan, LayerPlan l, bool header = true)
         {
             string x = Span(l.InputBuffer, l.In.Size);
             string y = Span(l.OutputBuffer, l.Out.Size);
             switch (l.Kind)
             {
                 case LayerKind.Conv:
-                    w.Line(Header(l) + "   [" + l.Algorithm + "]");
+                    if (header) w.Line(Header(l) + "   [" + l.Algorithm + "]");
                     w.Line($"{K}Conv2D.Forward(in {GeometryName(l)}, batch, {x}, W{l.ParameterNumber}.Values, {(l.Bias ? $"b{l.ParameterNumber}.Values" : "default")}, {y}, _columns);");
                     break;
                 case LayerKind.MaxPool:
-                    w.Line(Header(l));
+                    if (header) w.Line(Header(l));
                     w.Line($"{K}Pooling.MaxForward(in {GeometryName(l)}, batch, {x}, {y}, {Span($"_argMax{l.Number}", l.Out.Size)});");
                     break;
                 case LayerKind.AvgPool:
-                    w.Line(Header(l));
+                    if (header) w.Line(Header(l));
                     w.Line($"{K}Pooling.AvgForward(in {GeometryName(l)}, batch, {x}, {y});");
                     break;
                 case LayerKind.GlobalAvgPool:
-                    w.Line(Header(l));
+                    if (header) w.Line(Header(l));
                     w.Line($"{K}Pooling.GlobalAvgForward(batch, {N(l.In.Channels)}, {N(l.In.Height * l.In.Width)}, {x}, {y});");
                     break;
                 case LayerKind.Relu:
                 case LayerKind.Sigmoid:
                 case LayerKind.Tanh:
-                    w.Line(Header(l));
+                    if (header) w.Line(Header(l));
                     w.Line($"{K}Activations.{l.Kind}Forward({x}, {y});");
                     break;
                 case LayerKind.Affine:
-                    w.Line(Header(l) + (l.In.IsFlat ? string.Empty : $"   (flattens {l.In} in C, H, W order)"));
+                    if (header) w.Line(Header(l) + (l.In.IsFlat ? string.Empty : $"   (flattens {l.In} in C, H, W order)"));
                     w.Line($"if (_compactW{l.ParameterNumber} is not null && !IsTraining && batch < {K}CompactDense.MaxBatch) {K}CompactDense.Forward(batch, {N(l.In.Size)}, {N(l.Count)}, {x}, _compactW{l.ParameterNumber}, b{l.ParameterNumber}.Values, {y});");
                     w.Line($"else {K}Dense.Forward(batch, {N(l.In.Size)}, {N(l.Count)}, {x}, W{l.ParameterNumber}.Values, b{l.ParameterNumber}.Values, {y});");
                     break;
                 case LayerKind.Dropout:
-                    w.Line(Header(l) + "   (identity in inference mode)");
+                    if (header) w.Line(Header(l) + "   (identity in inference mode)");
                     w.Line($"if (IsTraining) {K}Dropout.Forward({Float(l.Rate)}, ref _random, {x}, {y}, {Span($"_mask{l.Number}", l.Out.Size)});");
                     w.Line($"else {x}.CopyTo({y});");
                     break;
                 case LayerKind.BatchNorm:
-                    w.Line(Header(l) + "   (batch statistics when training, running averages otherwise)");
+                    if (header) w.Line(Header(l) + "   (batch statistics when training, running averages otherwise)");
                     BatchNormForward(w, l.ParameterNumber, l.In, x, y, $"_xhat{l.Number}", $"_invStd{l.Number}", l.Momentum, l.Epsilon);
                     break;
                 case LayerKind.ResidualBegin:
-                    w.Line(Header(l) + $"   (x stays in {l.InputBuffer} for the shortcut)");
+                    if (header) w.Line(Header(l) + $"   (x stays in {l.InputBuffer} for the shortcut)");
                     break;
                 case LayerKind.ResidualEnd:
                 {
                     LayerPlan begin = plan.Layers[l.BlockBegin - 1];
                     string shortcut = Span(begin.InputBuffer, begin.In.Size);
-                    w.Line(Header(l));
+                    if (header) w.Line(Header(l));
                     if (NetworkLayout.HasProjection(plan, l))
                     {
                         string conv = Span($"_shortcut{l.Number}", l.Out.Size);
@@ -93,7 +98,7 @@ namespace CnnGen.Generator.Emit
                 }
 
                 case LayerKind.SoftmaxWithLoss:
-                    w.Line(Header(l) + "   (applied by Loss and Predict; Forward returns the logits)");
+                    if (header) w.Line(Header(l) + "   (applied by Loss and Predict; Forward returns the logits)");
                     break;
             }
         }

@@ -210,6 +210,11 @@ namespace CnnGen.Generator.Emit
             w.Line("private int _batch;");
             w.Line("private bool _hasLoss;");
             w.Line("private bool _lossInTraining;");
+            if (layout.FoldedRelus.Count > 0)
+            {
+                w.Line("private bool _foldedPass;   // the last pass ran in inference mode: see CompleteFoldedLayers");
+            }
+
             w.Line("private global::CnnGen.Kernels.SplitMix64 _random;");
             w.Line();
         }
@@ -358,6 +363,7 @@ namespace CnnGen.Generator.Emit
                     w.Line("if (!_lossInTraining) throw new global::System.InvalidOperationException(\"Backward() needs a Loss computed in training mode (IsTraining = true): batch normalisation has no batch statistics in inference mode.\");");
                 }
 
+                if (layout.FoldedRelus.Count > 0) w.Line("CompleteFoldedLayers();");
                 w.Line("BackwardPass(_batch);");
             }
 
@@ -460,7 +466,9 @@ namespace CnnGen.Generator.Emit
                 w.Line($"case 0: return {Span("_input", plan.Input.Size)};");
                 foreach (LayerPlan l in plan.Layers)
                 {
-                    w.Line($"case {l.Number}: return {Span(l.OutputBuffer, l.Out.Size)};");
+                    w.Line(layout.FoldedRelus.Contains(l.Number)
+                        ? $"case {l.Number}: CompleteFoldedLayers(); return {Span(l.OutputBuffer, l.Out.Size)};"
+                        : $"case {l.Number}: return {Span(l.OutputBuffer, l.Out.Size)};");
                 }
 
                 w.Line($"default: throw new global::System.ArgumentOutOfRangeException(nameof(layerIndex), layerIndex, \"Layers are numbered 0 (input) to {plan.Layers.Count}.\");");
@@ -510,12 +518,57 @@ namespace CnnGen.Generator.Emit
         {
             using (w.Block("private void ForwardPass(int batch)"))
             {
+                if (layout.FoldedRelus.Count > 0)
+                {
+                    w.Line("_foldedPass = !IsTraining;");
+                    w.Line();
+                }
+
                 bool first = true;
-                foreach (LayerPlan l in plan.Layers)
+                for (int i = 0; i < plan.Layers.Count; i++)
                 {
                     if (!first) w.Line();
                     first = false;
+                    LayerPlan l = plan.Layers[i];
+                    if (layout.FoldedRelus.Contains(l.Number))
+                    {
+                        LayerPlan pool = plan.Layers[i + 1];
+                        w.Line(LayerEmitter.Header(l));
+                        w.Line(LayerEmitter.Header(pool));
+                        w.Line($"// Inference mode: both in one pass (max and ReLU commute); layer {N(l.Number)}'s output and layer {N(pool.Number)}'s arg-max are left to CompleteFoldedLayers.");
+                        w.Line($"if (_foldedPass) {LayerEmitter.FoldedCall(l, pool)}");
+                        w.Line("else");
+                        w.Line("{");
+                        w.Indent();
+                        LayerEmitter.Forward(w, plan, l, header: false);
+                        LayerEmitter.Forward(w, plan, pool, header: false);
+                        w.Outdent();
+                        w.Line("}");
+                        i++;
+                        continue;
+                    }
+
                     LayerEmitter.Forward(w, plan, l);
+                }
+            }
+
+            if (layout.FoldedRelus.Count > 0)
+            {
+                w.Line();
+                w.Line("/// <summary>Fills in what an inference pass leaves out, the outputs of ReLU layers folded into the max pool after them");
+                w.Line("/// and those pools' arg-max (GetActivation and Backward call it; the pools' outputs are already exact).</summary>");
+                using (w.Block("private void CompleteFoldedLayers()"))
+                {
+                    w.Line("if (!_foldedPass) return;");
+                    w.Line("int batch = _batch;");
+                    foreach (int number in layout.FoldedRelus)
+                    {
+                        LayerPlan l = plan.Layers[number - 1], pool = plan.Layers[number];
+                        LayerEmitter.Forward(w, plan, l);
+                        LayerEmitter.Forward(w, plan, pool);
+                    }
+
+                    w.Line("_foldedPass = false;");
                 }
             }
 

@@ -104,6 +104,23 @@ namespace CnnGen.Generator.Emit
             Buffers = buffers;
             WorkspaceSize = workspace;
             Classes = plan.Layers.Count > 0 ? plan.Layers[plan.Layers.Count - 1].In.Size : 0;
+            FoldedRelus = plan.Layers.Where(l => IsFoldedRelu(plan, l)).Select(l => l.Number).ToArray();
+        }
+
+        /// <summary>Numbers of the ReLU layers that an inference pass folds into the max pool right after them.</summary>
+        public IReadOnlyList<int> FoldedRelus { get; }
+
+        /// <summary>Whether <paramref name="relu"/> is a ReLU whose only reader is the max pool right after it: an inference
+        /// pass then computes both in one kernel (max and ReLU commute) and leaves the ReLU's output and the pool's arg-max
+        /// to be filled in on demand.</summary>
+        private static bool IsFoldedRelu(NetworkPlan plan, LayerPlan relu)
+        {
+            if (relu.Kind != LayerKind.Relu || relu.Number >= plan.Layers.Count) return false;
+            LayerPlan next = plan.Layers[relu.Number];
+            if (next.Kind != LayerKind.MaxPool || next.InputBuffer != relu.OutputBuffer) return false;
+            // No other layer may read the ReLU's output (a residual block's shortcut reads its begin layer's input).
+            return !plan.Layers.Any(l => l != next && l.InputBuffer == relu.OutputBuffer)
+                && !plan.Layers.Any(l => l.Kind == LayerKind.ResidualEnd && plan.Layers[l.BlockBegin - 1].InputBuffer == relu.OutputBuffer);
         }
 
         public IReadOnlyList<ParameterDecl> Parameters { get; }

@@ -78,6 +78,100 @@ namespace CnnGen.Kernels
             }
         }
 
+        /// <summary>
+        /// <c>y = relu(maxpool(x))</c>, which equals <c>maxpool(relu(x))</c> exactly (max and ReLU commute), in one pass and
+        /// without arg-max: an inference pass's ReLU followed by max pooling reads its input once and writes only the pooled
+        /// quarter (or so). A window made only of padding outputs 0, as in <see cref="MaxForward"/>.
+        /// </summary>
+        public static unsafe void MaxReluForward(in ConvGeometry g, int batch, ReadOnlySpan<float> x, Span<float> y)
+        {
+            Validate(g, batch, x.Length, y.Length);
+            int planes = batch * g.Channels;
+            if (IsTwoByTwo(g))
+            {
+                if (!SplitsPlanes(g, planes))
+                {
+                    MaxRelu2x2(0, planes, g.Height, g.Width, g.OutHeight, g.OutWidth, x, y);
+                    return;
+                }
+
+                fixed (float* xp = x)
+                fixed (float* yp = y)
+                {
+                    PoolJob job = PoolJob.ForCurrentThread;
+                    job.Set(PoolJob.Kind.MaxReluForward, g, planes, xp, yp, null);
+                    ParallelBlocks.Run(job, job.Blocks);
+                    job.Clear();
+                }
+
+                return;
+            }
+
+            int h = g.Height, w = g.Width, k = g.Kernel, s = g.Stride, p = g.Pad, oh = g.OutHeight, ow = g.OutWidth;
+            for (int pl = 0; pl < planes; pl++)
+            {
+                int inBase = pl * h * w, outBase = pl * oh * ow;
+                for (int oy = 0; oy < oh; oy++)
+                {
+                    int yStart = Math.Max(oy * s - p, 0), yEnd = Math.Min(oy * s - p + k, h);
+                    for (int ox = 0; ox < ow; ox++)
+                    {
+                        int xStart = Math.Max(ox * s - p, 0), xEnd = Math.Min(ox * s - p + k, w);
+                        float best = 0f; // the ReLU's floor; also the output of an all-padding window
+                        for (int iy = yStart; iy < yEnd; iy++)
+                        {
+                            for (int ix = xStart; ix < xEnd; ix++)
+                            {
+                                float v = x[inBase + iy * w + ix];
+                                if (v > best) best = v;
+                            }
+                        }
+
+                        y[outBase + oy * ow + ox] = best;
+                    }
+                }
+            }
+        }
+
+        /// <summary>The 2x2 stride-2 case of <see cref="MaxReluForward"/>: eight windows at a time as in <see cref="MaxForward2x2"/>.</summary>
+        private static void MaxRelu2x2(int firstPlane, int endPlane, int h, int w, int oh, int ow, ReadOnlySpan<float> x, Span<float> y)
+        {
+            ref float src = ref MemoryMarshal.GetReference(x);
+            ref float dst = ref MemoryMarshal.GetReference(y);
+            bool vector = KernelDispatch.Level >= SimdLevel.Avx2 && Avx2.IsSupported;
+            for (int pl = firstPlane; pl < endPlane; pl++)
+            {
+                int inBase = pl * h * w, outBase = pl * oh * ow;
+                for (int oy = 0; oy < oh; oy++)
+                {
+                    int r0 = inBase + 2 * oy * w, r1 = r0 + w, o = outBase + oy * ow;
+                    int ox = 0;
+                    if (vector && ow >= 8)
+                    {
+                        // A last partial group is shifted back to end at the row's end (it recomputes a few outputs).
+                        for (; ox < ow; ox += 8)
+                        {
+                            if (ox + 8 > ow) ox = ow - 8;
+                            (Vector256<float> a, Vector256<float> b) = Deinterleave(ref Unsafe.Add(ref src, r0 + 2 * ox));
+                            (Vector256<float> c, Vector256<float> d) = Deinterleave(ref Unsafe.Add(ref src, r1 + 2 * ox));
+                            Vector256<float> best = Vector256.Max(Vector256.Max(a, b), Vector256.Max(c, d));
+                            Vector256.Max(best, Vector256<float>.Zero).StoreUnsafe(ref dst, (nuint)(o + ox));
+                        }
+
+                        continue;
+                    }
+
+                    for (; ox < ow; ox++)
+                    {
+                        int i0 = r0 + 2 * ox, i1 = r1 + 2 * ox;
+                        float best = Math.Max(Math.Max(Unsafe.Add(ref src, i0), Unsafe.Add(ref src, i0 + 1)),
+                            Math.Max(Unsafe.Add(ref src, i1), Unsafe.Add(ref src, i1 + 1)));
+                        Unsafe.Add(ref dst, o + ox) = best > 0f ? best : 0f;
+                    }
+                }
+            }
+        }
+
         /// <summary>2x2 windows with stride 2 and no padding: every window lies inside the image.</summary>
         private static bool IsTwoByTwo(in ConvGeometry g) =>
             g.Kernel == 2 && g.Stride == 2 && g.Pad == 0 && g.OutHeight * 2 <= g.Height && g.OutWidth * 2 <= g.Width;
@@ -364,7 +458,7 @@ namespace CnnGen.Kernels
         /// <summary>One parallel 2x2 pooling call: blocks are contiguous plane ranges (bit-identical to one thread).</summary>
         private sealed unsafe class PoolJob : IBlockJob
         {
-            public enum Kind { MaxForward, MaxBackward }
+            public enum Kind { MaxForward, MaxBackward, MaxReluForward }
 
             [ThreadStatic] private static PoolJob? t_current;
 
@@ -397,7 +491,12 @@ namespace CnnGen.Kernels
                 if (p1 <= p0) return;
                 ConvGeometry g = _g;
                 int inLength = _planes * g.Height * g.Width, outLength = _planes * g.OutHeight * g.OutWidth;
-                if (_kind == Kind.MaxForward)
+                if (_kind == Kind.MaxReluForward)
+                {
+                    MaxRelu2x2(p0, p1, g.Height, g.Width, g.OutHeight, g.OutWidth, new ReadOnlySpan<float>(_in, inLength),
+                        new Span<float>(_out, outLength));
+                }
+                else if (_kind == Kind.MaxForward)
                 {
                     MaxForward2x2(p0, p1, g.Height, g.Width, g.OutHeight, g.OutWidth, new ReadOnlySpan<float>(_in, inLength),
                         new Span<float>(_out, outLength), new Span<int>(_arg, outLength));

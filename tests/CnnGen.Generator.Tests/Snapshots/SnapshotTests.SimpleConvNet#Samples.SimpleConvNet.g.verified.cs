@@ -99,6 +99,7 @@ namespace Samples
         private int _batch;
         private bool _hasLoss;
         private bool _lossInTraining;
+        private bool _foldedPass;   // the last pass ran in inference mode: see CompleteFoldedLayers
         private global::CnnGen.Kernels.SplitMix64 _random;
 
         /// <summary>Creates the network with weights initialised from seed 0 (He before ReLU, Xavier otherwise).</summary>
@@ -202,6 +203,7 @@ namespace Samples
         public void Backward()
         {
             if (!_hasLoss) throw new global::System.InvalidOperationException("Call Loss(input, labels) before Backward().");
+            CompleteFoldedLayers();
             BackwardPass(_batch);
         }
 
@@ -296,7 +298,7 @@ namespace Samples
             {
                 case 0: return _input.AsSpan(0, batch * 784);
                 case 1: return _a1.AsSpan(0, batch * 17280);
-                case 2: return _a2.AsSpan(0, batch * 17280);
+                case 2: CompleteFoldedLayers(); return _a2.AsSpan(0, batch * 17280);
                 case 3: return _a3.AsSpan(0, batch * 4320);
                 case 4: return _a4.AsSpan(0, batch * 100);
                 case 5: return _a5.AsSpan(0, batch * 100);
@@ -335,14 +337,20 @@ namespace Samples
 
         private void ForwardPass(int batch)
         {
+            _foldedPass = !IsTraining;
+
             // Layer 1: Conv 30 5x5 s1 p0  1x28x28 -> 30x24x24   [direct on AVX-512, else im2col + GEMM 30x25 * 25x576]
             global::CnnGen.Kernels.Conv2D.Forward(in Conv1, batch, _input.AsSpan(0, batch * 784), W1.Values, b1.Values, _a1.AsSpan(0, batch * 17280), _columns);
 
             // Layer 2: Relu  30x24x24 -> 30x24x24
-            global::CnnGen.Kernels.Activations.ReluForward(_a1.AsSpan(0, batch * 17280), _a2.AsSpan(0, batch * 17280));
-
             // Layer 3: MaxPool 2x2 s2  30x24x24 -> 30x12x12
-            global::CnnGen.Kernels.Pooling.MaxForward(in Pool3, batch, _a2.AsSpan(0, batch * 17280), _a3.AsSpan(0, batch * 4320), _argMax3.AsSpan(0, batch * 4320));
+            // Inference mode: both in one pass (max and ReLU commute); layer 2's output and layer 3's arg-max are left to CompleteFoldedLayers.
+            if (_foldedPass) global::CnnGen.Kernels.Pooling.MaxReluForward(in Pool3, batch, _a1.AsSpan(0, batch * 17280), _a3.AsSpan(0, batch * 4320));
+            else
+            {
+                global::CnnGen.Kernels.Activations.ReluForward(_a1.AsSpan(0, batch * 17280), _a2.AsSpan(0, batch * 17280));
+                global::CnnGen.Kernels.Pooling.MaxForward(in Pool3, batch, _a2.AsSpan(0, batch * 17280), _a3.AsSpan(0, batch * 4320), _argMax3.AsSpan(0, batch * 4320));
+            }
 
             // Layer 4: Affine 100  30x12x12 -> 100   (flattens 30x12x12 in C, H, W order)
             if (_compactW2 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.Forward(batch, 4320, 100, _a3.AsSpan(0, batch * 4320), _compactW2, b2.Values, _a4.AsSpan(0, batch * 100));
@@ -356,6 +364,19 @@ namespace Samples
             else global::CnnGen.Kernels.Dense.Forward(batch, 100, 10, _a5.AsSpan(0, batch * 100), W3.Values, b3.Values, _a6.AsSpan(0, batch * 10));
 
             // Layer 7: SoftmaxWithLoss  10 -> 10   (applied by Loss and Predict; Forward returns the logits)
+        }
+
+        /// <summary>Fills in what an inference pass leaves out, the outputs of ReLU layers folded into the max pool after them
+        /// and those pools' arg-max (GetActivation and Backward call it; the pools' outputs are already exact).</summary>
+        private void CompleteFoldedLayers()
+        {
+            if (!_foldedPass) return;
+            int batch = _batch;
+            // Layer 2: Relu  30x24x24 -> 30x24x24
+            global::CnnGen.Kernels.Activations.ReluForward(_a1.AsSpan(0, batch * 17280), _a2.AsSpan(0, batch * 17280));
+            // Layer 3: MaxPool 2x2 s2  30x24x24 -> 30x12x12
+            global::CnnGen.Kernels.Pooling.MaxForward(in Pool3, batch, _a2.AsSpan(0, batch * 17280), _a3.AsSpan(0, batch * 4320), _argMax3.AsSpan(0, batch * 4320));
+            _foldedPass = false;
         }
 
         private void BackwardPass(int batch)

@@ -92,7 +92,10 @@ public class CompactDenseTests
                 for (int i = 0; i < inputs; i++)
                 {
                     double term = x[n * inputs + i] * (double)CompactDense.WeightAt(inputs, outputs, compact, i, j);
-                    Assert.Equal(CompactDense.Expand(CompactDense.ToBFloat16(w[i * outputs + j])), CompactDense.WeightAt(inputs, outputs, compact, i, j));
+                    float stored = CompactDense.WeightAt(inputs, outputs, compact, i, j), exact = w[i * outputs + j];
+                    float rounded = CompactDense.Expand(CompactDense.ToBFloat16(exact));
+                    if (i % 2 == 1) Assert.Equal(rounded, stored); // odd rows: plain bfloat16
+                    else Assert.True(Math.Abs(stored - (double)exact) <= Math.Abs(exact) * Math.Pow(2, -8), $"even row {i}: {stored} for {exact}");
                     sum += term;
                     scale += Math.Abs(term);
                 }
@@ -107,5 +110,26 @@ public class CompactDenseTests
     {
         var e = Assert.Throws<ArgumentException>(() => CompactDense.Forward(1, 4, 4, new float[4], new ushort[16], default, new float[4]));
         Assert.Contains(CompactDense.BufferLength(4, 4).ToString(System.Globalization.CultureInfo.InvariantCulture), e.Message);
+    }
+
+    [Fact]
+    public void Even_rows_are_within_bfloat16_rounding_whatever_the_low_half()
+    {
+        var random = new Random(11);
+        float[] values = { 0f, -0f, 1f, -1f, 1e-30f, -3e-39f, 3.3e38f, -3.3e38f, float.Epsilon, 0.1f, -0.7f };
+        foreach (float v in values.Concat(Enumerable.Range(0, 2000).Select(_ => (float)((random.NextDouble() * 2 - 1) * Math.Pow(10, random.Next(-20, 20))))))
+        {
+            foreach (ushort low in new ushort[] { 0, 1, 0x7FFF, 0x8000, 0xFFFF, (ushort)random.Next(65536) })
+            {
+                uint word = CompactDense.EvenWord(v, low);
+                float stored = BitConverter.UInt32BitsToSingle(word);
+                Assert.Equal(low, (ushort)word);
+                Assert.True(float.IsFinite(stored), $"{v} low {low:X4}: {stored}");
+                Assert.True(Math.Sign(stored) == Math.Sign(v) || stored == 0 || Math.Abs(stored) < 1e-37f, $"{v} low {low:X4}: sign of {stored}");
+                // Half a bfloat16 step (2^-8 relative), as for rounding to bfloat16; near zero the low half alone is at most 2^-133.
+                double bound = Math.Abs((double)v) * Math.Pow(2, -8) + Math.Pow(2, -133);
+                Assert.True(Math.Abs(stored - (double)v) <= bound, $"{v} low {low:X4}: {stored}");
+            }
+        }
     }
 }
