@@ -82,6 +82,7 @@ namespace CnnGen.Benchmarks
                 var random = new Random(7);
                 byte[] model = OrtRunner.Export(net);
                 int[] batches = Batches;
+                net.IsTraining = false; // inference rows: inference mode, as the peers run them
                 foreach (int batch in batches)
                 {
                     float[] input = RandomInput(random, batch * net.InputSize);
@@ -102,7 +103,6 @@ namespace CnnGen.Benchmarks
                 {
                     // The opt-in bfloat16 affine weights (inference mode, batches below CompactDense.MaxBatch), against the same
                     // ONNX Runtime float32 row.
-                    simple.IsTraining = false;
                     simple.UseCompactWeights();
                     foreach (int batch in new[] { 1 })
                     {
@@ -113,8 +113,9 @@ namespace CnnGen.Benchmarks
                     }
 
                     simple.UseCompactWeights(false);
-                    simple.IsTraining = true;
                 }
+
+                net.IsTraining = true;
 
                 {
                     float[] input = RandomInput(random, TrainBatch * net.InputSize);

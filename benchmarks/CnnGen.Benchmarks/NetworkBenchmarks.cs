@@ -52,7 +52,14 @@ namespace CnnGen.Benchmarks
         }
 
         [Benchmark(Baseline = true)]
-        public float CnnGenInference() => _net.Forward(_input)[0];
+        public float CnnGenInference()
+        {
+            // Inference mode, as ONNX Runtime runs it; the training benchmark below needs training mode back.
+            _net.IsTraining = false;
+            float first = _net.Forward(_input)[0];
+            _net.IsTraining = true;
+            return first;
+        }
 
         [Benchmark]
         public float OnnxRuntimeInference()
