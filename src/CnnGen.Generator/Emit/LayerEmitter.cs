@@ -33,6 +33,10 @@ namespace CnnGen.Generator.Emit
         public static string FoldedCall(LayerPlan relu, LayerPlan pool) =>
             $"{K}Pooling.MaxReluForward(in {GeometryName(pool)}, batch, {Span(relu.InputBuffer, relu.In.Size)}, {Span(pool.OutputBuffer, pool.Out.Size)});";
 
+        /// <summary>The one-pass inference kernel of a convolution with the ReLU and max pool after it folded in.</summary>
+        public static string FoldedConvCall(LayerPlan conv, LayerPlan pool) =>
+            $"{K}Conv2D.ForwardReluMaxPool(in {GeometryName(conv)}, in {GeometryName(pool)}, batch, {Span(conv.InputBuffer, conv.In.Size)}, W{conv.ParameterNumber}.Values, {(conv.Bias ? $"b{conv.ParameterNumber}.Values" : "default")}, {Span(pool.OutputBuffer, pool.Out.Size)}, _columns);";
+
         /// <summary>A layer's forward step; <paramref name="header"/> false leaves out its comment line (the caller wrote it).</summary>
         public static void Forward(CodeWriter w, NetworkPlan plan, LayerPlan l, bool header = true)
         {

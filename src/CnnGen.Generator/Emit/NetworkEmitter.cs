@@ -466,7 +466,7 @@ namespace CnnGen.Generator.Emit
                 w.Line($"case 0: return {Span("_input", plan.Input.Size)};");
                 foreach (LayerPlan l in plan.Layers)
                 {
-                    w.Line(layout.FoldedRelus.Contains(l.Number)
+                    w.Line(layout.FoldedRelus.Contains(l.Number) || layout.FoldedConvs.Contains(l.Number)
                         ? $"case {l.Number}: CompleteFoldedLayers(); return {Span(l.OutputBuffer, l.Out.Size)};"
                         : $"case {l.Number}: return {Span(l.OutputBuffer, l.Out.Size)};");
                 }
@@ -530,6 +530,20 @@ namespace CnnGen.Generator.Emit
                     if (!first) w.Line();
                     first = false;
                     LayerPlan l = plan.Layers[i];
+                    if (layout.FoldedConvs.Contains(l.Number))
+                    {
+                        LayerPlan relu = plan.Layers[i + 1], pool = plan.Layers[i + 2];
+                        w.Line(LayerEmitter.Header(l) + "   [" + l.Algorithm + "]");
+                        w.Line(LayerEmitter.Header(relu));
+                        w.Line(LayerEmitter.Header(pool));
+                        w.Line($"// Inference mode: all three image by image (the convolution's output stays in cache; max and ReLU commute);");
+                        w.Line($"// layers {N(l.Number)}-{N(relu.Number)}'s outputs and layer {N(pool.Number)}'s arg-max are left to CompleteFoldedLayers.");
+                        w.Line($"if (_foldedPass) {LayerEmitter.FoldedConvCall(l, pool)}");
+                        FoldedElse(w, plan, l, relu, pool);
+                        i += 2;
+                        continue;
+                    }
+
                     if (layout.FoldedRelus.Contains(l.Number))
                     {
                         LayerPlan pool = plan.Layers[i + 1];
@@ -537,13 +551,7 @@ namespace CnnGen.Generator.Emit
                         w.Line(LayerEmitter.Header(pool));
                         w.Line($"// Inference mode: both in one pass (max and ReLU commute); layer {N(l.Number)}'s output and layer {N(pool.Number)}'s arg-max are left to CompleteFoldedLayers.");
                         w.Line($"if (_foldedPass) {LayerEmitter.FoldedCall(l, pool)}");
-                        w.Line("else");
-                        w.Line("{");
-                        w.Indent();
-                        LayerEmitter.Forward(w, plan, l, header: false);
-                        LayerEmitter.Forward(w, plan, pool, header: false);
-                        w.Outdent();
-                        w.Line("}");
+                        FoldedElse(w, plan, l, pool);
                         i++;
                         continue;
                     }
@@ -564,6 +572,7 @@ namespace CnnGen.Generator.Emit
                     foreach (int number in layout.FoldedRelus)
                     {
                         LayerPlan l = plan.Layers[number - 1], pool = plan.Layers[number];
+                        if (layout.FoldedConvs.Contains(number - 1)) LayerEmitter.Forward(w, plan, plan.Layers[number - 2]);
                         LayerEmitter.Forward(w, plan, l);
                         LayerEmitter.Forward(w, plan, pool);
                     }
@@ -585,6 +594,21 @@ namespace CnnGen.Generator.Emit
             }
 
             w.Line();
+        }
+
+        /// <summary>The training-mode branch of a folded group: its layers one after another.</summary>
+        private static void FoldedElse(CodeWriter w, NetworkPlan plan, params LayerPlan[] layers)
+        {
+            w.Line("else");
+            w.Line("{");
+            w.Indent();
+            foreach (LayerPlan l in layers)
+            {
+                LayerEmitter.Forward(w, plan, l, header: false);
+            }
+
+            w.Outdent();
+            w.Line("}");
         }
 
         private static void Capacity(CodeWriter w, NetworkLayout layout)

@@ -105,7 +105,14 @@ namespace CnnGen.Generator.Emit
             WorkspaceSize = workspace;
             Classes = plan.Layers.Count > 0 ? plan.Layers[plan.Layers.Count - 1].In.Size : 0;
             FoldedRelus = plan.Layers.Where(l => IsFoldedRelu(plan, l)).Select(l => l.Number).ToArray();
+            FoldedConvs = plan.Layers.Where(l => l.Kind == LayerKind.Conv && l.Number < plan.Layers.Count
+                    && FoldedRelus.Contains(l.Number + 1) && plan.Layers[l.Number].InputBuffer == l.OutputBuffer && ReadOnlyBy(plan, l, plan.Layers[l.Number]))
+                .Select(l => l.Number).ToArray();
         }
+
+        /// <summary>Numbers of the convolutions that an inference pass runs together with the folded ReLU and max pool after
+        /// them, image by image (their output then never leaves the cache).</summary>
+        public IReadOnlyList<int> FoldedConvs { get; }
 
         /// <summary>Numbers of the ReLU layers that an inference pass folds into the max pool right after them.</summary>
         public IReadOnlyList<int> FoldedRelus { get; }
@@ -118,10 +125,14 @@ namespace CnnGen.Generator.Emit
             if (relu.Kind != LayerKind.Relu || relu.Number >= plan.Layers.Count) return false;
             LayerPlan next = plan.Layers[relu.Number];
             if (next.Kind != LayerKind.MaxPool || next.InputBuffer != relu.OutputBuffer) return false;
-            // No other layer may read the ReLU's output (a residual block's shortcut reads its begin layer's input).
-            return !plan.Layers.Any(l => l != next && l.InputBuffer == relu.OutputBuffer)
-                && !plan.Layers.Any(l => l.Kind == LayerKind.ResidualEnd && plan.Layers[l.BlockBegin - 1].InputBuffer == relu.OutputBuffer);
+            return ReadOnlyBy(plan, relu, next);
         }
+
+        /// <summary>Whether <paramref name="reader"/> is the only layer that reads <paramref name="layer"/>'s output (a residual
+        /// block's shortcut reads its begin layer's input).</summary>
+        private static bool ReadOnlyBy(NetworkPlan plan, LayerPlan layer, LayerPlan reader) =>
+            !plan.Layers.Any(l => l != reader && l.InputBuffer == layer.OutputBuffer)
+            && !plan.Layers.Any(l => l.Kind == LayerKind.ResidualEnd && plan.Layers[l.BlockBegin - 1].InputBuffer == layer.OutputBuffer);
 
         public IReadOnlyList<ParameterDecl> Parameters { get; }
 

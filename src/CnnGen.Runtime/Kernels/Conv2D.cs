@@ -58,6 +58,61 @@ namespace CnnGen.Kernels
             ForwardRange(g, batch, x, weights, bias, y, workspace, CallerScratch(g));
         }
 
+        /// <summary>
+        /// An inference pass's convolution, ReLU and max pooling in one pass over the batch:
+        /// <c>y = maxpool(relu(conv(x)))</c>, image by image, each image's convolution output going to a scratch buffer
+        /// that stays in cache instead of a batch-sized buffer that goes through memory (the pooled output is a quarter of
+        /// it, or less). Bit-identical to the three layers run one after another. <paramref name="bias"/> may be empty.
+        /// </summary>
+        public static unsafe void ForwardReluMaxPool(in ConvGeometry g, in ConvGeometry pool, int batch, ReadOnlySpan<float> x,
+            ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, Span<float> workspace)
+        {
+            Guard.Batch(batch);
+            Guard.Length(x.Length, (long)batch * g.InputSize, nameof(x));
+            Guard.Length(weights.Length, g.WeightSize, nameof(weights));
+            if (!bias.IsEmpty) Guard.Length(bias.Length, g.Filters, nameof(bias));
+            if (pool.Channels != g.Filters || pool.Height != g.OutHeight || pool.Width != g.OutWidth || pool.Filters != pool.Channels)
+            {
+                throw new ArgumentException($"The pooling geometry ({pool.Channels}x{pool.Height}x{pool.Width}) must take the convolution's output ({g.Filters}x{g.OutHeight}x{g.OutWidth}).", nameof(pool));
+            }
+
+            Guard.Length(y.Length, (long)batch * pool.OutputSize, nameof(y));
+            Guard.AtLeast(workspace.Length, WorkspaceSize(g), nameof(workspace));
+
+            if (Splits(g, batch))
+            {
+                fixed (float* xp = x)
+                fixed (float* wp = weights)
+                fixed (float* bp = bias)
+                fixed (float* yp = y)
+                {
+                    ConvJob job = ConvJob.ForCurrentThread;
+                    job.Set(ConvJob.Kind.ForwardPooled, g, batch, xp, wp, bp, bias.Length, yp, null);
+                    job.Pool = pool;
+                    job.Ranges = ParallelBlocks.BlocksFor(batch, perThread: 64);
+                    ParallelBlocks.Run(job, job.Ranges);
+                    job.Clear();
+                }
+
+                return;
+            }
+
+            float* image = ThreadScratch.Current.Get(ConvDirectWide.ScratchSize(g) + g.OutputSize);
+            var scratch = new Span<float>(image, ConvDirectWide.ScratchSize(g));
+            ForwardPooledRange(g, pool, batch, x, weights, bias, y, workspace, scratch, new Span<float>(image + scratch.Length, g.OutputSize));
+        }
+
+        /// <summary><see cref="ForwardReluMaxPool"/> of <paramref name="batch"/> consecutive images on the calling thread.</summary>
+        private static void ForwardPooledRange(in ConvGeometry g, in ConvGeometry pool, int batch, ReadOnlySpan<float> x,
+            ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, Span<float> workspace, Span<float> scratch, Span<float> convOutput)
+        {
+            for (int n = 0; n < batch; n++)
+            {
+                ForwardRange(g, 1, x.Slice(n * g.InputSize, g.InputSize), weights, bias, convOutput, workspace, scratch);
+                Pooling.MaxReluPlanes(pool, pool.Channels, convOutput, y.Slice(n * pool.OutputSize, pool.OutputSize));
+            }
+        }
+
         /// <summary>The direct kernels' scratch for work done on the calling thread alone (grown once per thread).</summary>
         private static unsafe Span<float> CallerScratch(in ConvGeometry g)
         {
@@ -280,7 +335,10 @@ namespace CnnGen.Kernels
         /// <summary>One parallel convolution call: blocks are contiguous image ranges, each with its own column buffer.</summary>
         private sealed unsafe class ConvJob : IBlockJob
         {
-            public enum Kind { Forward, Filter, Data }
+            public enum Kind { Forward, Filter, Data, ForwardPooled }
+
+            /// <summary>The pooling geometry of a <see cref="Kind.ForwardPooled"/> job.</summary>
+            public ConvGeometry Pool;
 
             [ThreadStatic] private static ConvJob? t_current;
 
@@ -306,7 +364,8 @@ namespace CnnGen.Kernels
                 set
                 {
                     _blocks = value;
-                    _scratchPerBlock = (WorkspaceSize(_g) + ConvDirectWide.ScratchSize(_g) + 15) & ~15; // 64-byte aligned regions
+                    // 64-byte aligned regions: the column matrix, the direct kernels' scratch, and (pooled) one image's output.
+                    _scratchPerBlock = (WorkspaceSize(_g) + ConvDirectWide.ScratchSize(_g) + (_kind == Kind.ForwardPooled ? _g.OutputSize : 0) + 15) & ~15;
                     int size = checked(value * _scratchPerBlock);
                     if (size > _scratchCapacity)
                     {
@@ -336,7 +395,8 @@ namespace CnnGen.Kernels
                     GemmBuffers buffers = ParallelBlocks.HelperGemmBuffers(h);
                     switch (_kind)
                     {
-                        case Kind.Forward: Gemm.Reserve(buffers, g.Filters, g.OutPlane, g.PatchSize); break;
+                        case Kind.Forward:
+                        case Kind.ForwardPooled: Gemm.Reserve(buffers, g.Filters, g.OutPlane, g.PatchSize); break;
                         case Kind.Filter: Gemm.Reserve(buffers, g.Filters, g.PatchSize, g.OutPlane); break;
                         default: Gemm.Reserve(buffers, g.PatchSize, g.OutPlane, g.Filters); break;
                     }
@@ -375,6 +435,16 @@ namespace CnnGen.Kernels
                 long inSize = g.InputSize, outSize = g.OutputSize;
                 switch (_kind)
                 {
+                    case Kind.ForwardPooled:
+                    {
+                        int direct = ConvDirectWide.ScratchSize(g);
+                        ForwardPooledRange(g, Pool, count, new ReadOnlySpan<float>(_a + n0 * inSize, (int)(count * inSize)),
+                            new ReadOnlySpan<float>(_b, g.WeightSize), new ReadOnlySpan<float>(_c, _biasLength),
+                            new Span<float>(_out + n0 * Pool.OutputSize, count * Pool.OutputSize), workspace,
+                            new Span<float>(region + workspaceSize, direct), new Span<float>(region + workspaceSize + direct, g.OutputSize));
+                        break;
+                    }
+
                     case Kind.Forward:
                         ForwardRange(g, count, new ReadOnlySpan<float>(_a + n0 * inSize, (int)(count * inSize)),
                             new ReadOnlySpan<float>(_b, g.WeightSize), new ReadOnlySpan<float>(_c, _biasLength),

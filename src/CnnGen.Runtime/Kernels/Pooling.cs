@@ -87,14 +87,8 @@ namespace CnnGen.Kernels
         {
             Validate(g, batch, x.Length, y.Length);
             int planes = batch * g.Channels;
-            if (IsTwoByTwo(g))
+            if (IsTwoByTwo(g) && SplitsPlanes(g, planes))
             {
-                if (!SplitsPlanes(g, planes))
-                {
-                    MaxRelu2x2(0, planes, g.Height, g.Width, g.OutHeight, g.OutWidth, x, y);
-                    return;
-                }
-
                 fixed (float* xp = x)
                 fixed (float* yp = y)
                 {
@@ -104,6 +98,18 @@ namespace CnnGen.Kernels
                     job.Clear();
                 }
 
+                return;
+            }
+
+            MaxReluPlanes(g, planes, x, y);
+        }
+
+        /// <summary><see cref="MaxReluForward"/> of <paramref name="planes"/> planes on the calling thread, unchecked.</summary>
+        internal static void MaxReluPlanes(in ConvGeometry g, int planes, ReadOnlySpan<float> x, Span<float> y)
+        {
+            if (IsTwoByTwo(g))
+            {
+                MaxRelu2x2(0, planes, g.Height, g.Width, g.OutHeight, g.OutWidth, x, y);
                 return;
             }
 

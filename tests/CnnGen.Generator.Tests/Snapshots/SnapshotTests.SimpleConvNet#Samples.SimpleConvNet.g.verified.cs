@@ -297,7 +297,7 @@ namespace Samples
             switch (layerIndex)
             {
                 case 0: return _input.AsSpan(0, batch * 784);
-                case 1: return _a1.AsSpan(0, batch * 17280);
+                case 1: CompleteFoldedLayers(); return _a1.AsSpan(0, batch * 17280);
                 case 2: CompleteFoldedLayers(); return _a2.AsSpan(0, batch * 17280);
                 case 3: return _a3.AsSpan(0, batch * 4320);
                 case 4: return _a4.AsSpan(0, batch * 100);
@@ -340,14 +340,14 @@ namespace Samples
             _foldedPass = !IsTraining;
 
             // Layer 1: Conv 30 5x5 s1 p0  1x28x28 -> 30x24x24   [direct on AVX-512, else im2col + GEMM 30x25 * 25x576]
-            global::CnnGen.Kernels.Conv2D.Forward(in Conv1, batch, _input.AsSpan(0, batch * 784), W1.Values, b1.Values, _a1.AsSpan(0, batch * 17280), _columns);
-
             // Layer 2: Relu  30x24x24 -> 30x24x24
             // Layer 3: MaxPool 2x2 s2  30x24x24 -> 30x12x12
-            // Inference mode: both in one pass (max and ReLU commute); layer 2's output and layer 3's arg-max are left to CompleteFoldedLayers.
-            if (_foldedPass) global::CnnGen.Kernels.Pooling.MaxReluForward(in Pool3, batch, _a1.AsSpan(0, batch * 17280), _a3.AsSpan(0, batch * 4320));
+            // Inference mode: all three image by image (the convolution's output stays in cache; max and ReLU commute);
+            // layers 1-2's outputs and layer 3's arg-max are left to CompleteFoldedLayers.
+            if (_foldedPass) global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv1, in Pool3, batch, _input.AsSpan(0, batch * 784), W1.Values, b1.Values, _a3.AsSpan(0, batch * 4320), _columns);
             else
             {
+                global::CnnGen.Kernels.Conv2D.Forward(in Conv1, batch, _input.AsSpan(0, batch * 784), W1.Values, b1.Values, _a1.AsSpan(0, batch * 17280), _columns);
                 global::CnnGen.Kernels.Activations.ReluForward(_a1.AsSpan(0, batch * 17280), _a2.AsSpan(0, batch * 17280));
                 global::CnnGen.Kernels.Pooling.MaxForward(in Pool3, batch, _a2.AsSpan(0, batch * 17280), _a3.AsSpan(0, batch * 4320), _argMax3.AsSpan(0, batch * 4320));
             }
@@ -372,6 +372,8 @@ namespace Samples
         {
             if (!_foldedPass) return;
             int batch = _batch;
+            // Layer 1: Conv 30 5x5 s1 p0  1x28x28 -> 30x24x24   [direct on AVX-512, else im2col + GEMM 30x25 * 25x576]
+            global::CnnGen.Kernels.Conv2D.Forward(in Conv1, batch, _input.AsSpan(0, batch * 784), W1.Values, b1.Values, _a1.AsSpan(0, batch * 17280), _columns);
             // Layer 2: Relu  30x24x24 -> 30x24x24
             global::CnnGen.Kernels.Activations.ReluForward(_a1.AsSpan(0, batch * 17280), _a2.AsSpan(0, batch * 17280));
             // Layer 3: MaxPool 2x2 s2  30x24x24 -> 30x12x12

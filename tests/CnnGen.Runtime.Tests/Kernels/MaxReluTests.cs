@@ -86,4 +86,54 @@ public sealed class MaxReluTests : IDisposable
 
         return y;
     }
+
+    [Theory]
+    [InlineData(1, 28, 28, 30, 5, 1, 0, 2, 2, 0, 7)]   // SimpleConvNet: direct kernel, shared among threads
+    [InlineData(1, 28, 28, 6, 5, 1, 2, 2, 2, 0, 3)]    // padded direct kernel
+    [InlineData(3, 16, 16, 8, 3, 1, 1, 2, 2, 0, 5)]    // several channels
+    [InlineData(4, 11, 9, 5, 3, 2, 1, 3, 2, 1, 2)]     // strided convolution (im2col), padded 3x3 pool
+    [InlineData(2, 8, 8, 3, 1, 1, 0, 2, 2, 0, 1)]      // pointwise
+    public void Convolution_relu_and_max_pool_in_one_pass_match_the_three_layers(int c, int h, int w, int filters, int size, int stride, int pad,
+        int poolSize, int poolStride, int poolPad, int batch)
+    {
+        var g = new ConvGeometry(c, h, w, filters, size, stride, pad);
+        var pool = new ConvGeometry(filters, g.OutHeight, g.OutWidth, filters, poolSize, poolStride, poolPad);
+        float[] x = Reference.Random(batch * g.InputSize, 1), weights = Reference.Random(g.WeightSize, 2), bias = Reference.Random(filters, 3);
+        foreach (SimdLevel level in GemmTests.Levels())
+        {
+            foreach (int degree in new[] { 1, 2 })
+            {
+                KernelDispatch.Level = level;
+                KernelDispatch.MaxDegreeOfParallelism = degree;
+                float[] workspace = new float[Math.Max(1, Conv2D.WorkspaceSize(g))];
+                float[] conv = new float[batch * g.OutputSize], relu = new float[conv.Length], expected = new float[batch * pool.OutputSize];
+                Conv2D.Forward(g, batch, x, weights, bias, conv, workspace);
+                Activations.ReluForward(conv, relu);
+                Pooling.MaxForward(pool, batch, relu, expected, new int[expected.Length]);
+                foreach (bool withBias in new[] { true, false })
+                {
+                    if (!withBias)
+                    {
+                        Conv2D.Forward(g, batch, x, weights, ReadOnlySpan<float>.Empty, conv, workspace);
+                        Activations.ReluForward(conv, relu);
+                        Pooling.MaxForward(pool, batch, relu, expected, new int[expected.Length]);
+                    }
+
+                    var y = new float[expected.Length];
+                    y.AsSpan().Fill(float.NaN);
+                    Conv2D.ForwardReluMaxPool(g, pool, batch, x, weights, withBias ? bias : ReadOnlySpan<float>.Empty, y, workspace);
+                    Assert.Equal(expected, y);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Convolution_pool_pair_is_checked()
+    {
+        var g = new ConvGeometry(1, 8, 8, 2, 3, 1, 0);
+        var wrongPool = new ConvGeometry(2, 5, 5, 2, 2, 2, 0);
+        var ex = Assert.Throws<ArgumentException>(() => Conv2D.ForwardReluMaxPool(g, wrongPool, 1, new float[64], new float[18], new float[2], new float[8], new float[Conv2D.WorkspaceSize(g)]));
+        Assert.Contains("2x6x6", ex.Message);
+    }
 }
