@@ -47,7 +47,7 @@ namespace CnnGen.Kernels
             {
                 case Op.ReluForward: TensorPrimitives.Max(a, 0f, output); break;
                 case Op.SigmoidForward: TensorPrimitives.Sigmoid(a, output); break;
-                case Op.TanhForward: TensorPrimitives.Tanh(a, output); break;
+                case Op.TanhForward: ElementwiseSimd.Tanh(a, output); break;
                 case Op.ReluBackward: ElementwiseSimd.ReluBackward(a, b, output); break;
                 case Op.SigmoidBackward: ElementwiseSimd.SigmoidBackward(a, b, output); break;
                 case Op.TanhBackward: ElementwiseSimd.TanhBackward(a, b, output); break;
