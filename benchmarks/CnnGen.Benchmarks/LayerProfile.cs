@@ -154,6 +154,7 @@ namespace CnnGen.Benchmarks
                 ("fwd conv1", () => Conv2D.Forward(in Conv1, batch, x, w1, b1, a1, columns)),
                 ("fwd relu", () => Activations.ReluForward(a1, a2)),
                 ("fwd maxpool 2x2", () => Pooling.MaxForward(in Pool3, batch, a2, a3, arg)),
+                ("(inference: conv1+relu+maxpool)", () => Conv2D.ForwardReluMaxPool(in Conv1, in Pool3, batch, x, w1, b1, a3, columns)),
                 ("fwd affine 4320->100", () => Dense.Forward(batch, 4320, 100, a3, w2, b2, a4)),
                 ("fwd affine 4320->100 bf16", () => CompactDense.Forward(batch, 4320, 100, a3, compactW2, b2, a4)),
                 ("fwd relu", () => Activations.ReluForward(a4, a5)),

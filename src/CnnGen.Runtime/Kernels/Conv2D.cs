@@ -106,6 +106,17 @@ namespace CnnGen.Kernels
         private static void ForwardPooledRange(in ConvGeometry g, in ConvGeometry pool, int batch, ReadOnlySpan<float> x,
             ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, Span<float> workspace, Span<float> scratch, Span<float> convOutput)
         {
+            if (ConvDirectWide.PoolsInRegisters(g, pool))
+            {
+                // The direct kernel pools each register block before storing it: the convolution's output is never written.
+                for (int n = 0; n < batch; n++)
+                {
+                    ConvDirectWide.ForwardReluMaxPool(g, x.Slice(n * g.InputSize, g.InputSize), weights, bias, y.Slice(n * pool.OutputSize, pool.OutputSize));
+                }
+
+                return;
+            }
+
             for (int n = 0; n < batch; n++)
             {
                 ForwardRange(g, 1, x.Slice(n * g.InputSize, g.InputSize), weights, bias, convOutput, workspace, scratch);

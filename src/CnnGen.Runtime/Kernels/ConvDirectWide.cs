@@ -2,6 +2,7 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace CnnGen.Kernels
 {
@@ -171,15 +172,53 @@ namespace CnnGen.Kernels
             }
         }
 
+        /// <summary>Whether <see cref="ForwardReluMaxPool"/> takes the convolution <paramref name="g"/> followed by ReLU and the
+        /// max pool <paramref name="pool"/>: the forward kernel applies, the pool is 2x2 with stride 2 over even sizes.</summary>
+        public static bool PoolsInRegisters(in ConvGeometry g, in ConvGeometry pool) =>
+            AppliesForward(g) && Avx512F.IsSupported && pool.Kernel == 2 && pool.Stride == 2 && pool.Pad == 0
+            && g.OutHeight % 2 == 0 && g.OutWidth % 2 == 0 && pool.OutHeight == g.OutHeight / 2 && pool.OutWidth == g.OutWidth / 2;
+
+        /// <summary><c>y = maxpool2x2(relu(conv(x)))</c> for one image: every register block is pooled before it is stored, so
+        /// the convolution's output is never written (y is a quarter of it).</summary>
+        public static void ForwardReluMaxPool(in ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y)
+        {
+            int oh = g.OutHeight, ow = g.OutWidth, w = g.Width, k = g.Kernel, channels = g.Channels, inPlane = g.Height * g.Width;
+            int patch = g.PatchSize;
+            int* offsets = stackalloc int[patch];
+            for (int c = 0, t = 0; c < channels; c++)
+            {
+                for (int ky = 0; ky < k; ky++)
+                {
+                    for (int kx = 0; kx < k; kx++, t++) offsets[t] = c * inPlane + ky * w + kx;
+                }
+            }
+
+            fixed (float* xp = x)
+            fixed (float* wp = weights)
+            fixed (float* bp = bias)
+            fixed (float* yp = y)
+            {
+                Core(xp, offsets, patch, wp, bias.IsEmpty ? null : bp, g.Filters, null, oh * ow, oh, ow, w, ow, yp);
+            }
+        }
+
         /// <summary>
         /// The register-blocked loop: <c>oh</c> rows of <c>ow</c> outputs (<c>ow</c> and <c>oh</c> at least one vector and one
         /// block), input row <c>r</c> at <c>xp + r * inRow</c>, output row <c>r</c> of filter <c>f</c> at
         /// <c>yp + f * outPlane + r * outRow</c>, tap <c>t</c> of a window at <c>offsets[t]</c> from its first input.
         /// </summary>
         private static void Core(float* xp, int* offsets, int patch, float* wp, float* bp, int filters, float* yp, int outPlane,
-            int oh, int ow, int w, int outRow)
+            int oh, int ow, int w, int outRow, float* pooled = null)
         {
+            // With pooled set, blocks are not stored: each one's 2x2 windows are reduced in registers (ReLU applied) and
+            // written to pooled, (oh / 2) x (ow / 2) per filter; the caller guarantees even sizes (PoolsInRegisters).
+            int pooledRow = ow / 2, pooledPlane = (oh / 2) * pooledRow;
             bool hasBias = bp != null;
+            // A last strip of at most eight columns (24 = 16 + 8, for example) is not computed by a shifted-back sixteen-wide
+            // block, which would redo up to half of it: two rows' eight columns share one vector instead (PairedRowsTail).
+            int tail = ow % VW;
+            bool pairedTail = tail > 0 && tail <= VW / 2 && oh >= 2 * RB;
+            int mainWidth = pairedTail ? ow - tail : ow;
             {
                 for (int f0 = 0; ; f0 += FB)
                 {
@@ -197,7 +236,7 @@ namespace CnnGen.Kernels
                         if (oy + RB > oh) oy = oh - RB;
                         for (int j = 0; ; j += VW)
                         {
-                            if (j + VW > ow) j = ow - VW;
+                            if (j + VW > mainWidth) j = mainWidth - VW;
                             float* x0 = xp + oy * w + j;
                             Vector512<float> a00 = b0, a01 = b0, a02 = b0, a03 = b0;
                             Vector512<float> a10 = b1, a11 = b1, a12 = b1, a13 = b1;
@@ -231,6 +270,19 @@ namespace CnnGen.Kernels
                                 a52 = Vector512.FusedMultiplyAdd(v2, c, a52); a53 = Vector512.FusedMultiplyAdd(v3, c, a53);
                             }
 
+                            if (pooled != null)
+                            {
+                                float* p0 = pooled + (long)f0 * pooledPlane + oy / 2 * pooledRow + j / 2;
+                                PoolStore4(p0, pooledRow, a00, a01, a02, a03); p0 += pooledPlane;
+                                PoolStore4(p0, pooledRow, a10, a11, a12, a13); p0 += pooledPlane;
+                                PoolStore4(p0, pooledRow, a20, a21, a22, a23); p0 += pooledPlane;
+                                PoolStore4(p0, pooledRow, a30, a31, a32, a33); p0 += pooledPlane;
+                                PoolStore4(p0, pooledRow, a40, a41, a42, a43); p0 += pooledPlane;
+                                PoolStore4(p0, pooledRow, a50, a51, a52, a53);
+                                if (j + VW >= mainWidth) break;
+                                continue;
+                            }
+
                             float* y0 = yp + (long)f0 * outPlane + oy * outRow + j;
                             Store4(y0, outRow, a00, a01, a02, a03); y0 += outPlane;
                             Store4(y0, outRow, a10, a11, a12, a13); y0 += outPlane;
@@ -238,10 +290,16 @@ namespace CnnGen.Kernels
                             Store4(y0, outRow, a30, a31, a32, a33); y0 += outPlane;
                             Store4(y0, outRow, a40, a41, a42, a43); y0 += outPlane;
                             Store4(y0, outRow, a50, a51, a52, a53);
-                            if (j + VW >= ow) break;
+                            if (j + VW >= mainWidth) break;
                         }
 
                         if (oy + RB >= oh) break;
+                    }
+
+                    if (pairedTail)
+                    {
+                        PairedRowsTail(xp, offsets, patch, w0, b0, b1, b2, b3, b4, b5, yp + (long)f0 * outPlane, outPlane, oh, ow, w, outRow,
+                            pooled == null ? null : pooled + (long)f0 * pooledPlane, pooledPlane, pooledRow);
                     }
 
                     if (f0 + FB >= filters) break;
@@ -358,6 +416,121 @@ namespace CnnGen.Kernels
             a20.Store(r2); a21.Store(r2 + 16); a22.Store(r2 + 32); a23.Store(r2 + 48); a24.Store(r2 + 64);
             a30.Store(r3); a31.Store(r3 + 16); a32.Store(r3 + 32); a33.Store(r3 + 48); a34.Store(r3 + 64);
             a40.Store(r4); a41.Store(r4 + 16); a42.Store(r4 + 32); a43.Store(r4 + 48); a44.Store(r4 + 64);
+        }
+
+        /// <summary>
+        /// The last eight columns of every output row for six filters: rows are taken in pairs, a pair's eight columns
+        /// filling one sixteen-lane vector (eight rows, four vectors, 24 accumulators per block, as in the main blocks). Row
+        /// blocks that do not divide the height are shifted back, like the main blocks.
+        /// </summary>
+        private static void PairedRowsTail(float* xp, int* offsets, int patch, float* w0, Vector512<float> b0, Vector512<float> b1,
+            Vector512<float> b2, Vector512<float> b3, Vector512<float> b4, Vector512<float> b5, float* yp, int outPlane, int oh, int ow, int w, int outRow,
+            float* pooled, int pooledPlane, int pooledRow)
+        {
+            const int Rows = 2 * RB, Half = VW / 2;
+            int j = ow - Half;
+            for (int oy = 0; ; oy += Rows)
+            {
+                if (oy + Rows > oh) oy = oh - Rows;
+                float* x0 = xp + oy * w + j;
+                Vector512<float> a00 = b0, a01 = b0, a02 = b0, a03 = b0;
+                Vector512<float> a10 = b1, a11 = b1, a12 = b1, a13 = b1;
+                Vector512<float> a20 = b2, a21 = b2, a22 = b2, a23 = b2;
+                Vector512<float> a30 = b3, a31 = b3, a32 = b3, a33 = b3;
+                Vector512<float> a40 = b4, a41 = b4, a42 = b4, a43 = b4;
+                Vector512<float> a50 = b5, a51 = b5, a52 = b5, a53 = b5;
+                float* wt = w0;
+                for (int t = 0; t < patch; t++, wt++)
+                {
+                    float* xs = x0 + offsets[t];
+                    Vector512<float> v0 = Vector512.Create(Vector256.Load(xs), Vector256.Load(xs + w));
+                    Vector512<float> v1 = Vector512.Create(Vector256.Load(xs + 2 * w), Vector256.Load(xs + 3 * w));
+                    Vector512<float> v2 = Vector512.Create(Vector256.Load(xs + 4 * w), Vector256.Load(xs + 5 * w));
+                    Vector512<float> v3 = Vector512.Create(Vector256.Load(xs + 6 * w), Vector256.Load(xs + 7 * w));
+                    Vector512<float> c = Vector512.Create(wt[0]);
+                    a00 = Vector512.FusedMultiplyAdd(v0, c, a00); a01 = Vector512.FusedMultiplyAdd(v1, c, a01);
+                    a02 = Vector512.FusedMultiplyAdd(v2, c, a02); a03 = Vector512.FusedMultiplyAdd(v3, c, a03);
+                    c = Vector512.Create(wt[patch]);
+                    a10 = Vector512.FusedMultiplyAdd(v0, c, a10); a11 = Vector512.FusedMultiplyAdd(v1, c, a11);
+                    a12 = Vector512.FusedMultiplyAdd(v2, c, a12); a13 = Vector512.FusedMultiplyAdd(v3, c, a13);
+                    c = Vector512.Create(wt[2 * patch]);
+                    a20 = Vector512.FusedMultiplyAdd(v0, c, a20); a21 = Vector512.FusedMultiplyAdd(v1, c, a21);
+                    a22 = Vector512.FusedMultiplyAdd(v2, c, a22); a23 = Vector512.FusedMultiplyAdd(v3, c, a23);
+                    c = Vector512.Create(wt[3 * patch]);
+                    a30 = Vector512.FusedMultiplyAdd(v0, c, a30); a31 = Vector512.FusedMultiplyAdd(v1, c, a31);
+                    a32 = Vector512.FusedMultiplyAdd(v2, c, a32); a33 = Vector512.FusedMultiplyAdd(v3, c, a33);
+                    c = Vector512.Create(wt[4 * patch]);
+                    a40 = Vector512.FusedMultiplyAdd(v0, c, a40); a41 = Vector512.FusedMultiplyAdd(v1, c, a41);
+                    a42 = Vector512.FusedMultiplyAdd(v2, c, a42); a43 = Vector512.FusedMultiplyAdd(v3, c, a43);
+                    c = Vector512.Create(wt[5 * patch]);
+                    a50 = Vector512.FusedMultiplyAdd(v0, c, a50); a51 = Vector512.FusedMultiplyAdd(v1, c, a51);
+                    a52 = Vector512.FusedMultiplyAdd(v2, c, a52); a53 = Vector512.FusedMultiplyAdd(v3, c, a53);
+                }
+
+                if (pooled != null)
+                {
+                    float* p0 = pooled + oy / 2 * pooledRow + j / 2;
+                    PoolStorePairs(p0, pooledRow, a00, a01, a02, a03); p0 += pooledPlane;
+                    PoolStorePairs(p0, pooledRow, a10, a11, a12, a13); p0 += pooledPlane;
+                    PoolStorePairs(p0, pooledRow, a20, a21, a22, a23); p0 += pooledPlane;
+                    PoolStorePairs(p0, pooledRow, a30, a31, a32, a33); p0 += pooledPlane;
+                    PoolStorePairs(p0, pooledRow, a40, a41, a42, a43); p0 += pooledPlane;
+                    PoolStorePairs(p0, pooledRow, a50, a51, a52, a53);
+                    if (oy + Rows >= oh) break;
+                    continue;
+                }
+
+                float* y0 = yp + oy * outRow + j;
+                StorePairs(y0, outRow, a00, a01, a02, a03); y0 += outPlane;
+                StorePairs(y0, outRow, a10, a11, a12, a13); y0 += outPlane;
+                StorePairs(y0, outRow, a20, a21, a22, a23); y0 += outPlane;
+                StorePairs(y0, outRow, a30, a31, a32, a33); y0 += outPlane;
+                StorePairs(y0, outRow, a40, a41, a42, a43); y0 += outPlane;
+                StorePairs(y0, outRow, a50, a51, a52, a53);
+                if (oy + Rows >= oh) break;
+            }
+        }
+
+        private static readonly Vector512<int> s_evenLanes = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        private static readonly Vector512<int> s_oddLanes = s_evenLanes + Vector512<int>.One;
+        private static readonly Vector512<int> s_firstHalves = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
+        private static readonly Vector512<int> s_secondHalves = s_firstHalves + Vector512.Create(8);
+
+        /// <summary>ReLU of the 2x2 maxima of four rows of sixteen outputs: eight outputs to each of two pooled rows.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void PoolStore4(float* p, int stride, Vector512<float> r0, Vector512<float> r1, Vector512<float> r2, Vector512<float> r3)
+        {
+            Vector512<float> top = Vector512.Max(r0, r1), bottom = Vector512.Max(r2, r3);
+            Vector512<float> pooled = Vector512.Max(Avx512F.PermuteVar16x32x2(top, s_evenLanes, bottom), Avx512F.PermuteVar16x32x2(top, s_oddLanes, bottom));
+            pooled = Vector512.Max(pooled, Vector512<float>.Zero);
+            pooled.GetLower().Store(p);
+            pooled.GetUpper().Store(p + stride);
+        }
+
+        /// <summary>ReLU of the 2x2 maxima of eight rows of eight outputs held in row pairs: four outputs to each of four pooled rows.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void PoolStorePairs(float* p, int stride, Vector512<float> r01, Vector512<float> r23, Vector512<float> r45, Vector512<float> r67)
+        {
+            // Rows 0|2 against 1|3 and 4|6 against 5|7: the vertical maxima of pooled rows 0|1 and 2|3.
+            Vector512<float> upper = Vector512.Max(Avx512F.PermuteVar16x32x2(r01, s_firstHalves, r23), Avx512F.PermuteVar16x32x2(r01, s_secondHalves, r23));
+            Vector512<float> lower = Vector512.Max(Avx512F.PermuteVar16x32x2(r45, s_firstHalves, r67), Avx512F.PermuteVar16x32x2(r45, s_secondHalves, r67));
+            // Horizontal pairs of both: lanes 0-3 pooled row 0, 4-7 row 1, 8-11 row 2, 12-15 row 3.
+            Vector512<float> pooled = Vector512.Max(Avx512F.PermuteVar16x32x2(upper, s_evenLanes, lower), Avx512F.PermuteVar16x32x2(upper, s_oddLanes, lower));
+            pooled = Vector512.Max(pooled, Vector512<float>.Zero);
+            pooled.GetLower().GetLower().Store(p);
+            pooled.GetLower().GetUpper().Store(p + stride);
+            pooled.GetUpper().GetLower().Store(p + 2 * stride);
+            pooled.GetUpper().GetUpper().Store(p + 3 * stride);
+        }
+
+        /// <summary>Stores four vectors that each hold two rows' eight columns, to eight consecutive rows.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void StorePairs(float* y, int stride, Vector512<float> r01, Vector512<float> r23, Vector512<float> r45, Vector512<float> r67)
+        {
+            r01.GetLower().Store(y); r01.GetUpper().Store(y + stride);
+            r23.GetLower().Store(y + 2 * stride); r23.GetUpper().Store(y + 3 * stride);
+            r45.GetLower().Store(y + 4 * stride); r45.GetUpper().Store(y + 5 * stride);
+            r67.GetLower().Store(y + 6 * stride); r67.GetUpper().Store(y + 7 * stride);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

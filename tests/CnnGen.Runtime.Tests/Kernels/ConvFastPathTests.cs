@@ -23,6 +23,9 @@ public sealed class ConvFastPathTests
         yield return new object[] { 3, 12, 19, 13, 3, 5 };  // patch 27 (5 blocks and 2 left over)
         yield return new object[] { 1, 20, 20, 11, 2, 1 };  // patch 4: fewer taps than a block
         yield return new object[] { 4, 8, 18, 9, 3, 2 };    // 6x16 output
+        yield return new object[] { 1, 13, 28, 6, 5, 2 };   // 9x24: the last eight columns in row pairs, row blocks overlapping
+        yield return new object[] { 1, 10, 26, 7, 3, 1 };   // 8x24: exactly one block of paired rows
+        yield return new object[] { 1, 10, 30, 6, 5, 1 };   // 6x26: a ten-column tail, too few rows to pair (shifted block)
     }
 
     [Theory]

@@ -93,6 +93,11 @@ public sealed class MaxReluTests : IDisposable
     [InlineData(3, 16, 16, 8, 3, 1, 1, 2, 2, 0, 5)]    // several channels
     [InlineData(4, 11, 9, 5, 3, 2, 1, 3, 2, 1, 2)]     // strided convolution (im2col), padded 3x3 pool
     [InlineData(2, 8, 8, 3, 1, 1, 0, 2, 2, 0, 1)]      // pointwise
+    [InlineData(2, 34, 34, 7, 3, 1, 0, 2, 2, 0, 2)]    // pooled in registers: 32x32, no column tail, a shifted filter block
+    [InlineData(1, 24, 24, 6, 5, 1, 0, 2, 2, 0, 1)]    // pooled in registers: 20x20, a four-column tail in row pairs
+    [InlineData(1, 30, 30, 6, 5, 1, 0, 2, 2, 0, 1)]    // pooled in registers: 26x26, a ten-column tail (shifted block)
+    [InlineData(1, 10, 28, 6, 5, 1, 0, 2, 2, 0, 2)]    // pooled in registers: 6x24, too few rows to pair the tail
+    [InlineData(1, 27, 27, 6, 5, 1, 0, 2, 2, 0, 2)]    // 23x23: odd, so pooled after the convolution instead
     public void Convolution_relu_and_max_pool_in_one_pass_match_the_three_layers(int c, int h, int w, int filters, int size, int stride, int pad,
         int poolSize, int poolStride, int poolPad, int batch)
     {
@@ -126,6 +131,14 @@ public sealed class MaxReluTests : IDisposable
                 }
             }
         }
+    }
+
+    [Fact]
+    public void SimpleConvNet_pools_in_registers()
+    {
+        var g = new ConvGeometry(1, 28, 28, 30, 5, 1, 0);
+        Assert.Equal(KernelDispatch.Supported == SimdLevel.Avx512, ConvDirectWide.PoolsInRegisters(g, new ConvGeometry(30, 24, 24, 30, 2, 2, 0)));
+        Assert.False(ConvDirectWide.PoolsInRegisters(g, new ConvGeometry(30, 24, 24, 30, 3, 2, 1)));
     }
 
     [Fact]
