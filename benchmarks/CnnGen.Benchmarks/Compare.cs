@@ -64,7 +64,7 @@ namespace CnnGen.Benchmarks
             }
 
             Console.WriteLine($"CnnGen compare: {threads} thread(s), SIMD {KernelDispatch.Level}, {Environment.ProcessorCount} processors, " +
-                $"{(cpuClock ? "process CPU time" : "wall clock")} per call, median of {reps} (min-max){(quick ? ", quick smoke run" : "")}");
+                $"{(cpuClock ? "thread CPU time" : "wall clock")} per call, median of {reps} (min-max){(quick ? ", quick smoke run" : "")}");
             double peak = PeakFma.MeasureGflops(quick ? 3 : 15) * threads;
             Console.WriteLine($"Peak FMA: {peak:F1} GFLOP/s ({threads} thread(s))");
 

@@ -114,7 +114,7 @@ namespace CnnGen.Benchmarks
             Console.WriteLine();
             bool cpu = KernelDispatch.MaxDegreeOfParallelism == 1;
             Console.WriteLine($"{title}, {KernelDispatch.MaxDegreeOfParallelism} thread(s), " +
-                $"{(cpu ? "process CPU time" : "wall clock")} per call: median (min-max)");
+                $"{(cpu ? "thread CPU time" : "wall clock")} per call: median (min-max)");
             double total = 0;
             var results = new List<(string, Measurement)>();
             foreach (var s in steps)
@@ -173,7 +173,7 @@ namespace CnnGen.Benchmarks
             Console.WriteLine();
             bool cpu = KernelDispatch.MaxDegreeOfParallelism == 1;
             Console.WriteLine($"SimpleConvNet per layer, batch {batch}, {KernelDispatch.MaxDegreeOfParallelism} thread(s), " +
-                $"{(cpu ? "process CPU time" : "wall clock")} per call: median (min-max)");
+                $"{(cpu ? "thread CPU time" : "wall clock")} per call: median (min-max)");
             double total = 0;
             var results = new List<(string, Measurement)>();
             foreach (var s in steps)

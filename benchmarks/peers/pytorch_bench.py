@@ -9,9 +9,25 @@ with one thread and by the wall clock with more.
 """
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
+
+
+def _requested_threads(argv):
+    for i, arg in enumerate(argv):
+        if arg == "--threads" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--threads="):
+            return arg.split("=", 1)[1]
+    return "1"
+
+
+# OpenBLAS and OpenMP size their thread pools when torch is imported, so the thread count must be set first; otherwise
+# OpenBLAS keeps its own (spinning) threads and the process's CPU time counts them.
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_variable] = _requested_threads(sys.argv)
 
 import torch
 import torch.nn as nn
@@ -44,6 +60,7 @@ NETWORKS = {
 
 
 def measure(call, reps, rep_seconds, warmup_seconds, cpu):
+    # The process's CPU time with one thread: every thread counts, so no work can hide in a library's own threads.
     clock = time.process_time if cpu else time.perf_counter
     start = time.perf_counter()
     warm = 0
