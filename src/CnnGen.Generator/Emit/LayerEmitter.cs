@@ -68,7 +68,7 @@ namespace CnnGen.Generator.Emit
                     break;
                 case LayerKind.Affine:
                     if (header) w.Line(Header(l) + (l.In.IsFlat ? string.Empty : $"   (flattens {l.In} in C, H, W order)"));
-                    w.Line($"if (_compactW{l.ParameterNumber} is not null && !IsTraining && batch < {K}CompactDense.MaxBatch) {K}CompactDense.Forward(batch, {N(l.In.Size)}, {N(l.Count)}, {x}, _compactW{l.ParameterNumber}, b{l.ParameterNumber}.Values, {y});");
+                    w.Line($"if (_compactW{l.ParameterNumber} is not null && !IsTraining && batch < {K}CompactDense.MaxBatch) {K}CompactDense.Forward(batch, {x}, _compactW{l.ParameterNumber}, b{l.ParameterNumber}.Values, {y});");
                     w.Line($"else {K}Dense.Forward(batch, {N(l.In.Size)}, {N(l.Count)}, {x}, W{l.ParameterNumber}.Values, b{l.ParameterNumber}.Values, {y});");
                     break;
                 case LayerKind.Dropout:

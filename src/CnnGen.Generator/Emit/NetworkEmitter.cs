@@ -203,7 +203,7 @@ namespace CnnGen.Generator.Emit
 
             foreach (LayerPlan l in plan.Layers.Where(l => l.Kind == LayerKind.Affine))
             {
-                w.Line($"private ushort[]? _compactW{l.ParameterNumber};   // W{l.ParameterNumber} in bfloat16 for inference, when enabled");
+                w.Line($"private global::CnnGen.Kernels.CompactMatrix? _compactW{l.ParameterNumber};   // W{l.ParameterNumber} in bfloat16 for inference, when enabled");
             }
 
             w.Line("private int _capacity;");
@@ -499,8 +499,8 @@ namespace CnnGen.Generator.Emit
                     w.Line($"if (!enabled) _compactW{p} = null;");
                     w.Line("else");
                     w.Line("{");
-                    w.Line($"    _compactW{p} ??= new ushort[global::CnnGen.Kernels.CompactDense.BufferLength({N(l.In.Size)}, {N(l.Count)})];");
-                    w.Line($"    global::CnnGen.Kernels.CompactDense.Compress({N(l.In.Size)}, {N(l.Count)}, W{p}.Values, _compactW{p});");
+                    w.Line($"    _compactW{p} ??= new global::CnnGen.Kernels.CompactMatrix({N(l.In.Size)}, {N(l.Count)});");
+                    w.Line($"    _compactW{p}.Compress(W{p}.Values);");
                     w.Line("}");
                 }
             }

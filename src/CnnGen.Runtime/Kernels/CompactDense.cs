@@ -119,6 +119,14 @@ namespace CnnGen.Kernels
             return BitConverter.UInt32BitsToSingle((input & 1) == 0 ? word : word << 16);
         }
 
+        /// <summary><c>Y (batch x outputs) = X (batch x inputs) * W + b</c> with W a <see cref="CompactMatrix"/>.
+        /// <paramref name="bias"/> may be empty.</summary>
+        public static void Forward(int batch, ReadOnlySpan<float> x, CompactMatrix weights, ReadOnlySpan<float> bias, Span<float> y)
+        {
+            ArgumentNullException.ThrowIfNull(weights);
+            Forward(batch, weights.Inputs, weights.Outputs, x, weights.Values, bias, y);
+        }
+
         /// <summary><c>Y (batch x outputs) = X (batch x inputs) * W + b</c> with W packed by <see cref="Compress"/>.
         /// <paramref name="bias"/> may be empty.</summary>
         public static void Forward(int batch, int inputs, int outputs, ReadOnlySpan<float> x, ReadOnlySpan<ushort> weights,

@@ -119,9 +119,9 @@ namespace Samples
         private float[] _g11 = global::System.Array.Empty<float>();   // 10: gradient of layer 11 output
         private float[] _probabilities = global::System.Array.Empty<float>();   // 10: layer 12 output
         private int[] _labels = global::System.Array.Empty<int>();   // 1: labels of the last Loss call
-        private ushort[]? _compactW3;   // W3 in bfloat16 for inference, when enabled
-        private ushort[]? _compactW4;   // W4 in bfloat16 for inference, when enabled
-        private ushort[]? _compactW5;   // W5 in bfloat16 for inference, when enabled
+        private global::CnnGen.Kernels.CompactMatrix? _compactW3;   // W3 in bfloat16 for inference, when enabled
+        private global::CnnGen.Kernels.CompactMatrix? _compactW4;   // W4 in bfloat16 for inference, when enabled
+        private global::CnnGen.Kernels.CompactMatrix? _compactW5;   // W5 in bfloat16 for inference, when enabled
         private int _capacity;
         private int _batch;
         private bool _hasLoss;
@@ -363,22 +363,22 @@ namespace Samples
             if (!enabled) _compactW3 = null;
             else
             {
-                _compactW3 ??= new ushort[global::CnnGen.Kernels.CompactDense.BufferLength(400, 120)];
-                global::CnnGen.Kernels.CompactDense.Compress(400, 120, W3.Values, _compactW3);
+                _compactW3 ??= new global::CnnGen.Kernels.CompactMatrix(400, 120);
+                _compactW3.Compress(W3.Values);
             }
 
             if (!enabled) _compactW4 = null;
             else
             {
-                _compactW4 ??= new ushort[global::CnnGen.Kernels.CompactDense.BufferLength(120, 84)];
-                global::CnnGen.Kernels.CompactDense.Compress(120, 84, W4.Values, _compactW4);
+                _compactW4 ??= new global::CnnGen.Kernels.CompactMatrix(120, 84);
+                _compactW4.Compress(W4.Values);
             }
 
             if (!enabled) _compactW5 = null;
             else
             {
-                _compactW5 ??= new ushort[global::CnnGen.Kernels.CompactDense.BufferLength(84, 10)];
-                global::CnnGen.Kernels.CompactDense.Compress(84, 10, W5.Values, _compactW5);
+                _compactW5 ??= new global::CnnGen.Kernels.CompactMatrix(84, 10);
+                _compactW5.Compress(W5.Values);
             }
         }
 
@@ -406,21 +406,21 @@ namespace Samples
             global::CnnGen.Kernels.Pooling.AvgForward(in Pool6, batch, _a5.AsSpan(0, batch * 1600), _a6.AsSpan(0, batch * 400));
 
             // Layer 7: Affine 120  16x5x5 -> 120   (flattens 16x5x5 in C, H, W order)
-            if (_compactW3 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.Forward(batch, 400, 120, _a6.AsSpan(0, batch * 400), _compactW3, b3.Values, _a7.AsSpan(0, batch * 120));
+            if (_compactW3 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.Forward(batch, _a6.AsSpan(0, batch * 400), _compactW3, b3.Values, _a7.AsSpan(0, batch * 120));
             else global::CnnGen.Kernels.Dense.Forward(batch, 400, 120, _a6.AsSpan(0, batch * 400), W3.Values, b3.Values, _a7.AsSpan(0, batch * 120));
 
             // Layer 8: Tanh  120 -> 120
             global::CnnGen.Kernels.Activations.TanhForward(_a7.AsSpan(0, batch * 120), _a8.AsSpan(0, batch * 120));
 
             // Layer 9: Affine 84  120 -> 84
-            if (_compactW4 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.Forward(batch, 120, 84, _a8.AsSpan(0, batch * 120), _compactW4, b4.Values, _a9.AsSpan(0, batch * 84));
+            if (_compactW4 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.Forward(batch, _a8.AsSpan(0, batch * 120), _compactW4, b4.Values, _a9.AsSpan(0, batch * 84));
             else global::CnnGen.Kernels.Dense.Forward(batch, 120, 84, _a8.AsSpan(0, batch * 120), W4.Values, b4.Values, _a9.AsSpan(0, batch * 84));
 
             // Layer 10: Sigmoid  84 -> 84
             global::CnnGen.Kernels.Activations.SigmoidForward(_a9.AsSpan(0, batch * 84), _a10.AsSpan(0, batch * 84));
 
             // Layer 11: Affine 10  84 -> 10
-            if (_compactW5 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.Forward(batch, 84, 10, _a10.AsSpan(0, batch * 84), _compactW5, b5.Values, _a11.AsSpan(0, batch * 10));
+            if (_compactW5 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.Forward(batch, _a10.AsSpan(0, batch * 84), _compactW5, b5.Values, _a11.AsSpan(0, batch * 10));
             else global::CnnGen.Kernels.Dense.Forward(batch, 84, 10, _a10.AsSpan(0, batch * 84), W5.Values, b5.Values, _a11.AsSpan(0, batch * 10));
 
             // Layer 12: SoftmaxWithLoss  10 -> 10   (applied by Loss and Predict; Forward returns the logits)

@@ -93,8 +93,8 @@ namespace Samples
         private float[] _g6 = global::System.Array.Empty<float>();   // 10: gradient of layer 6 output
         private float[] _probabilities = global::System.Array.Empty<float>();   // 10: layer 7 output
         private int[] _labels = global::System.Array.Empty<int>();   // 1: labels of the last Loss call
-        private ushort[]? _compactW2;   // W2 in bfloat16 for inference, when enabled
-        private ushort[]? _compactW3;   // W3 in bfloat16 for inference, when enabled
+        private global::CnnGen.Kernels.CompactMatrix? _compactW2;   // W2 in bfloat16 for inference, when enabled
+        private global::CnnGen.Kernels.CompactMatrix? _compactW3;   // W3 in bfloat16 for inference, when enabled
         private int _capacity;
         private int _batch;
         private bool _hasLoss;
@@ -320,15 +320,15 @@ namespace Samples
             if (!enabled) _compactW2 = null;
             else
             {
-                _compactW2 ??= new ushort[global::CnnGen.Kernels.CompactDense.BufferLength(4320, 100)];
-                global::CnnGen.Kernels.CompactDense.Compress(4320, 100, W2.Values, _compactW2);
+                _compactW2 ??= new global::CnnGen.Kernels.CompactMatrix(4320, 100);
+                _compactW2.Compress(W2.Values);
             }
 
             if (!enabled) _compactW3 = null;
             else
             {
-                _compactW3 ??= new ushort[global::CnnGen.Kernels.CompactDense.BufferLength(100, 10)];
-                global::CnnGen.Kernels.CompactDense.Compress(100, 10, W3.Values, _compactW3);
+                _compactW3 ??= new global::CnnGen.Kernels.CompactMatrix(100, 10);
+                _compactW3.Compress(W3.Values);
             }
         }
 
@@ -353,14 +353,14 @@ namespace Samples
             }
 
             // Layer 4: Affine 100  30x12x12 -> 100   (flattens 30x12x12 in C, H, W order)
-            if (_compactW2 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.Forward(batch, 4320, 100, _a3.AsSpan(0, batch * 4320), _compactW2, b2.Values, _a4.AsSpan(0, batch * 100));
+            if (_compactW2 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.Forward(batch, _a3.AsSpan(0, batch * 4320), _compactW2, b2.Values, _a4.AsSpan(0, batch * 100));
             else global::CnnGen.Kernels.Dense.Forward(batch, 4320, 100, _a3.AsSpan(0, batch * 4320), W2.Values, b2.Values, _a4.AsSpan(0, batch * 100));
 
             // Layer 5: Relu  100 -> 100
             global::CnnGen.Kernels.Activations.ReluForward(_a4.AsSpan(0, batch * 100), _a5.AsSpan(0, batch * 100));
 
             // Layer 6: Affine 10  100 -> 10
-            if (_compactW3 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.Forward(batch, 100, 10, _a5.AsSpan(0, batch * 100), _compactW3, b3.Values, _a6.AsSpan(0, batch * 10));
+            if (_compactW3 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.Forward(batch, _a5.AsSpan(0, batch * 100), _compactW3, b3.Values, _a6.AsSpan(0, batch * 10));
             else global::CnnGen.Kernels.Dense.Forward(batch, 100, 10, _a5.AsSpan(0, batch * 100), W3.Values, b3.Values, _a6.AsSpan(0, batch * 10));
 
             // Layer 7: SoftmaxWithLoss  10 -> 10   (applied by Loss and Predict; Forward returns the logits)

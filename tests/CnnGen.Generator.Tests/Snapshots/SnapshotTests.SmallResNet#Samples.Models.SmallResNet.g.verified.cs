@@ -193,7 +193,7 @@ namespace Samples
             private float[] _g22 = global::System.Array.Empty<float>();   // 10: gradient of layer 22 output
             private float[] _probabilities = global::System.Array.Empty<float>();   // 10: layer 23 output
             private int[] _labels = global::System.Array.Empty<int>();   // 1: labels of the last Loss call
-            private ushort[]? _compactW13;   // W13 in bfloat16 for inference, when enabled
+            private global::CnnGen.Kernels.CompactMatrix? _compactW13;   // W13 in bfloat16 for inference, when enabled
             private int _capacity;
             private int _batch;
             private bool _hasLoss;
@@ -512,8 +512,8 @@ namespace Samples
                 if (!enabled) _compactW13 = null;
                 else
                 {
-                    _compactW13 ??= new ushort[global::CnnGen.Kernels.CompactDense.BufferLength(16, 10)];
-                    global::CnnGen.Kernels.CompactDense.Compress(16, 10, W13.Values, _compactW13);
+                    _compactW13 ??= new global::CnnGen.Kernels.CompactMatrix(16, 10);
+                    _compactW13.Compress(W13.Values);
                 }
             }
 
@@ -593,7 +593,7 @@ namespace Samples
                 else _a20.AsSpan(0, batch * 16).CopyTo(_a21.AsSpan(0, batch * 16));
 
                 // Layer 22: Affine 10  16 -> 10
-                if (_compactW13 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.Forward(batch, 16, 10, _a21.AsSpan(0, batch * 16), _compactW13, b13.Values, _a22.AsSpan(0, batch * 10));
+                if (_compactW13 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.Forward(batch, _a21.AsSpan(0, batch * 16), _compactW13, b13.Values, _a22.AsSpan(0, batch * 10));
                 else global::CnnGen.Kernels.Dense.Forward(batch, 16, 10, _a21.AsSpan(0, batch * 16), W13.Values, b13.Values, _a22.AsSpan(0, batch * 10));
 
                 // Layer 23: SoftmaxWithLoss  10 -> 10   (applied by Loss and Predict; Forward returns the logits)

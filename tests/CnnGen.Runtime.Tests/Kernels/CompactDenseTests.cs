@@ -132,4 +132,27 @@ public class CompactDenseTests
             }
         }
     }
+
+    [Theory]
+    [InlineData(4320, 100)]
+    [InlineData(7, 3)]
+    [InlineData(33, 129)]
+    public unsafe void Compact_matrix_is_aligned_and_computes_like_the_span_form(int inputs, int outputs)
+    {
+        var random = new Random(inputs + outputs);
+        float[] w = Enumerable.Range(0, inputs * outputs).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        float[] x = Enumerable.Range(0, 3 * inputs).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        var matrix = new CompactMatrix(inputs, outputs);
+        matrix.Compress(w);
+        fixed (ushort* p = matrix.Values) Assert.Equal(0u, (uint)((nuint)p % 64));
+        ushort[] plain = new ushort[CompactDense.BufferLength(inputs, outputs)];
+        CompactDense.Compress(inputs, outputs, w, plain);
+        Assert.Equal(plain, matrix.Values.ToArray());
+        Assert.Equal(CompactDense.WeightAt(inputs, outputs, plain, inputs - 1, outputs - 1), matrix.WeightAt(inputs - 1, outputs - 1));
+        float[] expected = new float[3 * outputs], actual = new float[3 * outputs];
+        CompactDense.Forward(3, inputs, outputs, x, plain, ReadOnlySpan<float>.Empty, expected);
+        CompactDense.Forward(3, x, matrix, ReadOnlySpan<float>.Empty, actual);
+        Assert.Equal(expected, actual);
+        Assert.Throws<ArgumentNullException>(() => CompactDense.Forward(3, x, null!, ReadOnlySpan<float>.Empty, actual));
+    }
 }
