@@ -16,6 +16,8 @@ public sealed class DenseGemvTests
     [InlineData(1, 257, 65)]
     [InlineData(1, 300, 64)]
     [InlineData(2, 99, 10)]
+    [InlineData(1, 1500, 100)]   // W larger than 512 KiB
+    [InlineData(1, 1327, 128)]
     public void MatchesReference(int batch, int inputs, int outputs)
     {
         float[] x = Reference.Random(batch * inputs, 1), w = Reference.Random(inputs * outputs, 2), b = Reference.Random(outputs, 3);
@@ -38,6 +40,20 @@ public sealed class DenseGemvTests
         finally
         {
             KernelDispatch.Reset();
+        }
+    }
+
+    [Fact]
+    public void Repeated_calls_with_a_large_weight_matrix_give_identical_results()
+    {
+        // A forward pass is a pure function of its input: no state carried from one call to the next may change the sums.
+        float[] x = Reference.Random(4320, 1), w = Reference.Random(4320 * 100, 2), b = Reference.Random(100, 3);
+        float[] first = new float[100], next = new float[100];
+        Dense.Forward(1, 4320, 100, x, w, b, first);
+        for (int call = 0; call < 3; call++)
+        {
+            Dense.Forward(1, 4320, 100, x, w, b, next);
+            Assert.Equal(first, next);
         }
     }
 }
