@@ -24,8 +24,10 @@ namespace CnnGen.Kernels
         /// <summary>Multiply-adds below which a batch is not worth sharing among threads.</summary>
         private const long ParallelWork = 1L << 20;
 
-        private static bool Splits(in ConvGeometry g, int batch) =>
-            batch > 1 && ParallelBlocks.Degree > 1 && (long)batch * g.OutputSize * g.PatchSize >= ParallelWork;
+        private static bool Splits(in ConvGeometry g, int batch) => Splits(g, batch, ParallelBlocks.Degree);
+
+        private static bool Splits(in ConvGeometry g, int batch, int degree) =>
+            batch > 1 && degree > 1 && (long)batch * g.OutputSize * g.PatchSize >= ParallelWork;
 
         /// <summary>Forward pass over <paramref name="batch"/> images. <paramref name="bias"/> may be empty (no bias).</summary>
         public static unsafe void Forward(in ConvGeometry g, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> weights,
@@ -212,10 +214,12 @@ namespace CnnGen.Kernels
             if (!biasGradient.IsEmpty) Guard.Length(biasGradient.Length, g.Filters, nameof(biasGradient));
             Guard.AtLeast(workspace.Length, WorkspaceSize(g), nameof(workspace));
 
-            if (Splits(g, batch))
+            int degree = ParallelBlocks.ConfiguredDegree;
+            if (Splits(g, batch, degree))
             {
-                // A fixed split for the degree (not for the threads that happen to run it): deterministic sums.
-                int ranges = ParallelBlocks.BlocksFor(batch, perThread: 2);
+                // A fixed split for the configured degree (not for the threads that happen to run it, nor for the pool's
+                // back-off): deterministic sums.
+                int ranges = ParallelBlocks.BlocksFor(batch, 2, degree);
                 fixed (float* xp = x)
                 fixed (float* dyp = dy)
                 fixed (float* wgp = weightGradient)

@@ -26,10 +26,12 @@ namespace CnnGen.Kernels
     /// the calling thread included, claims blocks from a shared counter until none are left, so a helper that the
     /// operating system does not schedule promptly (the other core is busy) simply ends up doing less. A helper that
     /// finished a job stays awake for <see cref="KernelDispatch.AwakeMicroseconds"/> (pausing and yielding its core), so the
-    /// next kernel of a pass finds it running, then blocks on an event; an idle pool uses no processor time. A helper that has not started by the time the caller runs out of blocks is
-    /// revoked instead of waited for, so a job is never much slower than running it on the calling thread alone. A helper
-    /// that started but then lost its core keeps the caller waiting; when that happens the following jobs run inline for a
-    /// while (a pause that doubles while it keeps happening), so a busy machine costs at most an occasional slow job.
+    /// next kernel of a pass finds it running, then blocks on an event; an idle pool uses no processor time. A helper that
+    /// has not started by the time the caller runs out of blocks is revoked instead of waited for, so a job is never much
+    /// slower than running it on the calling thread alone. A helper that started but then lost its core keeps the caller
+    /// waiting; when that happens the following jobs run inline for a while (a pause that doubles while it keeps
+    /// happening), and during that pause <see cref="Degree"/> reads 1, so kernels whose result does not depend on the split
+    /// take their one-thread paths: a busy machine costs at most an occasional slow job.
     /// With <see cref="KernelDispatch.MaxDegreeOfParallelism"/> 1, with a single block, while the pool serves another
     /// job (including a job nested inside a block) the blocks run inline, in order, on the calling thread.
     /// Nothing is allocated per call: jobs are cached objects and the events are reused.
@@ -113,6 +115,9 @@ namespace CnnGen.Kernels
             }
         }
 
+        /// <summary>Starts a back-off of <paramref name="jobs"/> jobs, as a helper that lost its core would (for tests).</summary>
+        internal static void BackOff(int jobs) => Volatile.Write(ref s_skip, jobs);
+
         /// <summary>Forgets any back-off, so the next jobs use the helpers again (for tests that need them to take part).</summary>
         internal static void ResetBackoff()
         {
@@ -120,8 +125,28 @@ namespace CnnGen.Kernels
             s_backoff = 1;
         }
 
-        /// <summary>The degree a kernel should plan for (1 means run inline).</summary>
-        public static int Degree => KernelDispatch.MaxDegreeOfParallelism;
+        /// <summary>The degree a kernel whose result does not depend on how it is split should plan for: 1 (run inline, on the
+        /// one-thread path) while the pool is backing off, since the helpers would not take part; otherwise
+        /// <see cref="ConfiguredDegree"/>.</summary>
+        public static int Degree
+        {
+            get
+            {
+                int degree = KernelDispatch.MaxDegreeOfParallelism;
+                if (degree > 1 && Volatile.Read(ref s_skip) > 0)
+                {
+                    // This decision counts as one of the jobs the back-off runs inline (a negative count reads as none).
+                    Interlocked.Decrement(ref s_skip);
+                    return 1;
+                }
+
+                return degree;
+            }
+        }
+
+        /// <summary>The configured degree, for kernels whose result depends on the split (sums in ranges fixed by the degree):
+        /// they keep their split even while the pool backs off, so their results never depend on the machine's load.</summary>
+        public static int ConfiguredDegree => KernelDispatch.MaxDegreeOfParallelism;
 
         /// <summary>Runs blocks <c>[0, blocks)</c> of <paramref name="job"/>, in parallel when possible, inline otherwise.</summary>
         public static void Run(IBlockJob job, int blocks)
@@ -198,11 +223,12 @@ namespace CnnGen.Kernels
                 contended |= cpuStart >= 0 && LostCore(WallNanoseconds(finished - start), cpuEnd - cpuStart);
                 if (waited || contended)
                 {
-                    // A helper that finishes its last block normally keeps the caller waiting for a fraction of the job; one
-                    // that lost its core mid-block keeps it waiting for a scheduler time slice. A participant that did not keep
-                    // its core means more runnable threads than cores: the helper then slows the caller down.
+                    // A participant that did not keep its core (its CPU time fell well short of its wall time) means more
+                    // runnable threads than cores: the helper then slows the caller down. Where threads' CPU time cannot be
+                    // read, a long wait for a helper's last block stands in for it. (With the CPU clock a long wait alone is
+                    // not taken as a sign: on virtual machines a helper's wake-up is often slow while the core is free.)
                     long wait = Stopwatch.GetTimestamp() - finished, own = finished - start;
-                    if (contended || wait > own / 2 + Stopwatch.Frequency / 20_000)
+                    if (contended || (!s_threadClock && wait > own / 2 + Stopwatch.Frequency / 20_000))
                     {
                         s_skip = s_backoff;
                         s_backoff = Math.Min(2 * s_backoff, MaxBackoff);
@@ -268,11 +294,11 @@ namespace CnnGen.Kernels
 
         /// <summary>Blocks for <paramref name="items"/> independent items at the current degree: about four per thread (for
         /// balance when a helper starts late), at most one per item, and 1 when the degree is 1.</summary>
-        public static int BlocksFor(int items, int perThread = 4)
-        {
-            int degree = Degree;
-            return degree <= 1 ? 1 : Math.Max(1, Math.Min(items, degree * perThread));
-        }
+        public static int BlocksFor(int items, int perThread = 4) => BlocksFor(items, perThread, Degree);
+
+        /// <summary><see cref="BlocksFor(int, int)"/> at a given degree.</summary>
+        public static int BlocksFor(int items, int perThread, int degree) =>
+            degree <= 1 ? 1 : Math.Max(1, Math.Min(items, degree * perThread));
 
         private static Worker[] EnsureWorkers(int count)
         {

@@ -392,4 +392,35 @@ public sealed class ParallelKernelTests
             return 0;
         });
     }
+
+    [Fact]
+    public void Back_off_takes_one_thread_paths_for_a_while_and_never_changes_a_split_dependent_sum()
+    {
+        KernelDispatch.MaxDegreeOfParallelism = 2;
+        try
+        {
+            var g = new ConvGeometry(1, 28, 28, 30, 5, 1, 0);
+            const int batch = 16;
+            float[] x = Reference.Random(batch * g.InputSize, 1), dy = Reference.Random(batch * g.OutputSize, 2);
+            float[] ws = new float[Conv2D.WorkspaceSize(g)];
+            float[] steady = new float[g.WeightSize], during = new float[g.WeightSize], gb = new float[30], gb2 = new float[30];
+            ParallelBlocks.ResetBackoff();
+            Conv2D.BackwardFilter(g, batch, x, dy, steady, gb, ws);
+
+            ParallelBlocks.BackOff(3);
+            Assert.Equal(1, ParallelBlocks.Degree);
+            Assert.Equal(2, ParallelBlocks.ConfiguredDegree);
+            // The filter gradient sums in ranges fixed by the configured degree, back-off or not.
+            Conv2D.BackwardFilter(g, batch, x, dy, during, gb2, ws);
+            Assert.Equal(steady, during);
+            Assert.Equal(gb, gb2);
+            for (int i = 0; i < 3; i++) _ = ParallelBlocks.Degree;
+            Assert.Equal(2, ParallelBlocks.Degree);
+        }
+        finally
+        {
+            ParallelBlocks.ResetBackoff();
+            KernelDispatch.Reset();
+        }
+    }
 }
