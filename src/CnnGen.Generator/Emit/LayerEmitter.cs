@@ -37,6 +37,17 @@ namespace CnnGen.Generator.Emit
         public static string FoldedConvCall(LayerPlan conv, LayerPlan pool) =>
             $"{K}Conv2D.ForwardReluMaxPool(in {GeometryName(conv)}, in {GeometryName(pool)}, batch, {Span(conv.InputBuffer, conv.In.Size)}, W{conv.ParameterNumber}.Values, {(conv.Bias ? $"b{conv.ParameterNumber}.Values" : "default")}, {Span(pool.OutputBuffer, pool.Out.Size)}, _columns);";
 
+        /// <summary>The backward step of a max pool and the ReLU before it, in one pass (the ReLU's output gradient is skipped).</summary>
+        public static void FoldedBackward(CodeWriter w, NetworkLayout layout, LayerPlan relu, LayerPlan pool)
+        {
+            string inputGradient = layout.InputGradientFor(relu);
+            w.Line(Header(pool));
+            w.Line(Header(relu) + (inputGradient.Length == 0 ? "   (first layer: nothing to propagate)" : string.Empty));
+            if (inputGradient.Length == 0) return;
+            w.Line($"// Both in one pass: a window's gradient goes to its arg-max when the window's maximum is positive (the ReLU let it through).");
+            w.Line($"{K}Pooling.MaxBackwardRelu(in {GeometryName(pool)}, batch, {Span(pool.OutputGradient, pool.Out.Size)}, {Span($"_argMax{pool.Number}", pool.Out.Size)}, {Span(pool.OutputBuffer, pool.Out.Size)}, {Span(inputGradient, relu.In.Size)});");
+        }
+
         /// <summary>A layer's forward step; <paramref name="header"/> false leaves out its comment line (the caller wrote it).</summary>
         public static void Forward(CodeWriter w, NetworkPlan plan, LayerPlan l, bool header = true)
         {

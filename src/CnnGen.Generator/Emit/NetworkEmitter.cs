@@ -589,6 +589,13 @@ namespace CnnGen.Generator.Emit
                 {
                     if (!first) w.Line();
                     first = false;
+                    if (i > 0 && layout.FoldedRelus.Contains(plan.Layers[i - 1].Number))
+                    {
+                        LayerEmitter.FoldedBackward(w, layout, plan.Layers[i - 1], plan.Layers[i]);
+                        i--;
+                        continue;
+                    }
+
                     LayerEmitter.Backward(w, plan, layout, plan.Layers[i]);
                 }
             }

@@ -101,10 +101,12 @@ namespace CnnGen.Generator.Emit
             buffers.Add(new BufferDecl("_labels", 1, true, true, "labels of the last Loss call"));
             Parameters = parameters;
             States = states;
-            Buffers = buffers;
             WorkspaceSize = workspace;
             Classes = plan.Layers.Count > 0 ? plan.Layers[plan.Layers.Count - 1].In.Size : 0;
             FoldedRelus = plan.Layers.Where(l => IsFoldedRelu(plan, l)).Select(l => l.Number).ToArray();
+            // The backward pass goes from a folded pool's output gradient straight to its ReLU's input gradient.
+            var skippedGradients = new HashSet<string>(FoldedRelus.Select(n => plan.Layers[n - 1].OutputGradient).Where(g => g.Length > 0));
+            Buffers = buffers.Where(b => !skippedGradients.Contains(b.Name)).ToArray();
             FoldedConvs = plan.Layers.Where(l => l.Kind == LayerKind.Conv && l.Number < plan.Layers.Count
                     && FoldedRelus.Contains(l.Number + 1) && plan.Layers[l.Number].InputBuffer == l.OutputBuffer && ReadOnlyBy(plan, l, plan.Layers[l.Number]))
                 .Select(l => l.Number).ToArray();

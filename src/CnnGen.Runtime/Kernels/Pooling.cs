@@ -267,18 +267,67 @@ namespace CnnGen.Kernels
             return (even, odd);
         }
 
+        /// <summary>
+        /// The backward pass of a ReLU followed by max pooling in one pass, <b>overwriting</b> <paramref name="dx"/> (the
+        /// gradient of the ReLU's input): each window's gradient goes to its arg-max when the window's maximum
+        /// <paramref name="y"/> (the pool's output) is positive, which is exactly when the ReLU let that input through.
+        /// Bit-identical to <see cref="MaxBackward"/> followed by <see cref="Activations.ReluBackward"/>, without the
+        /// intermediate gradient.
+        /// </summary>
+        public static unsafe void MaxBackwardRelu(in ConvGeometry g, int batch, ReadOnlySpan<float> dy, ReadOnlySpan<int> argMax,
+            ReadOnlySpan<float> y, Span<float> dx)
+        {
+            Validate(g, batch, dx.Length, dy.Length);
+            Guard.Length(argMax.Length, (long)batch * g.OutputSize, nameof(argMax));
+            Guard.Length(y.Length, (long)batch * g.OutputSize, nameof(y));
+            if (UsesBackward2x2(g))
+            {
+                int planes = batch * g.Channels;
+                if (!SplitsPlanes(g, planes))
+                {
+                    MaxBackward2x2(0, planes, g.Width, g.OutHeight, g.OutWidth, dy, argMax, dx, y);
+                    return;
+                }
+
+                fixed (float* dyp = dy)
+                fixed (float* dxp = dx)
+                fixed (int* ap = argMax)
+                fixed (float* yp = y)
+                {
+                    PoolJob job = PoolJob.ForCurrentThread;
+                    job.Set(PoolJob.Kind.MaxBackwardRelu, g, planes, dyp, dxp, ap);
+                    job.Mask = yp;
+                    ParallelBlocks.Run(job, job.Blocks);
+                    job.Clear();
+                }
+
+                return;
+            }
+
+            dx.Clear();
+            for (int i = 0; i < dy.Length; i++)
+            {
+                int index = argMax[i];
+                if (index >= 0 && y[i] > 0f) dx[index] += dy[i];
+            }
+        }
+
+        /// <summary>Whether the 2x2 backward kernel takes <paramref name="g"/>: windows that tile the input exactly.</summary>
+        private static bool UsesBackward2x2(in ConvGeometry g) =>
+            IsTwoByTwo(g) && g.OutHeight * 2 == g.Height && g.OutWidth * 2 == g.Width && g.OutWidth >= 8 &&
+            KernelDispatch.Level >= SimdLevel.Avx2 && Avx2.IsSupported;
+
         /// <summary>Max pooling backward, <b>overwriting</b> <paramref name="dx"/>: each output gradient goes to its window's arg-max.</summary>
         public static unsafe void MaxBackward(in ConvGeometry g, int batch, ReadOnlySpan<float> dy, ReadOnlySpan<int> argMax, Span<float> dx)
         {
             Validate(g, batch, dx.Length, dy.Length);
             Guard.Length(argMax.Length, (long)batch * g.OutputSize, nameof(argMax));
-            if (IsTwoByTwo(g) && g.OutHeight * 2 == g.Height && g.OutWidth * 2 == g.Width && g.OutWidth >= 8 &&
-                KernelDispatch.Level >= SimdLevel.Avx2 && Avx2.IsSupported)
+            if (UsesBackward2x2(g))
             {
                 int planes = batch * g.Channels;
                 if (!SplitsPlanes(g, planes))
                 {
-                    MaxBackward2x2(0, planes, g.Width, g.OutHeight, g.OutWidth, dy, argMax, dx);
+                    MaxBackward2x2(0, planes, g.Width, g.OutHeight, g.OutWidth, dy, argMax, dx, default);
                     return;
                 }
 
@@ -306,8 +355,12 @@ namespace CnnGen.Kernels
         /// <summary>2x2 stride-2 windows that tile the input exactly: every input belongs to one window, so each input
         /// gradient is written once (the window's gradient at its arg-max, zero elsewhere) with no clearing pass and no scatter.
         /// Arg-max entries are the ones <see cref="MaxForward"/> wrote (always inside their window).</summary>
-        private static void MaxBackward2x2(int firstPlane, int endPlane, int w, int oh, int ow, ReadOnlySpan<float> dy, ReadOnlySpan<int> argMax, Span<float> dx)
+        private static void MaxBackward2x2(int firstPlane, int endPlane, int w, int oh, int ow, ReadOnlySpan<float> dy, ReadOnlySpan<int> argMax, Span<float> dx,
+            ReadOnlySpan<float> reluMask)
         {
+            // With reluMask (the pool's output, a ReLU's output pooled), a window's gradient passes only where it is positive.
+            bool masked = !reluMask.IsEmpty;
+            ref float mask = ref MemoryMarshal.GetReference(reluMask);
             ref float src = ref MemoryMarshal.GetReference(dy);
             ref int arg = ref MemoryMarshal.GetReference(argMax);
             ref float dst = ref MemoryMarshal.GetReference(dx);
@@ -324,6 +377,11 @@ namespace CnnGen.Kernels
                         if (ox + 8 > ow) ox = ow - 8; // overlap the previous group: the same values are written again
                         int i0 = r0 + 2 * ox;
                         Vector256<float> gradient = Vector256.LoadUnsafe(ref src, (nuint)(o + ox));
+                        if (masked)
+                        {
+                            gradient &= Vector256.GreaterThan(Vector256.LoadUnsafe(ref mask, (nuint)(o + ox)), Vector256<float>.Zero);
+                        }
+
                         Vector256<int> a = Vector256.LoadUnsafe(ref arg, (nuint)(o + ox));
                         Vector256<int> index = Vector256.Create(i0) + lanes;
                         Vector256<float> g00 = Vector256.Equals(a, index).AsSingle() & gradient;
@@ -464,7 +522,10 @@ namespace CnnGen.Kernels
         /// <summary>One parallel 2x2 pooling call: blocks are contiguous plane ranges (bit-identical to one thread).</summary>
         private sealed unsafe class PoolJob : IBlockJob
         {
-            public enum Kind { MaxForward, MaxBackward, MaxReluForward }
+            public enum Kind { MaxForward, MaxBackward, MaxReluForward, MaxBackwardRelu }
+
+            /// <summary>The ReLU mask (the pool's output) of a <see cref="Kind.MaxBackwardRelu"/> job.</summary>
+            public float* Mask;
 
             [ThreadStatic] private static PoolJob? t_current;
 
@@ -487,7 +548,7 @@ namespace CnnGen.Kernels
 
             public void Clear()
             {
-                _in = _out = null;
+                _in = _out = Mask = null;
                 _arg = null;
             }
 
@@ -510,7 +571,8 @@ namespace CnnGen.Kernels
                 else
                 {
                     MaxBackward2x2(p0, p1, g.Width, g.OutHeight, g.OutWidth, new ReadOnlySpan<float>(_in, outLength),
-                        new ReadOnlySpan<int>(_arg, outLength), new Span<float>(_out, inLength));
+                        new ReadOnlySpan<int>(_arg, outLength), new Span<float>(_out, inLength),
+                        _kind == Kind.MaxBackwardRelu ? new ReadOnlySpan<float>(Mask, outLength) : default);
                 }
             }
         }

@@ -81,7 +81,6 @@ namespace Samples
         private float[] _a1 = global::System.Array.Empty<float>();   // 17280: layer 1 output
         private float[] _g1 = global::System.Array.Empty<float>();   // 17280: gradient of layer 1 output
         private float[] _a2 = global::System.Array.Empty<float>();   // 17280: layer 2 output
-        private float[] _g2 = global::System.Array.Empty<float>();   // 17280: gradient of layer 2 output
         private float[] _a3 = global::System.Array.Empty<float>();   // 4320: layer 3 output
         private float[] _g3 = global::System.Array.Empty<float>();   // 4320: gradient of layer 3 output
         private int[] _argMax3 = global::System.Array.Empty<int>();   // 4320: layer 3 arg-max per window
@@ -396,10 +395,9 @@ namespace Samples
             global::CnnGen.Kernels.Dense.Backward(batch, 4320, 100, _a3.AsSpan(0, batch * 4320), W2.Values, _g4.AsSpan(0, batch * 100), W2.Gradients, b2.Gradients, _g3.AsSpan(0, batch * 4320));
 
             // Layer 3: MaxPool 2x2 s2  30x24x24 -> 30x12x12
-            global::CnnGen.Kernels.Pooling.MaxBackward(in Pool3, batch, _g3.AsSpan(0, batch * 4320), _argMax3.AsSpan(0, batch * 4320), _g2.AsSpan(0, batch * 17280));
-
             // Layer 2: Relu  30x24x24 -> 30x24x24
-            global::CnnGen.Kernels.Activations.ReluBackward(_a2.AsSpan(0, batch * 17280), _g2.AsSpan(0, batch * 17280), _g1.AsSpan(0, batch * 17280));
+            // Both in one pass: a window's gradient goes to its arg-max when the window's maximum is positive (the ReLU let it through).
+            global::CnnGen.Kernels.Pooling.MaxBackwardRelu(in Pool3, batch, _g3.AsSpan(0, batch * 4320), _argMax3.AsSpan(0, batch * 4320), _a3.AsSpan(0, batch * 4320), _g1.AsSpan(0, batch * 17280));
 
             // Layer 1: Conv 30 5x5 s1 p0  1x28x28 -> 30x24x24   (first layer: no input gradient)
             global::CnnGen.Kernels.Conv2D.BackwardFilter(in Conv1, batch, _input.AsSpan(0, batch * 784), _g1.AsSpan(0, batch * 17280), W1.Gradients, b1.Gradients, _columns);
@@ -423,7 +421,6 @@ namespace Samples
             _a1 = new float[batch * 17280];
             _g1 = new float[batch * 17280];
             _a2 = new float[batch * 17280];
-            _g2 = new float[batch * 17280];
             _a3 = new float[batch * 4320];
             _g3 = new float[batch * 4320];
             _argMax3 = new int[batch * 4320];

@@ -149,4 +149,36 @@ public sealed class MaxReluTests : IDisposable
         var ex = Assert.Throws<ArgumentException>(() => Conv2D.ForwardReluMaxPool(g, wrongPool, 1, new float[64], new float[18], new float[2], new float[8], new float[Conv2D.WorkspaceSize(g)]));
         Assert.Contains("2x6x6", ex.Message);
     }
+
+    [Theory]
+    [InlineData(30, 24, 24, 2, 2, 0, 7)]   // 2x2 windows tiling the input, shared among threads
+    [InlineData(3, 16, 16, 2, 2, 0, 2)]
+    [InlineData(2, 7, 9, 2, 2, 0, 3)]      // odd sizes: the last row and column belong to no window
+    [InlineData(3, 13, 11, 3, 2, 1, 2)]    // overlapping padded windows: gradients add up
+    public void Backward_through_max_pool_and_relu_in_one_pass_matches_the_two_layers(int c, int h, int w, int size, int stride, int pad, int batch)
+    {
+        var g = new ConvGeometry(c, h, w, c, size, stride, pad);
+        float[] preActivation = Reference.Random(batch * g.InputSize, 11);
+        for (int i = 0; i < preActivation.Length; i += 5) preActivation[i] = 0f;
+        float[] relu = new float[preActivation.Length];
+        Activations.ReluForward(preActivation, relu);
+        float[] pooled = new float[batch * g.OutputSize];
+        int[] arg = new int[pooled.Length];
+        Pooling.MaxForward(g, batch, relu, pooled, arg);
+        float[] dy = Reference.Random(pooled.Length, 12);
+        foreach (SimdLevel level in GemmTests.Levels())
+        {
+            foreach (int degree in new[] { 1, 2 })
+            {
+                KernelDispatch.Level = level;
+                KernelDispatch.MaxDegreeOfParallelism = degree;
+                float[] g2 = new float[relu.Length], expected = new float[relu.Length], actual = new float[relu.Length];
+                Pooling.MaxBackward(g, batch, dy, arg, g2);
+                Activations.ReluBackward(relu, g2, expected);
+                actual.AsSpan().Fill(float.NaN);
+                Pooling.MaxBackwardRelu(g, batch, dy, arg, pooled, actual);
+                Assert.Equal(expected, actual);
+            }
+        }
+    }
 }
