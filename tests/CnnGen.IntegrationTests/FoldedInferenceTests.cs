@@ -59,4 +59,18 @@ public sealed class FoldedInferenceTests
             Assert.Equal(training.Parameters[p].Gradients.ToArray(), inference.Parameters[p].Gradients.ToArray());
         }
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Folded_relu_output_is_the_relu_of_its_input_when_asked_for(bool training)
+    {
+        var net = new SimpleConvNet(9) { IsTraining = training };
+        var (input, _) = Batch(net, 4);
+        net.Forward(input);
+        float[] convolution = net.GetActivation(1).ToArray();
+        float[] relu = net.GetActivation(2).ToArray();
+        Assert.Equal(convolution.Select(v => Math.Max(v, 0f)).ToArray(), relu);
+        Assert.Contains(relu, v => v > 0);
+    }
 }

@@ -33,6 +33,10 @@ namespace CnnGen.Generator.Emit
         public static string FoldedCall(LayerPlan relu, LayerPlan pool) =>
             $"{K}Pooling.MaxReluForward(in {GeometryName(pool)}, batch, {Span(relu.InputBuffer, relu.In.Size)}, {Span(pool.OutputBuffer, pool.Out.Size)});";
 
+        /// <summary>The training-mode kernel of a ReLU folded into the max pool after it: pooled output and arg-max, no ReLU output.</summary>
+        public static string FoldedTrainingCall(LayerPlan relu, LayerPlan pool) =>
+            $"{K}Pooling.MaxReluForward(in {GeometryName(pool)}, batch, {Span(relu.InputBuffer, relu.In.Size)}, {Span(pool.OutputBuffer, pool.Out.Size)}, {Span($"_argMax{pool.Number}", pool.Out.Size)});";
+
         /// <summary>The one-pass inference kernel of a convolution with the ReLU and max pool after it folded in.</summary>
         public static string FoldedConvCall(LayerPlan conv, LayerPlan pool) =>
             $"{K}Conv2D.ForwardReluMaxPool(in {GeometryName(conv)}, in {GeometryName(pool)}, batch, {Span(conv.InputBuffer, conv.In.Size)}, W{conv.ParameterNumber}.Values, {(conv.Bias ? $"b{conv.ParameterNumber}.Values" : "default")}, {Span(pool.OutputBuffer, pool.Out.Size)}, _columns);";

@@ -213,6 +213,7 @@ namespace CnnGen.Generator.Emit
             if (layout.FoldedRelus.Count > 0)
             {
                 w.Line("private bool _foldedPass;   // the last pass ran in inference mode: see CompleteFoldedLayers");
+                w.Line("private bool _reluOutputsPending;   // the folded ReLU layers' outputs are not computed yet: see CompleteReluOutputs");
             }
 
             w.Line("private global::CnnGen.Kernels.SplitMix64 _random;");
@@ -466,9 +467,11 @@ namespace CnnGen.Generator.Emit
                 w.Line($"case 0: return {Span("_input", plan.Input.Size)};");
                 foreach (LayerPlan l in plan.Layers)
                 {
-                    w.Line(layout.FoldedRelus.Contains(l.Number) || layout.FoldedConvs.Contains(l.Number)
-                        ? $"case {l.Number}: CompleteFoldedLayers(); return {Span(l.OutputBuffer, l.Out.Size)};"
-                        : $"case {l.Number}: return {Span(l.OutputBuffer, l.Out.Size)};");
+                    w.Line(layout.FoldedRelus.Contains(l.Number)
+                        ? $"case {l.Number}: CompleteReluOutputs(); return {Span(l.OutputBuffer, l.Out.Size)};"
+                        : layout.FoldedConvs.Contains(l.Number)
+                            ? $"case {l.Number}: CompleteFoldedLayers(); return {Span(l.OutputBuffer, l.Out.Size)};"
+                            : $"case {l.Number}: return {Span(l.OutputBuffer, l.Out.Size)};");
                 }
 
                 w.Line($"default: throw new global::System.ArgumentOutOfRangeException(nameof(layerIndex), layerIndex, \"Layers are numbered 0 (input) to {plan.Layers.Count}.\");");
@@ -521,6 +524,7 @@ namespace CnnGen.Generator.Emit
                 if (layout.FoldedRelus.Count > 0)
                 {
                     w.Line("_foldedPass = !IsTraining;");
+                    w.Line("_reluOutputsPending = true;");
                     w.Line();
                 }
 
@@ -536,8 +540,9 @@ namespace CnnGen.Generator.Emit
                         w.Line(LayerEmitter.Header(l) + "   [" + l.Algorithm + "]");
                         w.Line(LayerEmitter.Header(relu));
                         w.Line(LayerEmitter.Header(pool));
-                        w.Line($"// Inference mode: all three image by image (the convolution's output stays in cache; max and ReLU commute);");
-                        w.Line($"// layers {N(l.Number)}-{N(relu.Number)}'s outputs and layer {N(pool.Number)}'s arg-max are left to CompleteFoldedLayers.");
+                        w.Line($"// Inference mode: all three image by image (the convolution's output stays in cache; max and ReLU commute),");
+                        w.Line($"// layer {N(l.Number)}'s output and layer {N(pool.Number)}'s arg-max left to CompleteFoldedLayers. Training mode: the ReLU inside the pool.");
+                        w.Line($"// Layer {N(relu.Number)}'s output is computed only when asked for (CompleteReluOutputs).");
                         w.Line($"if (_foldedPass) {LayerEmitter.FoldedConvCall(l, pool)}");
                         FoldedElse(w, plan, l, relu, pool);
                         i += 2;
@@ -549,7 +554,8 @@ namespace CnnGen.Generator.Emit
                         LayerPlan pool = plan.Layers[i + 1];
                         w.Line(LayerEmitter.Header(l));
                         w.Line(LayerEmitter.Header(pool));
-                        w.Line($"// Inference mode: both in one pass (max and ReLU commute); layer {N(l.Number)}'s output and layer {N(pool.Number)}'s arg-max are left to CompleteFoldedLayers.");
+                        w.Line($"// One pass (max and ReLU commute), with arg-max in training mode (inference leaves it to CompleteFoldedLayers);");
+                        w.Line($"// layer {N(l.Number)}'s output is computed only when asked for (CompleteReluOutputs).");
                         w.Line($"if (_foldedPass) {LayerEmitter.FoldedCall(l, pool)}");
                         FoldedElse(w, plan, l, pool);
                         i++;
@@ -563,8 +569,8 @@ namespace CnnGen.Generator.Emit
             if (layout.FoldedRelus.Count > 0)
             {
                 w.Line();
-                w.Line("/// <summary>Fills in what an inference pass leaves out, the outputs of ReLU layers folded into the max pool after them");
-                w.Line("/// and those pools' arg-max (GetActivation and Backward call it; the pools' outputs are already exact).</summary>");
+                w.Line("/// <summary>Fills in what an inference pass leaves out: the outputs of convolutions folded with the ReLU and max pool");
+                w.Line("/// after them, and those pools' arg-max (GetActivation and Backward call it; the pools' outputs are already exact).</summary>");
                 using (w.Block("private void CompleteFoldedLayers()"))
                 {
                     w.Line("if (!_foldedPass) return;");
@@ -572,12 +578,28 @@ namespace CnnGen.Generator.Emit
                     foreach (int number in layout.FoldedRelus)
                     {
                         LayerPlan l = plan.Layers[number - 1], pool = plan.Layers[number];
-                        if (layout.FoldedConvs.Contains(number - 1)) LayerEmitter.Forward(w, plan, plan.Layers[number - 2]);
-                        LayerEmitter.Forward(w, plan, l);
-                        LayerEmitter.Forward(w, plan, pool);
+                        LayerPlan[] group = layout.FoldedConvs.Contains(number - 1) ? new[] { plan.Layers[number - 2], l, pool } : new[] { l, pool };
+                        foreach (LayerPlan member in group) w.Line(LayerEmitter.Header(member));
+                        FoldedTrainingSteps(w, plan, group);
                     }
 
                     w.Line("_foldedPass = false;");
+                }
+
+                w.Line();
+                w.Line("/// <summary>Computes the outputs of the ReLU layers folded into the max pool after them (passes leave them out: the");
+                w.Line("/// backward pass needs only the pools' outputs and arg-max); GetActivation calls it.</summary>");
+                using (w.Block("private void CompleteReluOutputs()"))
+                {
+                    w.Line("CompleteFoldedLayers();");
+                    w.Line("if (!_reluOutputsPending) return;");
+                    w.Line("int batch = _batch;");
+                    foreach (int number in layout.FoldedRelus)
+                    {
+                        LayerEmitter.Forward(w, plan, plan.Layers[number - 1]);
+                    }
+
+                    w.Line("_reluOutputsPending = false;");
                 }
             }
 
@@ -603,19 +625,27 @@ namespace CnnGen.Generator.Emit
             w.Line();
         }
 
-        /// <summary>The training-mode branch of a folded group: its layers one after another.</summary>
+        /// <summary>The training-mode branch of a folded group: the convolution, if any, then the ReLU and max pool in one
+        /// pass with arg-max (the ReLU's output is left to CompleteReluOutputs).</summary>
         private static void FoldedElse(CodeWriter w, NetworkPlan plan, params LayerPlan[] layers)
         {
             w.Line("else");
             w.Line("{");
             w.Indent();
-            foreach (LayerPlan l in layers)
-            {
-                LayerEmitter.Forward(w, plan, l, header: false);
-            }
-
+            FoldedTrainingSteps(w, plan, layers);
             w.Outdent();
             w.Line("}");
+        }
+
+        private static void FoldedTrainingSteps(CodeWriter w, NetworkPlan plan, LayerPlan[] layers)
+        {
+            int first = layers.Length - 2;
+            for (int i = 0; i < first; i++)
+            {
+                LayerEmitter.Forward(w, plan, layers[i], header: false);
+            }
+
+            w.Line(LayerEmitter.FoldedTrainingCall(layers[first], layers[first + 1]));
         }
 
         private static void Capacity(CodeWriter w, NetworkLayout layout)

@@ -104,7 +104,19 @@ namespace CnnGen.Kernels
             MaxReluPlanes(g, planes, x, y);
         }
 
-        /// <summary><see cref="MaxReluForward"/> of <paramref name="planes"/> planes on the calling thread, unchecked.</summary>
+        /// <summary>
+        /// A training pass's ReLU followed by max pooling, with arg-max: <c>y = relu(maxpool(x))</c> and, per output, the
+        /// index of its window's maximum of <paramref name="x"/> (where the window's maximum is not positive the ReLU passes
+        /// no gradient, so which of its inputs is named does not matter: <see cref="MaxBackwardRelu"/> masks it). The
+        /// ReLU's own output is never written.
+        /// </summary>
+        public static void MaxReluForward(in ConvGeometry g, int batch, ReadOnlySpan<float> x, Span<float> y, Span<int> argMax)
+        {
+            MaxForward(g, batch, x, y, argMax);
+            Activations.ReluForward(y, y);
+        }
+
+        /// <summary>The inference form of MaxReluForward (no arg-max) over <paramref name="planes"/> planes on the calling thread, unchecked.</summary>
         internal static void MaxReluPlanes(in ConvGeometry g, int planes, ReadOnlySpan<float> x, Span<float> y)
         {
             if (IsTwoByTwo(g))
@@ -139,7 +151,7 @@ namespace CnnGen.Kernels
             }
         }
 
-        /// <summary>The 2x2 stride-2 case of <see cref="MaxReluForward"/>: eight windows at a time as in <see cref="MaxForward2x2"/>.</summary>
+        /// <summary>The 2x2 stride-2 case of <see cref="MaxReluPlanes"/>: eight windows at a time as in <see cref="MaxForward2x2"/>.</summary>
         private static void MaxRelu2x2(int firstPlane, int endPlane, int h, int w, int oh, int ow, ReadOnlySpan<float> x, Span<float> y)
         {
             ref float src = ref MemoryMarshal.GetReference(x);

@@ -4,7 +4,7 @@ using Xunit;
 
 namespace CnnGen.Runtime.Tests.Kernels;
 
-/// <summary><see cref="Pooling.MaxReluForward"/> (an inference pass's ReLU folded into the max pool that follows it) against
+/// <summary>Pooling.MaxReluForward (an inference pass's ReLU folded into the max pool that follows it) against
 /// a plain ReLU-then-max-pool loop: 2x2 stride-2 windows (vector and scalar paths, odd sizes, one and two threads) and
 /// general windows with stride and padding (including windows made only of padding).</summary>
 [Collection("KernelDispatch")]
