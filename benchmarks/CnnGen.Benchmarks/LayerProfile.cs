@@ -138,7 +138,7 @@ namespace CnnGen.Benchmarks
             var net = new SimpleConvNet(1);
             var random = new Random(3);
             float[] x = Fill(random, batch * 784);
-            float[] a1 = new float[batch * 17280], a2 = new float[batch * 17280], g1 = new float[batch * 17280], g2 = new float[batch * 17280];
+            float[] a1 = new float[batch * 17280], g1 = new float[batch * 17280];
             float[] a3 = new float[batch * 4320], g3 = new float[batch * 4320];
             int[] arg = new int[batch * 4320];
             float[] a4 = new float[batch * 100], a5 = new float[batch * 100], g4 = new float[batch * 100], g5 = new float[batch * 100];
@@ -146,17 +146,15 @@ namespace CnnGen.Benchmarks
             int[] labels = new int[batch];
             float[] columns = new float[Conv2D.WorkspaceSize(Conv1)];
             float[] w1 = net.W1.Values, b1 = net.b1.Values, w2 = net.W2.Values, b2 = net.b2.Values, w3 = net.W3.Values, b3 = net.b3.Values;
-            ushort[] compactW2 = new ushort[CompactDense.BufferLength(4320, 100)];
-            CompactDense.Compress(4320, 100, w2, compactW2);
+            var compactW2 = new CompactMatrix(4320, 100);
+            compactW2.Compress(w2);
 
+            // The generated training step's calls, in order, then the inference pass's own (marked).
             var steps = new List<(string Name, Action Call)>
             {
                 ("fwd conv1", () => Conv2D.Forward(in Conv1, batch, x, w1, b1, a1, columns)),
-                ("fwd relu", () => Activations.ReluForward(a1, a2)),
-                ("fwd maxpool 2x2", () => Pooling.MaxForward(in Pool3, batch, a2, a3, arg)),
-                ("(inference: conv1+relu+maxpool)", () => Conv2D.ForwardReluMaxPool(in Conv1, in Pool3, batch, x, w1, b1, a3, columns)),
+                ("fwd relu+maxpool 2x2", () => Pooling.MaxReluForward(in Pool3, batch, a1, a3, arg)),
                 ("fwd affine 4320->100", () => Dense.Forward(batch, 4320, 100, a3, w2, b2, a4)),
-                ("fwd affine 4320->100 bf16", () => CompactDense.Forward(batch, 4320, 100, a3, compactW2, b2, a4)),
                 ("fwd relu", () => Activations.ReluForward(a4, a5)),
                 ("fwd affine 100->10", () => Dense.Forward(batch, 100, 10, a5, w3, b3, a6)),
                 ("loss softmax-xent", () => SoftmaxCrossEntropy.Forward(batch, 10, a6, labels, p)),
@@ -164,9 +162,10 @@ namespace CnnGen.Benchmarks
                 ("bwd affine 100->10", () => Dense.Backward(batch, 100, 10, a5, w3, g6, net.W3.Gradients, net.b3.Gradients, g5)),
                 ("bwd relu", () => Activations.ReluBackward(a5, g5, g4)),
                 ("bwd affine 4320->100", () => Dense.Backward(batch, 4320, 100, a3, w2, g4, net.W2.Gradients, net.b2.Gradients, g3)),
-                ("bwd maxpool 2x2", () => Pooling.MaxBackward(in Pool3, batch, g3, arg, g2)),
-                ("bwd relu", () => Activations.ReluBackward(a2, g2, g1)),
+                ("bwd maxpool+relu", () => Pooling.MaxBackwardRelu(in Pool3, batch, g3, arg, a3, g1)),
                 ("bwd conv1 filter", () => Conv2D.BackwardFilter(in Conv1, batch, x, g1, net.W1.Gradients, net.b1.Gradients, columns)),
+                ("(inference: conv1+relu+maxpool)", () => Conv2D.ForwardReluMaxPool(in Conv1, in Pool3, batch, x, w1, b1, a3, columns)),
+                ("(inference: affine bf16)", () => CompactDense.Forward(batch, a3, compactW2, b2, a4)),
             };
 
             foreach (var s in steps) s.Call();
