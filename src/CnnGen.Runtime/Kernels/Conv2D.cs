@@ -62,9 +62,11 @@ namespace CnnGen.Kernels
 
         /// <summary>
         /// An inference pass's convolution, ReLU and max pooling in one pass over the batch:
-        /// <c>y = maxpool(relu(conv(x)))</c>, image by image, each image's convolution output going to a scratch buffer
-        /// that stays in cache instead of a batch-sized buffer that goes through memory (the pooled output is a quarter of
-        /// it, or less). Bit-identical to the three layers run one after another. <paramref name="bias"/> may be empty.
+        /// <c>y = maxpool(relu(conv(x)))</c>, image by image. Where the AVX-512 direct kernel applies and the pool is 2x2
+        /// with stride 2 over even sizes, each register block is pooled before it is stored and the convolution's output
+        /// is never written (<see cref="ConvDirectWide.PoolsInRegisters"/>); otherwise each image's convolution output goes
+        /// to a scratch buffer that stays in cache instead of a batch-sized buffer that goes through memory. Bit-identical
+        /// to the three layers run one after another. <paramref name="bias"/> may be empty.
         /// </summary>
         public static unsafe void ForwardReluMaxPool(in ConvGeometry g, in ConvGeometry pool, int batch, ReadOnlySpan<float> x,
             ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, Span<float> workspace)

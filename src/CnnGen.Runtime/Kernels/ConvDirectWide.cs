@@ -10,7 +10,9 @@ namespace CnnGen.Kernels
     /// Register-blocked direct convolution with AVX-512 for stride 1 and no padding: one block is six filters times
     /// four output rows times sixteen output columns (24 accumulators), so each loaded input vector feeds six FMAs and
     /// each broadcast weight four. Blocks that do not divide the output evenly are shifted back to overlap the previous
-    /// block (they recompute a few outputs with identical results), which keeps every block full width.
+    /// block (they recompute a few outputs with identical results), which keeps every block full width; a last strip of
+    /// at most eight columns is computed two rows per vector instead. For an inference pass followed by ReLU and a 2x2
+    /// max pool, each block is pooled in registers before it is stored.
     /// The filter gradient, <c>dW[f, t] = sum over images and output positions of dy[f, p] col[t, p]</c>, is a product
     /// with a long inner dimension computed in the dot-product form: five filters times five patch rows (25
     /// accumulators) per block, vector partial sums kept across images and reduced once at the end.

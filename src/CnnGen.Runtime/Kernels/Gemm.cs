@@ -17,9 +17,12 @@ namespace CnnGen.Kernels
     /// Large products use a packed, cache-blocked algorithm in the style of Goto and BLIS: B is packed
     /// into <c>kc x NR</c> micro-panels and A into <c>MR x kc</c> micro-panels (transposition is absorbed by
     /// the packing), and a register-blocked FMA micro-kernel for the current <see cref="KernelDispatch.Level"/>
-    /// computes each <c>MR x NR</c> tile of C. Products above a size threshold are split over blocks of C
-    /// and shared with up to <see cref="KernelDispatch.MaxDegreeOfParallelism"/> threads. Tiny products
-    /// and single rows take a direct loop. Pack buffers are kept per thread, so no call allocates after warm-up.
+    /// computes each <c>MR x NR</c> tile of C. Products above a size threshold are shared with up to
+    /// <see cref="KernelDispatch.MaxDegreeOfParallelism"/> threads (<see cref="GemmWorkers"/>: a shared packed B and
+    /// ranges of rows, or tiles of C); a long sum into a small C is split by depth at every degree
+    /// (<see cref="GemmDepthSplit"/>), so its result never depends on the thread count. Tiny products and single rows
+    /// take a direct loop. Pack buffers are kept per thread (a pool helper's are sized by the thread that starts the
+    /// job), so no call allocates after warm-up.
     /// </remarks>
     public static class Gemm
     {
