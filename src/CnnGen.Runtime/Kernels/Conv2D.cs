@@ -30,7 +30,7 @@ namespace CnnGen.Kernels
             batch > 1 && degree > 1 && (long)batch * g.OutputSize * g.PatchSize >= ParallelWork;
 
         /// <summary>Forward pass over <paramref name="batch"/> images. <paramref name="bias"/> may be empty (no bias).</summary>
-        public static unsafe void Forward(in ConvGeometry g, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> weights,
+        public static void Forward(in ConvGeometry g, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> weights,
             ReadOnlySpan<float> bias, Span<float> y, Span<float> workspace)
         {
             Guard.Batch(batch);
@@ -42,18 +42,7 @@ namespace CnnGen.Kernels
 
             if (Splits(g, batch))
             {
-                fixed (float* xp = x)
-                fixed (float* wp = weights)
-                fixed (float* bp = bias)
-                fixed (float* yp = y)
-                {
-                    ConvJob job = ConvJob.ForCurrentThread;
-                    job.Set(ConvJob.Kind.Forward, g, batch, xp, wp, bp, bias.Length, yp, null);
-                    job.Ranges = ParallelBlocks.BlocksFor(batch, perThread: 64);
-                    ParallelBlocks.Run(job, job.Ranges);
-                    job.Clear();
-                }
-
+                ForwardInRanges(ConvJob.Kind.Forward, g, default, batch, x, weights, bias, y);
                 return;
             }
 
@@ -85,25 +74,32 @@ namespace CnnGen.Kernels
 
             if (Splits(g, batch))
             {
-                fixed (float* xp = x)
-                fixed (float* wp = weights)
-                fixed (float* bp = bias)
-                fixed (float* yp = y)
-                {
-                    ConvJob job = ConvJob.ForCurrentThread;
-                    job.Set(ConvJob.Kind.ForwardPooled, g, batch, xp, wp, bp, bias.Length, yp, null);
-                    job.Pool = pool;
-                    job.Ranges = ParallelBlocks.BlocksFor(batch, perThread: 64);
-                    ParallelBlocks.Run(job, job.Ranges);
-                    job.Clear();
-                }
-
+                ForwardInRanges(ConvJob.Kind.ForwardPooled, g, pool, batch, x, weights, bias, y);
                 return;
             }
 
             float* image = ThreadScratch.Current.Get(ConvDirectWide.ScratchSize(g) + g.OutputSize);
             var scratch = new Span<float>(image, ConvDirectWide.ScratchSize(g));
             ForwardPooledRange(g, pool, batch, x, weights, bias, y, workspace, scratch, new Span<float>(image + scratch.Length, g.OutputSize));
+        }
+
+        /// <summary>A forward pass (<paramref name="pool"/> for <see cref="ConvJob.Kind.ForwardPooled"/>) shared among threads in
+        /// ranges of consecutive images, each range with its own scratch.</summary>
+        private static unsafe void ForwardInRanges(ConvJob.Kind kind, in ConvGeometry g, in ConvGeometry pool, int batch,
+            ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y)
+        {
+            fixed (float* xp = x)
+            fixed (float* wp = weights)
+            fixed (float* bp = bias)
+            fixed (float* yp = y)
+            {
+                ConvJob job = ConvJob.ForCurrentThread;
+                job.Set(kind, g, batch, xp, wp, bp, bias.Length, yp, null);
+                job.Pool = pool;
+                job.Ranges = ParallelBlocks.BlocksFor(batch, perThread: 64);
+                ParallelBlocks.Run(job, job.Ranges);
+                job.Clear();
+            }
         }
 
         /// <summary><see cref="ForwardReluMaxPool"/> of <paramref name="batch"/> consecutive images on the calling thread.</summary>

@@ -15,7 +15,11 @@ namespace CnnGen.Kernels
     {
         /// <summary>Max pooling; <paramref name="argMax"/> receives, per output, the input index (within the batch) of the maximum.
         /// Padding never wins.</summary>
-        public static unsafe void MaxForward(in ConvGeometry g, int batch, ReadOnlySpan<float> x, Span<float> y, Span<int> argMax)
+        public static void MaxForward(in ConvGeometry g, int batch, ReadOnlySpan<float> x, Span<float> y, Span<int> argMax) =>
+            MaxForwardCore(g, batch, x, y, argMax, relu: false);
+
+        /// <summary>Max pooling with arg-max; with <paramref name="relu"/>, each output goes through a ReLU as it is stored.</summary>
+        private static unsafe void MaxForwardCore(in ConvGeometry g, int batch, ReadOnlySpan<float> x, Span<float> y, Span<int> argMax, bool relu)
         {
             Validate(g, batch, x.Length, y.Length);
             Guard.Length(argMax.Length, (long)batch * g.OutputSize, nameof(argMax));
@@ -25,7 +29,7 @@ namespace CnnGen.Kernels
             {
                 if (!SplitsPlanes(g, planes))
                 {
-                    MaxForward2x2(0, planes, h, w, oh, ow, x, y, argMax);
+                    MaxForward2x2(0, planes, h, w, oh, ow, x, y, argMax, relu);
                     return;
                 }
 
@@ -35,6 +39,7 @@ namespace CnnGen.Kernels
                 {
                     PoolJob job = PoolJob.ForCurrentThread;
                     job.Set(PoolJob.Kind.MaxForward, g, planes, xp, yp, ap);
+                    job.Relu = relu;
                     ParallelBlocks.Run(job, job.Blocks);
                     job.Clear();
                 }
@@ -71,7 +76,8 @@ namespace CnnGen.Kernels
                         }
 
                         // A window made only of padding (possible only when pad >= size) outputs 0 and routes no gradient.
-                        y[outBase + oy * ow + ox] = bestIndex < 0 ? 0f : best;
+                        float value = bestIndex < 0 ? 0f : best;
+                        y[outBase + oy * ow + ox] = relu ? MathF.Max(value, 0f) : value;
                         argMax[outBase + oy * ow + ox] = bestIndex;
                     }
                 }
@@ -110,11 +116,8 @@ namespace CnnGen.Kernels
         /// no gradient, so which of its inputs is named does not matter: <see cref="MaxBackwardRelu"/> masks it). The
         /// ReLU's own output is never written.
         /// </summary>
-        public static void MaxReluForward(in ConvGeometry g, int batch, ReadOnlySpan<float> x, Span<float> y, Span<int> argMax)
-        {
-            MaxForward(g, batch, x, y, argMax);
-            Activations.ReluForward(y, y);
-        }
+        public static void MaxReluForward(in ConvGeometry g, int batch, ReadOnlySpan<float> x, Span<float> y, Span<int> argMax) =>
+            MaxForwardCore(g, batch, x, y, argMax, relu: true);
 
         /// <summary>The inference form of MaxReluForward (no arg-max) over <paramref name="planes"/> planes on the calling thread, unchecked.</summary>
         internal static void MaxReluPlanes(in ConvGeometry g, int planes, ReadOnlySpan<float> x, Span<float> y)
@@ -195,8 +198,10 @@ namespace CnnGen.Kernels
             g.Kernel == 2 && g.Stride == 2 && g.Pad == 0 && g.OutHeight * 2 <= g.Height && g.OutWidth * 2 <= g.Width;
 
         /// <summary>The 2x2 stride-2 fast path: four compares per output in the order of the general loop (row by row,
-        /// the first maximum wins), without bounds checks (the lengths were validated by the caller).</summary>
-        private static void MaxForward2x2(int firstPlane, int endPlane, int h, int w, int oh, int ow, ReadOnlySpan<float> x, Span<float> y, Span<int> argMax)
+        /// the first maximum wins), without bounds checks (the lengths were validated by the caller); with
+        /// <paramref name="relu"/>, each output goes through a ReLU as it is stored.</summary>
+        private static void MaxForward2x2(int firstPlane, int endPlane, int h, int w, int oh, int ow, ReadOnlySpan<float> x, Span<float> y, Span<int> argMax,
+            bool relu)
         {
             ref float src = ref MemoryMarshal.GetReference(x);
             ref float dst = ref MemoryMarshal.GetReference(y);
@@ -241,6 +246,7 @@ namespace CnnGen.Kernels
                             m = Vector256.GreaterThan(d, best);
                             best = Vector256.ConditionalSelect(m, d, best);
                             bestIndex = Vector256.ConditionalSelect(m.AsInt32(), index + rowStep + one, bestIndex);
+                            if (relu) best = Vector256.Max(best, Vector256<float>.Zero);
                             best.StoreUnsafe(ref dst, (nuint)o);
                             bestIndex.StoreUnsafe(ref arg, (nuint)o);
                         }
@@ -260,7 +266,7 @@ namespace CnnGen.Kernels
                         if (v > best) { best = v; bestIndex = i1; }
                         v = Unsafe.Add(ref src, i1 + 1);
                         if (v > best) { best = v; bestIndex = i1 + 1; }
-                        Unsafe.Add(ref dst, o) = best;
+                        Unsafe.Add(ref dst, o) = relu ? MathF.Max(best, 0f) : best;
                         Unsafe.Add(ref arg, o) = bestIndex;
                     }
                 }
@@ -286,42 +292,10 @@ namespace CnnGen.Kernels
         /// Bit-identical to <see cref="MaxBackward"/> followed by <see cref="Activations.ReluBackward"/>, without the
         /// intermediate gradient.
         /// </summary>
-        public static unsafe void MaxBackwardRelu(in ConvGeometry g, int batch, ReadOnlySpan<float> dy, ReadOnlySpan<int> argMax,
+        public static void MaxBackwardRelu(in ConvGeometry g, int batch, ReadOnlySpan<float> dy, ReadOnlySpan<int> argMax,
             ReadOnlySpan<float> y, Span<float> dx)
         {
-            Validate(g, batch, dx.Length, dy.Length);
-            Guard.Length(argMax.Length, (long)batch * g.OutputSize, nameof(argMax));
-            Guard.Length(y.Length, (long)batch * g.OutputSize, nameof(y));
-            if (UsesBackward2x2(g))
-            {
-                int planes = batch * g.Channels;
-                if (!SplitsPlanes(g, planes))
-                {
-                    MaxBackward2x2(0, planes, g.Width, g.OutHeight, g.OutWidth, dy, argMax, dx, y);
-                    return;
-                }
-
-                fixed (float* dyp = dy)
-                fixed (float* dxp = dx)
-                fixed (int* ap = argMax)
-                fixed (float* yp = y)
-                {
-                    PoolJob job = PoolJob.ForCurrentThread;
-                    job.Set(PoolJob.Kind.MaxBackwardRelu, g, planes, dyp, dxp, ap);
-                    job.Mask = yp;
-                    ParallelBlocks.Run(job, job.Blocks);
-                    job.Clear();
-                }
-
-                return;
-            }
-
-            dx.Clear();
-            for (int i = 0; i < dy.Length; i++)
-            {
-                int index = argMax[i];
-                if (index >= 0 && y[i] > 0f) dx[index] += dy[i];
-            }
+            MaxBackwardCore(g, batch, dy, argMax, y, masked: true, dx);
         }
 
         /// <summary>Whether the 2x2 backward kernel takes <paramref name="g"/>: windows that tile the input exactly.</summary>
@@ -330,25 +304,34 @@ namespace CnnGen.Kernels
             KernelDispatch.Level >= SimdLevel.Avx2 && Avx2.IsSupported;
 
         /// <summary>Max pooling backward, <b>overwriting</b> <paramref name="dx"/>: each output gradient goes to its window's arg-max.</summary>
-        public static unsafe void MaxBackward(in ConvGeometry g, int batch, ReadOnlySpan<float> dy, ReadOnlySpan<int> argMax, Span<float> dx)
+        public static void MaxBackward(in ConvGeometry g, int batch, ReadOnlySpan<float> dy, ReadOnlySpan<int> argMax, Span<float> dx) =>
+            MaxBackwardCore(g, batch, dy, argMax, default, masked: false, dx);
+
+        /// <summary>Max pooling backward; when <paramref name="masked"/>, a window's gradient passes only where
+        /// <paramref name="reluMask"/> (the pool's output, a ReLU's output pooled) is positive.</summary>
+        private static unsafe void MaxBackwardCore(in ConvGeometry g, int batch, ReadOnlySpan<float> dy, ReadOnlySpan<int> argMax,
+            ReadOnlySpan<float> reluMask, bool masked, Span<float> dx)
         {
             Validate(g, batch, dx.Length, dy.Length);
             Guard.Length(argMax.Length, (long)batch * g.OutputSize, nameof(argMax));
+            if (masked) Guard.Length(reluMask.Length, (long)batch * g.OutputSize, "y");
             if (UsesBackward2x2(g))
             {
                 int planes = batch * g.Channels;
                 if (!SplitsPlanes(g, planes))
                 {
-                    MaxBackward2x2(0, planes, g.Width, g.OutHeight, g.OutWidth, dy, argMax, dx, default);
+                    MaxBackward2x2(0, planes, g.Width, g.OutHeight, g.OutWidth, dy, argMax, dx, reluMask);
                     return;
                 }
 
                 fixed (float* dyp = dy)
                 fixed (float* dxp = dx)
                 fixed (int* ap = argMax)
+                fixed (float* mp = reluMask)
                 {
                     PoolJob job = PoolJob.ForCurrentThread;
                     job.Set(PoolJob.Kind.MaxBackward, g, planes, dyp, dxp, ap);
+                    job.Mask = mp;
                     ParallelBlocks.Run(job, job.Blocks);
                     job.Clear();
                 }
@@ -360,7 +343,7 @@ namespace CnnGen.Kernels
             for (int i = 0; i < dy.Length; i++)
             {
                 int index = argMax[i];
-                if (index >= 0) dx[index] += dy[i];
+                if (index >= 0 && (!masked || reluMask[i] > 0f)) dx[index] += dy[i];
             }
         }
 
@@ -534,9 +517,12 @@ namespace CnnGen.Kernels
         /// <summary>One parallel 2x2 pooling call: blocks are contiguous plane ranges (bit-identical to one thread).</summary>
         private sealed unsafe class PoolJob : IBlockJob
         {
-            public enum Kind { MaxForward, MaxBackward, MaxReluForward, MaxBackwardRelu }
+            public enum Kind { MaxForward, MaxBackward, MaxReluForward }
 
-            /// <summary>The ReLU mask (the pool's output) of a <see cref="Kind.MaxBackwardRelu"/> job.</summary>
+            /// <summary>MaxForward: a ReLU applied to each output as it is stored.</summary>
+            public bool Relu;
+
+            /// <summary>MaxBackward: the ReLU mask (the pool's output), or null for none.</summary>
             public float* Mask;
 
             [ThreadStatic] private static PoolJob? t_current;
@@ -562,6 +548,7 @@ namespace CnnGen.Kernels
             {
                 _in = _out = Mask = null;
                 _arg = null;
+                Relu = false;
             }
 
             public void Run(int block)
@@ -578,13 +565,13 @@ namespace CnnGen.Kernels
                 else if (_kind == Kind.MaxForward)
                 {
                     MaxForward2x2(p0, p1, g.Height, g.Width, g.OutHeight, g.OutWidth, new ReadOnlySpan<float>(_in, inLength),
-                        new Span<float>(_out, outLength), new Span<int>(_arg, outLength));
+                        new Span<float>(_out, outLength), new Span<int>(_arg, outLength), Relu);
                 }
                 else
                 {
                     MaxBackward2x2(p0, p1, g.Width, g.OutHeight, g.OutWidth, new ReadOnlySpan<float>(_in, outLength),
                         new ReadOnlySpan<int>(_arg, outLength), new Span<float>(_out, inLength),
-                        _kind == Kind.MaxBackwardRelu ? new ReadOnlySpan<float>(Mask, outLength) : default);
+                        Mask == null ? default : new ReadOnlySpan<float>(Mask, outLength));
                 }
             }
         }

@@ -56,6 +56,31 @@ public sealed class MaxReluTests : IDisposable
     }
 
     [Fact]
+    public void Training_form_with_arg_max_equals_max_pool_then_relu()
+    {
+        // Seven images of 30 planes: shared among threads at degree two.
+        var g = new ConvGeometry(30, 24, 24, 30, 2, 2, 0);
+        var general = new ConvGeometry(3, 13, 11, 3, 3, 2, 1);
+        foreach (ConvGeometry geometry in new[] { g, general })
+        {
+            float[] x = Reference.Random(7 * geometry.InputSize, 4);
+            var pooled = new float[7 * geometry.OutputSize];
+            var arg = new int[pooled.Length];
+            Pooling.MaxForward(geometry, 7, x, pooled, arg);
+            Activations.ReluForward(pooled, pooled);
+            foreach (int degree in new[] { 1, 2 })
+            {
+                KernelDispatch.MaxDegreeOfParallelism = degree;
+                var y = new float[pooled.Length];
+                var argMax = new int[pooled.Length];
+                Pooling.MaxReluForward(geometry, 7, x, y, argMax);
+                Assert.Equal(pooled, y);
+                Assert.Equal(arg, argMax);
+            }
+        }
+    }
+
+    [Fact]
     public void RejectsWrongLengths()
     {
         var g = new ConvGeometry(2, 4, 4, 2, 2, 2, 0);
