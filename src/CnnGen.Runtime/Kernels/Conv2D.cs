@@ -78,7 +78,7 @@ namespace CnnGen.Kernels
                 return;
             }
 
-            float* image = ThreadScratch.Current.Get(ConvDirectWide.ScratchSize(g) + g.OutputSize);
+            float* image = PinnedBuffer.ForCurrentThread.Get(ConvDirectWide.ScratchSize(g) + g.OutputSize);
             var scratch = new Span<float>(image, ConvDirectWide.ScratchSize(g));
             ForwardPooledRange(g, pool, batch, x, weights, bias, y, workspace, scratch, new Span<float>(image + scratch.Length, g.OutputSize));
         }
@@ -128,7 +128,7 @@ namespace CnnGen.Kernels
         private static unsafe Span<float> CallerScratch(in ConvGeometry g)
         {
             int size = ConvDirectWide.ScratchSize(g);
-            return new Span<float>(ThreadScratch.Current.Get(Math.Max(1, size)), size);
+            return new Span<float>(PinnedBuffer.ForCurrentThread.Get(Math.Max(1, size)), size);
         }
 
         /// <summary>The forward pass of <paramref name="batch"/> consecutive images on the calling thread.</summary>
@@ -360,14 +360,9 @@ namespace CnnGen.Kernels
             private Kind _kind;
             private ConvGeometry _g;
             private int _batch, _biasLength, _blocks;
-            private float* _a, _b, _c, _out, _partials;
-            private float[]? _partialArray;
-            private float* _partialPointer;
-            private int _partialCapacity;
-
-            private float[]? _scratchArray;
-            private float* _scratchPointer;
-            private int _scratchCapacity, _scratchPerBlock;
+            private float* _a, _b, _c, _out, _partials, _scratchPointer;
+            private int _scratchPerBlock;
+            private readonly PinnedBuffer _scratch = new(), _partialSums = new();
 
             /// <summary>Image ranges (blocks) of the call. Setting it also sizes each range's own scratch (column matrix and
             /// direct-kernel buffers) here, on the calling thread: the helpers never allocate, however late they first join.</summary>
@@ -379,13 +374,7 @@ namespace CnnGen.Kernels
                     _blocks = value;
                     // 64-byte aligned regions: the column matrix, the direct kernels' scratch, and (pooled) one image's output.
                     _scratchPerBlock = (WorkspaceSize(_g) + ConvDirectWide.ScratchSize(_g) + (_kind == Kind.ForwardPooled ? _g.OutputSize : 0) + 15) & ~15;
-                    int size = checked(value * _scratchPerBlock);
-                    if (size > _scratchCapacity)
-                    {
-                        _scratchArray = GC.AllocateUninitializedArray<float>(size + 16, pinned: true);
-                        fixed (float* p = _scratchArray) _scratchPointer = (float*)(((nuint)p + 63) & ~(nuint)63);
-                        _scratchCapacity = size;
-                    }
+                    _scratchPointer = _scratch.Get(checked(value * _scratchPerBlock));
                 }
             }
 
@@ -422,17 +411,7 @@ namespace CnnGen.Kernels
             }
 
             /// <summary>Grow-once pinned storage for the partial sums of ranges 1 and up.</summary>
-            public float* Partials(int size)
-            {
-                if (size > _partialCapacity)
-                {
-                    _partialArray = GC.AllocateUninitializedArray<float>(size + 16, pinned: true);
-                    fixed (float* p = _partialArray) _partialPointer = (float*)(((nuint)p + 63) & ~(nuint)63);
-                    _partialCapacity = size;
-                }
-
-                return _partialPointer;
-            }
+            public float* Partials(int size) => _partialSums.Get(size);
 
             public void Run(int block)
             {

@@ -154,9 +154,7 @@ namespace CnnGen.Kernels
     {
         [ThreadStatic] private static GemmBuffers? t_current;
 
-        private float[]? _a, _b, _tile;
-        private float* _pa, _pb, _ptile;
-        private int _capA, _capB;
+        private readonly PinnedBuffer _a = new(), _b = new(), _tile = new();
 
         /// <summary>This thread's buffers. A pool helper's are its own <see cref="ParallelBlocks"/> slot's, which the thread
         /// that starts a parallel job sizes before the helper joins (<see cref="IBlockJob.Prepare"/>).</summary>
@@ -165,34 +163,11 @@ namespace CnnGen.Kernels
         /// <summary>Makes <paramref name="buffers"/> the calling thread's (a pool helper, at its start).</summary>
         internal static void BindCurrentThread(GemmBuffers buffers) => t_current = buffers;
 
-        public float* PackA(int size) => size <= _capA ? _pa : Grow(ref _a, ref _pa, ref _capA, size);
+        public float* PackA(int size) => _a.Get(size);
 
-        public float* PackB(int size) => size <= _capB ? _pb : Grow(ref _b, ref _pb, ref _capB, size);
+        public float* PackB(int size) => _b.Get(size);
 
-        public float* Tile
-        {
-            get
-            {
-                if (_ptile == null)
-                {
-                    int cap = 0;
-                    Grow(ref _tile, ref _ptile, ref cap, MicroKernel.MaxTile);
-                }
-
-                return _ptile;
-            }
-        }
-
-        private static float* Grow(ref float[]? array, ref float* pointer, ref int capacity, int size)
-        {
-            // Pinned arrays live on the pinned object heap, so the pointer stays valid for the array's lifetime.
-            array = GC.AllocateUninitializedArray<float>(size + 16, pinned: true);
-            float* p = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
-            p = (float*)(((nuint)p + 63) & ~(nuint)63);
-            pointer = p;
-            capacity = size;
-            return p;
-        }
+        public float* Tile => _tile.Get(MicroKernel.MaxTile);
     }
 
     /// <summary>The packed, cache-blocked product over one block of C.</summary>

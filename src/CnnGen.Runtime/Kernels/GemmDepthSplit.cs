@@ -40,21 +40,14 @@ namespace CnnGen.Kernels
         {
             private GemmProblem _problem;
             private MicroKernel _kernel;
-            private float[]? _partialArray;
             private float* _partials;
-            private long _capacity;
+            private readonly PinnedBuffer _partialSums = new();
 
             public void Set(in GemmProblem problem, MicroKernel kernel)
             {
                 _problem = problem;
                 _kernel = kernel;
-                long size = (Ranges - 1) * (long)problem.M * problem.N;
-                if (size > _capacity)
-                {
-                    _partialArray = GC.AllocateUninitializedArray<float>((int)size + 16, pinned: true);
-                    fixed (float* p = _partialArray) _partials = (float*)(((nuint)p + 63) & ~(nuint)63);
-                    _capacity = size;
-                }
+                _partials = _partialSums.Get((Ranges - 1) * (long)problem.M * problem.N);
 
                 GemmBlocked.Reserve(problem, kernel, GemmBuffers.ForCurrentThread);
             }

@@ -45,10 +45,9 @@ namespace CnnGen.Kernels
 
             // Shared-B mode: _packBlocks blocks pack column panels of B, then _rowBlocks blocks compute rows.
             private bool _sharedB;
-            private int _packBlocks, _packed;
-            private float[]? _packedArray;
+            private int _packBlocks, _packedBlocks;
             private float* _packedB;
-            private long _packedCapacity;
+            private readonly PinnedBuffer _packed = new();
 
             public int Blocks => _sharedB ? _packBlocks + _rowBlocks : _rowBlocks * _colBlocks;
 
@@ -74,8 +73,8 @@ namespace CnnGen.Kernels
                     _rowBlocks = rowRanges;
                     _colBlocks = 1;
                     _packBlocks = Math.Min(_colPanels, degree * 2);
-                    _packed = 0;
-                    EnsurePacked(packedSize);
+                    _packedBlocks = 0;
+                    _packedB = _packed.Get(packedSize);
                     return true;
                 }
 
@@ -83,14 +82,6 @@ namespace CnnGen.Kernels
                 _colBlocks = Math.Min(target, Math.Max(1, _colPanels / minColPanels));
                 _rowBlocks = Math.Min((target + _colBlocks - 1) / _colBlocks, Math.Max(1, _rowPanels / minRowPanels));
                 return Blocks > 1;
-            }
-
-            private void EnsurePacked(long size)
-            {
-                if (size <= _packedCapacity) return;
-                _packedArray = GC.AllocateUninitializedArray<float>((int)size + 16, pinned: true);
-                fixed (float* p = _packedArray) _packedB = (float*)(((nuint)p + 63) & ~(nuint)63);
-                _packedCapacity = size;
             }
 
             /// <summary>Sizes the helpers' pack buffers for the largest block they can take, while they are idle.</summary>
@@ -120,14 +111,14 @@ namespace CnnGen.Kernels
                     if (index < _packBlocks)
                     {
                         GemmBlocked.PackAllB(_problem, _kernel, _packedB, Split(_colPanels, _packBlocks, index), Split(_colPanels, _packBlocks, index + 1));
-                        Interlocked.Increment(ref _packed);
+                        Interlocked.Increment(ref _packedBlocks);
                         return;
                     }
 
                     // Blocks are claimed in order, so every packing block has been claimed by now; wait for the last ones to finish
                     // (without sleeping: a sleep would read as a participant that lost its core and trigger the back-off).
                     var spin = new SpinWait();
-                    while (Volatile.Read(ref _packed) < _packBlocks) spin.SpinOnce(sleep1Threshold: -1);
+                    while (Volatile.Read(ref _packedBlocks) < _packBlocks) spin.SpinOnce(sleep1Threshold: -1);
                     int r = index - _packBlocks;
                     int r0 = Split(_rowPanels, _rowBlocks, r) * mr, r1 = Math.Min(_problem.M, Split(_rowPanels, _rowBlocks, r + 1) * mr);
                     GemmBlocked.RunPackedB(_problem, _kernel, GemmBuffers.ForCurrentThread, _packedB, r0, r1);

@@ -379,30 +379,4 @@ namespace CnnGen.Kernels
             }
         }
     }
-
-    /// <summary>A grow-only, pinned, 64-byte aligned float buffer per thread, for scratch space inside parallel blocks.</summary>
-    internal sealed unsafe class ThreadScratch
-    {
-        [ThreadStatic] private static ThreadScratch? t_current;
-
-        private float[]? _array;
-        private float* _pointer;
-        private int _capacity;
-
-        public static ThreadScratch Current => t_current ??= new ThreadScratch();
-
-        /// <summary>At least <paramref name="size"/> floats, valid until the next call on this thread with a larger size.</summary>
-        public float* Get(int size)
-        {
-            if (size > _capacity)
-            {
-                _array = GC.AllocateUninitializedArray<float>(size + 16, pinned: true);
-                float* p = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_array));
-                _pointer = (float*)(((nuint)p + 63) & ~(nuint)63);
-                _capacity = size;
-            }
-
-            return _pointer;
-        }
-    }
 }
