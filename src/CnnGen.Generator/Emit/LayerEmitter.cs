@@ -29,13 +29,11 @@ namespace CnnGen.Generator.Emit
 
         public static string Header(LayerPlan l) => $"// Layer {l.Number}: {l.Description}  {l.In} -> {l.Out}";
 
-        /// <summary>The one-pass inference kernel of a ReLU layer folded into the max pool after it.</summary>
-        public static string FoldedCall(LayerPlan relu, LayerPlan pool) =>
-            $"{K}Pooling.MaxReluForward(in {GeometryName(pool)}, batch, {Span(relu.InputBuffer, relu.In.Size)}, {Span(pool.OutputBuffer, pool.Out.Size)});";
-
-        /// <summary>The training-mode kernel of a ReLU folded into the max pool after it: pooled output and arg-max, no ReLU output.</summary>
-        public static string FoldedTrainingCall(LayerPlan relu, LayerPlan pool) =>
-            $"{K}Pooling.MaxReluForward(in {GeometryName(pool)}, batch, {Span(relu.InputBuffer, relu.In.Size)}, {Span(pool.OutputBuffer, pool.Out.Size)}, {Span($"_argMax{pool.Number}", pool.Out.Size)});";
+        /// <summary>The kernel of a ReLU layer folded into the max pool after it: the pooled output, with the arg-max when
+        /// <paramref name="argMax"/> (training), never the ReLU's own output.</summary>
+        public static string FoldedCall(LayerPlan relu, LayerPlan pool, bool argMax) =>
+            $"{K}Pooling.MaxReluForward(in {GeometryName(pool)}, batch, {Span(relu.InputBuffer, relu.In.Size)}, {Span(pool.OutputBuffer, pool.Out.Size)}" +
+            (argMax ? $", {Span($"_argMax{pool.Number}", pool.Out.Size)});" : ");");
 
         /// <summary>The one-pass inference kernel of a convolution with the ReLU and max pool after it folded in.</summary>
         public static string FoldedConvCall(LayerPlan conv, LayerPlan pool) =>

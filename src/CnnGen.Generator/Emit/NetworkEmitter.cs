@@ -556,7 +556,7 @@ namespace CnnGen.Generator.Emit
                         w.Line(LayerEmitter.Header(pool));
                         w.Line($"// One pass (max and ReLU commute), with arg-max in training mode (inference leaves it to CompleteFoldedLayers);");
                         w.Line($"// layer {N(l.Number)}'s output is computed only when asked for (CompleteReluOutputs).");
-                        w.Line($"if (_foldedPass) {LayerEmitter.FoldedCall(l, pool)}");
+                        w.Line($"if (_foldedPass) {LayerEmitter.FoldedCall(l, pool, argMax: false)}");
                         FoldedElse(w, plan, l, pool);
                         i++;
                         continue;
@@ -645,7 +645,7 @@ namespace CnnGen.Generator.Emit
                 LayerEmitter.Forward(w, plan, layers[i], header: false);
             }
 
-            w.Line(LayerEmitter.FoldedTrainingCall(layers[first], layers[first + 1]));
+            w.Line(LayerEmitter.FoldedCall(layers[first], layers[first + 1], argMax: true));
         }
 
         private static void Capacity(CodeWriter w, NetworkLayout layout)
