@@ -19,7 +19,7 @@ namespace CnnGen.Benchmarks
             bool Wants(string name) => filter is null || name.Contains(filter, StringComparison.OrdinalIgnoreCase);
             if (Wants("SimpleConvNet"))
             {
-                foreach (int batch in new[] { 1, 100 })
+                foreach (int batch in new[] { 1, 8, 100 })
                 {
                     Profile(batch, reps, repSeconds, warmup);
                 }

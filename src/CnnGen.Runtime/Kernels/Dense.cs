@@ -21,6 +21,23 @@ namespace CnnGen.Kernels
             Guard.Length(weights.Length, (long)inputs * outputs, nameof(weights));
             if (!bias.IsEmpty) Guard.Length(bias.Length, outputs, nameof(bias));
             Guard.Length(y.Length, (long)batch * outputs, nameof(y));
+            if (batch > 1 && GemmFewRows.Applies(batch, outputs, inputs))
+            {
+                // Up to a moderate batch: W read in place by register tiles, bias included (no packing of W per call).
+                unsafe
+                {
+                    fixed (float* px = x)
+                    fixed (float* pw = weights)
+                    fixed (float* pb = bias)
+                    fixed (float* py = y)
+                    {
+                        GemmFewRows.Run(batch, outputs, inputs, px, pw, bias.IsEmpty ? null : pb, py);
+                    }
+                }
+
+                return;
+            }
+
             if (batch < SmallBatch)
             {
                 // A few rows: one pass over W per row (a matrix-vector product that streams W once), bias included.

@@ -1,0 +1,250 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace CnnGen.Kernels
+{
+    /// <summary>
+    /// <c>C (m x n) = A (m x k) * B (k x n) + bias</c>, all row-major, for products with few rows and a long sum: an affine
+    /// layer's forward pass at a small or moderate batch (SimpleConvNet: up to 100 x 100 over 4,320). The packed GEMM would
+    /// copy the whole of B (the layer's weights, 1.7 MB) and of A on every call, and its 12 x 32 tiles fit 100 columns
+    /// poorly; here B is read in place, row by row, by register tiles of up to 8 rows x 3 vectors (24 accumulators, one
+    /// broadcast of A per row and step), the last vector of a row masked, so no column is computed twice. The sum is cut
+    /// into blocks whose slice of B stays in L2 while every group of 8 rows passes over it. Columns are shared among threads
+    /// by whole vectors; every output is summed in the same order whatever the split, so results do not depend on the
+    /// thread count. AVX-512 only (other levels take the packed GEMM).
+    /// </summary>
+    internal static unsafe class GemmFewRows
+    {
+        /// <summary>Rows up to which this path is taken (above it the packed GEMM's reuse of packed panels pays for the packing).</summary>
+        public const int MaxRows = 128;
+
+        /// <summary>Bytes of B one depth block may span (half of the 1 MiB L2, the rest for A's rows and C).</summary>
+        private const int BlockBytes = 512 * 1024;
+
+        private const int Lanes = 16;
+
+        [ThreadStatic] private static Job? t_job;
+
+        /// <summary>Whether a product of this shape takes this path on this machine.</summary>
+        public static bool Applies(int m, int n, int k) =>
+            KernelDispatch.Level >= SimdLevel.Avx512 && Avx512F.IsSupported && m >= 2 && m <= MaxRows && k >= 16 && n >= 8;
+
+        /// <summary>C = A B (+ bias when <paramref name="bias"/> is not null), overwriting C.</summary>
+        public static void Run(int m, int n, int k, float* a, float* b, float* bias, float* c)
+        {
+            int vectors = (n + Lanes - 1) / Lanes;
+            int ranges = (long)m * n * k >= Gemm.ParallelThreshold ? Math.Min(ParallelBlocks.Degree, vectors) : 1;
+            if (ranges <= 1)
+            {
+                Columns(m, n, k, a, b, bias, c, 0, vectors);
+                return;
+            }
+
+            Job job = t_job ??= new Job();
+            job.Set(m, n, k, a, b, bias, c, vectors, ranges);
+            ParallelBlocks.Run(job, ranges);
+        }
+
+        /// <summary>Columns of vectors [v0, v1): every depth block, every group of rows, the columns in tiles of up to three
+        /// vectors (seven vectors go as 3 + 2 + 2, not 3 + 3 + 1, so no tile is left with a single vector's work).</summary>
+        private static void Columns(int m, int n, int k, float* a, float* b, float* bias, float* c, int v0, int v1)
+        {
+            int width = Math.Min(n, v1 * Lanes) - v0 * Lanes;
+            int depth = Math.Max(Lanes, Math.Min(k, BlockBytes / (4 * width)));
+            for (int p0 = 0; p0 < k; p0 += depth)
+            {
+                int kb = Math.Min(depth, k - p0);
+                Start start = p0 > 0 ? Start.FromC : bias != null ? Start.FromBias : Start.FromZero;
+                for (int r0 = 0; r0 < m; )
+                {
+                    int rows = m - r0 >= 8 ? 8 : m - r0 >= 4 ? 4 : m - r0 >= 2 ? 2 : 1;
+                    for (int v = v0; v < v1; )
+                    {
+                        int left = v1 - v;
+                        int tile = left == 4 ? 2 : Math.Min(3, left);
+                        int j = v * Lanes;
+                        int lastLanes = Math.Min(Lanes, n - (v + tile - 1) * Lanes);
+                        var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(lastLanes)).AsSingle();
+                        float* at = a + (long)r0 * k + p0, bt = b + (long)p0 * n + j, ct = c + (long)r0 * n + j;
+                        float* bs = bias == null ? null : bias + j;
+                        switch (rows * 4 + tile)
+                        {
+                            case 8 * 4 + 3: Tile<Eight, Three>(kb, at, k, bt, n, ct, n, mask, bs, start); break;
+                            case 8 * 4 + 2: Tile<Eight, Two>(kb, at, k, bt, n, ct, n, mask, bs, start); break;
+                            case 8 * 4 + 1: Tile<Eight, One>(kb, at, k, bt, n, ct, n, mask, bs, start); break;
+                            case 4 * 4 + 3: Tile<Four, Three>(kb, at, k, bt, n, ct, n, mask, bs, start); break;
+                            case 4 * 4 + 2: Tile<Four, Two>(kb, at, k, bt, n, ct, n, mask, bs, start); break;
+                            case 4 * 4 + 1: Tile<Four, One>(kb, at, k, bt, n, ct, n, mask, bs, start); break;
+                            case 2 * 4 + 3: Tile<Two, Three>(kb, at, k, bt, n, ct, n, mask, bs, start); break;
+                            case 2 * 4 + 2: Tile<Two, Two>(kb, at, k, bt, n, ct, n, mask, bs, start); break;
+                            case 2 * 4 + 1: Tile<Two, One>(kb, at, k, bt, n, ct, n, mask, bs, start); break;
+                            case 1 * 4 + 3: Tile<One, Three>(kb, at, k, bt, n, ct, n, mask, bs, start); break;
+                            case 1 * 4 + 2: Tile<One, Two>(kb, at, k, bt, n, ct, n, mask, bs, start); break;
+                            default: Tile<One, One>(kb, at, k, bt, n, ct, n, mask, bs, start); break;
+                        }
+
+                        v += tile;
+                    }
+
+                    r0 += rows;
+                }
+            }
+        }
+
+        private enum Start { FromZero, FromBias, FromC }
+
+        /// <summary>A count known to the JIT: each instantiation of <see cref="Tile{TRows, TVectors}"/> over these struct
+        /// types is compiled on its own, with the branches on the count folded away.</summary>
+        private interface ICount
+        {
+            static abstract int Value { get; }
+        }
+
+        private struct One : ICount { public static int Value => 1; }
+
+        private struct Two : ICount { public static int Value => 2; }
+
+        private struct Three : ICount { public static int Value => 3; }
+
+        private struct Four : ICount { public static int Value => 4; }
+
+        private struct Eight : ICount { public static int Value => 8; }
+
+        /// <summary>C[TRows x TVectors vectors] (+)= A[TRows x kb] B[kb x TVectors vectors]; the last vector of each row of B
+        /// and C is read and written through <paramref name="last"/> (all lanes for an inner tile).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Tile<TRows, TVectors>(int kb, float* a, int lda, float* b, int ldb, float* c, int ldc,
+            Vector512<float> last, float* bias, Start start)
+            where TRows : struct, ICount
+            where TVectors : struct, ICount
+        {
+            int r = TRows.Value, v = TVectors.Value;
+            Vector512<float> m0 = v == 1 ? last : Vector512<float>.AllBitsSet;
+            Vector512<float> m1 = v == 2 ? last : Vector512<float>.AllBitsSet;
+            Vector512<float> m2 = last;
+
+            // Starting values: zero, the bias (the same for every row) or the partial sums already in C.
+            Vector512<float> z = Vector512<float>.Zero;
+            Vector512<float> s0 = z, s1 = z, s2 = z;
+            if (start == Start.FromBias)
+            {
+                s0 = Avx512F.MaskLoad(bias, m0, z);
+                if (v > 1) s1 = Avx512F.MaskLoad(bias + Lanes, m1, z);
+                if (v > 2) s2 = Avx512F.MaskLoad(bias + 2 * Lanes, m2, z);
+            }
+
+            Vector512<float> c00 = s0, c01 = s1, c02 = s2, c10 = s0, c11 = s1, c12 = s2, c20 = s0, c21 = s1, c22 = s2;
+            Vector512<float> c30 = s0, c31 = s1, c32 = s2, c40 = s0, c41 = s1, c42 = s2, c50 = s0, c51 = s1, c52 = s2;
+            Vector512<float> c60 = s0, c61 = s1, c62 = s2, c70 = s0, c71 = s1, c72 = s2;
+            if (start == Start.FromC)
+            {
+                Load(c, m0, m1, m2, v, ref c00, ref c01, ref c02);
+                if (r > 1) Load(c + ldc, m0, m1, m2, v, ref c10, ref c11, ref c12);
+                if (r > 2) Load(c + 2 * ldc, m0, m1, m2, v, ref c20, ref c21, ref c22);
+                if (r > 3) Load(c + 3 * ldc, m0, m1, m2, v, ref c30, ref c31, ref c32);
+                if (r > 4) Load(c + 4 * ldc, m0, m1, m2, v, ref c40, ref c41, ref c42);
+                if (r > 5) Load(c + 5 * ldc, m0, m1, m2, v, ref c50, ref c51, ref c52);
+                if (r > 6) Load(c + 6 * ldc, m0, m1, m2, v, ref c60, ref c61, ref c62);
+                if (r > 7) Load(c + 7 * ldc, m0, m1, m2, v, ref c70, ref c71, ref c72);
+            }
+
+            float* a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda;
+            float* a4 = a + 4 * lda, a5 = a + 5 * lda, a6 = a + 6 * lda, a7 = a + 7 * lda;
+            for (int p = 0; p < kb; p++, b += ldb)
+            {
+                Vector512<float> b0 = v == 1 ? Avx512F.MaskLoad(b, m0, z) : Vector512.Load(b);
+                Vector512<float> b1 = v == 2 ? Avx512F.MaskLoad(b + Lanes, m1, z) : v > 2 ? Vector512.Load(b + Lanes) : z;
+                Vector512<float> b2 = v == 3 ? Avx512F.MaskLoad(b + 2 * Lanes, m2, z) : z;
+
+                Vector512<float> x = Vector512.Create(a0[p]);
+                c00 = Vector512.FusedMultiplyAdd(b0, x, c00);
+                if (v > 1) c01 = Vector512.FusedMultiplyAdd(b1, x, c01);
+                if (v > 2) c02 = Vector512.FusedMultiplyAdd(b2, x, c02);
+                if (r > 1)
+                {
+                    x = Vector512.Create(a1[p]);
+                    c10 = Vector512.FusedMultiplyAdd(b0, x, c10);
+                    if (v > 1) c11 = Vector512.FusedMultiplyAdd(b1, x, c11);
+                    if (v > 2) c12 = Vector512.FusedMultiplyAdd(b2, x, c12);
+                }
+
+                if (r > 2)
+                {
+                    x = Vector512.Create(a2[p]);
+                    c20 = Vector512.FusedMultiplyAdd(b0, x, c20);
+                    if (v > 1) c21 = Vector512.FusedMultiplyAdd(b1, x, c21);
+                    if (v > 2) c22 = Vector512.FusedMultiplyAdd(b2, x, c22);
+                    x = Vector512.Create(a3[p]);
+                    c30 = Vector512.FusedMultiplyAdd(b0, x, c30);
+                    if (v > 1) c31 = Vector512.FusedMultiplyAdd(b1, x, c31);
+                    if (v > 2) c32 = Vector512.FusedMultiplyAdd(b2, x, c32);
+                }
+
+                if (r > 4)
+                {
+                    x = Vector512.Create(a4[p]);
+                    c40 = Vector512.FusedMultiplyAdd(b0, x, c40);
+                    if (v > 1) c41 = Vector512.FusedMultiplyAdd(b1, x, c41);
+                    if (v > 2) c42 = Vector512.FusedMultiplyAdd(b2, x, c42);
+                    x = Vector512.Create(a5[p]);
+                    c50 = Vector512.FusedMultiplyAdd(b0, x, c50);
+                    if (v > 1) c51 = Vector512.FusedMultiplyAdd(b1, x, c51);
+                    if (v > 2) c52 = Vector512.FusedMultiplyAdd(b2, x, c52);
+                    x = Vector512.Create(a6[p]);
+                    c60 = Vector512.FusedMultiplyAdd(b0, x, c60);
+                    if (v > 1) c61 = Vector512.FusedMultiplyAdd(b1, x, c61);
+                    if (v > 2) c62 = Vector512.FusedMultiplyAdd(b2, x, c62);
+                    x = Vector512.Create(a7[p]);
+                    c70 = Vector512.FusedMultiplyAdd(b0, x, c70);
+                    if (v > 1) c71 = Vector512.FusedMultiplyAdd(b1, x, c71);
+                    if (v > 2) c72 = Vector512.FusedMultiplyAdd(b2, x, c72);
+                }
+            }
+
+            Store(c, m0, m1, m2, v, c00, c01, c02);
+            if (r > 1) Store(c + ldc, m0, m1, m2, v, c10, c11, c12);
+            if (r > 2) Store(c + 2 * ldc, m0, m1, m2, v, c20, c21, c22);
+            if (r > 3) Store(c + 3 * ldc, m0, m1, m2, v, c30, c31, c32);
+            if (r > 4) Store(c + 4 * ldc, m0, m1, m2, v, c40, c41, c42);
+            if (r > 5) Store(c + 5 * ldc, m0, m1, m2, v, c50, c51, c52);
+            if (r > 6) Store(c + 6 * ldc, m0, m1, m2, v, c60, c61, c62);
+            if (r > 7) Store(c + 7 * ldc, m0, m1, m2, v, c70, c71, c72);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Load(float* row, Vector512<float> m0, Vector512<float> m1, Vector512<float> m2, int v,
+            ref Vector512<float> x0, ref Vector512<float> x1, ref Vector512<float> x2)
+        {
+            Vector512<float> z = Vector512<float>.Zero;
+            x0 = Avx512F.MaskLoad(row, m0, z);
+            if (v > 1) x1 = Avx512F.MaskLoad(row + Lanes, m1, z);
+            if (v > 2) x2 = Avx512F.MaskLoad(row + 2 * Lanes, m2, z);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Store(float* row, Vector512<float> m0, Vector512<float> m1, Vector512<float> m2, int v,
+            Vector512<float> x0, Vector512<float> x1, Vector512<float> x2)
+        {
+            Avx512F.MaskStore(row, m0, x0);
+            if (v > 1) Avx512F.MaskStore(row + Lanes, m1, x1);
+            if (v > 2) Avx512F.MaskStore(row + 2 * Lanes, m2, x2);
+        }
+
+        /// <summary>A product whose columns are shared among threads in ranges of whole vectors.</summary>
+        private sealed class Job : IBlockJob
+        {
+            private int _m, _n, _k, _vectors, _ranges;
+            private float* _a, _b, _bias, _c;
+
+            public void Set(int m, int n, int k, float* a, float* b, float* bias, float* c, int vectors, int ranges)
+            {
+                _m = m; _n = n; _k = k; _a = a; _b = b; _bias = bias; _c = c; _vectors = vectors; _ranges = ranges;
+            }
+
+            public void Run(int range) =>
+                Columns(_m, _n, _k, _a, _b, _bias, _c, ParallelBlocks.Split(_vectors, _ranges, range), ParallelBlocks.Split(_vectors, _ranges, range + 1));
+        }
+    }
+}
