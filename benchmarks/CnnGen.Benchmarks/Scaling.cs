@@ -9,7 +9,7 @@ using CnnGen.Training;
 namespace CnnGen.Benchmarks
 {
     /// <summary>
-    /// <c>scaling [SECONDS]</c>: one thread against two, by the wall clock, for each network's training step and
+    /// <c>scaling [SECONDS] [NETWORK]</c>: one thread against two, by the wall clock, for each network's training step and
     /// batch-100 inference. The two degrees take turns call batch by call batch, so a change in the machine's load during
     /// the run (other processes, the clock) falls on both alike; the speed-up is the ratio of the medians (the ratio of
     /// the minima, the best each reached, beside it).
@@ -23,8 +23,10 @@ namespace CnnGen.Benchmarks
             Console.WriteLine();
             Console.WriteLine($"{"network",-14} {"case",-12} {"1 thread",-22} {"2 threads",-22} {"speed-up (medians)",19} {"(minima)",9}");
             var random = new Random(5);
+            string? only = args.Length > 1 ? args[1] : null;
             foreach (INetwork net in new INetwork[] { new SimpleConvNet(1), new LeNet5(1), new SmallVgg(1) })
             {
+                if (only is not null && !net.Name.Contains(only, StringComparison.OrdinalIgnoreCase)) continue;
                 float[] inference = Enumerable.Range(0, 100 * net.InputSize).Select(_ => (float)random.NextDouble()).ToArray();
                 float[] train = Enumerable.Range(0, Compare.TrainBatch * net.InputSize).Select(_ => (float)random.NextDouble()).ToArray();
                 int[] labels = Enumerable.Range(0, Compare.TrainBatch).Select(_ => random.Next(net.OutputSize)).ToArray();

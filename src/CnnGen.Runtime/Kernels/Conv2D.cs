@@ -212,7 +212,7 @@ namespace CnnGen.Kernels
             if (!biasGradient.IsEmpty) Guard.Length(biasGradient.Length, g.Filters, nameof(biasGradient));
             Guard.AtLeast(workspace.Length, WorkspaceSize(g), nameof(workspace));
 
-            int degree = ParallelBlocks.ConfiguredDegree;
+            int degree = ParallelBlocks.Degree;
             if (Splits(g, batch, degree))
             {
                 // A fixed split for the configured degree (not for the threads that happen to run it, nor for the pool's

@@ -61,6 +61,12 @@ namespace CnnGen.Kernels
                     return;
                 }
 
+                if (!transposeA && !transposeB && !accumulate && GemmFewRows.Applies(m, n, k))
+                {
+                    GemmFewRows.Run(m, n, k, pa, pb, null, pc);
+                    return;
+                }
+
                 var kernel = MicroKernel.For(level);
                 if (work >= ParallelThreshold && GemmDepthSplit.Applies(problem))
                 {

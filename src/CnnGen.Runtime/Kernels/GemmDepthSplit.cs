@@ -23,15 +23,28 @@ namespace CnnGen.Kernels
 
         /// <summary>Whether the product is split by depth: the sum at least eight times longer than C is wide or tall, at
         /// least one whole slice per range, and a small C.</summary>
-        public static bool Applies(in GemmProblem problem) =>
-            problem.K >= 8 * Math.Max(problem.M, problem.N)
-            && problem.K >= Ranges * GemmBlocked.KC
-            && (long)problem.M * problem.N <= MaxCFloats;
+        public static bool Applies(in GemmProblem problem) => Applies(problem.M, problem.N, problem.K);
 
+        /// <inheritdoc cref="Applies(in GemmProblem)"/>
+        public static bool Applies(int m, int n, int k) =>
+            k >= 8 * Math.Max(m, n) && k >= Ranges * GemmBlocked.KC && (long)m * n <= MaxCFloats;
+
+        /// <summary>The packed product, split by depth.</summary>
         public static void Run(in GemmProblem problem, MicroKernel kernel)
         {
             Job job = t_job ??= new Job();
-            job.Set(problem, kernel);
+            job.Set(problem, kernel, fewRows: false, bias: null);
+            ParallelBlocks.Run(job, Ranges);
+            job.AddPartialSums();
+        }
+
+        /// <summary><see cref="GemmFewRows"/>' product <c>C = A B (+ bias)</c> (row-major, no transposes), split by depth;
+        /// range 0 starts from the bias.</summary>
+        public static void RunFewRows(int m, int n, int k, float* a, float* b, float* bias, float* c)
+        {
+            Job job = t_job ??= new Job();
+            var problem = new GemmProblem(false, false, m, n, k, a, b, c, accumulate: false);
+            job.Set(problem, default, fewRows: true, bias);
             ParallelBlocks.Run(job, Ranges);
             job.AddPartialSums();
         }
@@ -40,21 +53,25 @@ namespace CnnGen.Kernels
         {
             private GemmProblem _problem;
             private MicroKernel _kernel;
-            private float* _partials;
+            private bool _fewRows;
+            private float* _partials, _bias;
             private readonly PinnedBuffer _partialSums = new();
 
-            public void Set(in GemmProblem problem, MicroKernel kernel)
+            public void Set(in GemmProblem problem, MicroKernel kernel, bool fewRows, float* bias)
             {
                 _problem = problem;
                 _kernel = kernel;
+                _fewRows = fewRows;
+                _bias = bias;
                 _partials = _partialSums.Get((Ranges - 1) * (long)problem.M * problem.N);
 
-                GemmBlocked.Reserve(problem, kernel, GemmBuffers.ForCurrentThread);
+                if (!fewRows) GemmBlocked.Reserve(problem, kernel, GemmBuffers.ForCurrentThread);
             }
 
             public void Prepare(int helpers)
             {
-                for (int h = 0; h < helpers; h++)
+                // The few-rows product needs no buffers.
+                for (int h = 0; h < helpers && !_fewRows; h++)
                 {
                     GemmBlocked.Reserve(_problem, _kernel, ParallelBlocks.HelperGemmBuffers(h));
                 }
@@ -65,6 +82,14 @@ namespace CnnGen.Kernels
                 int slices = (_problem.K + GemmBlocked.KC - 1) / GemmBlocked.KC;
                 int p0 = ParallelBlocks.Split(slices, Ranges, range) * GemmBlocked.KC;
                 int p1 = Math.Min(_problem.K, ParallelBlocks.Split(slices, Ranges, range + 1) * GemmBlocked.KC);
+                if (_fewRows)
+                {
+                    float* c = range == 0 ? _problem.C : _partials + (range - 1) * (long)_problem.M * _problem.N;
+                    GemmFewRows.Columns(_problem.M, _problem.N, p1 - p0, _problem.K, _problem.A + p0, _problem.B + (long)p0 * _problem.N,
+                        range == 0 ? _bias : null, c, 0, GemmFewRows.Vectors(_problem.N));
+                    return;
+                }
+
                 GemmProblem target = range == 0
                     ? _problem
                     : new GemmProblem(_problem.TransA, _problem.TransB, _problem.M, _problem.N, _problem.K, _problem.A, _problem.B,

@@ -20,8 +20,14 @@ namespace CnnGen.Kernels
         /// <summary>Rows up to which this path is taken (above it the packed GEMM's reuse of packed panels pays for the packing).</summary>
         public const int MaxRows = 128;
 
-        /// <summary>Bytes of B one depth block may span (half of the 1 MiB L2, the rest for A's rows and C).</summary>
-        private const int BlockBytes = 512 * 1024;
+        /// <summary>Widest B this path takes: a depth block of B as wide as this is still <see cref="MinDepth"/> rows deep.</summary>
+        public const int MaxColumns = 384;
+
+        /// <summary>Bytes of B one depth block may span (well under the 1 MiB L2: A's rows and C stay there too).</summary>
+        private const int BlockBytes = 448 * 1024;
+
+        /// <summary>Depth below which a block would reload C's tiles too often for the few multiply-adds in between.</summary>
+        private const int MinDepth = 256;
 
         private const int Lanes = 16;
 
@@ -29,16 +35,25 @@ namespace CnnGen.Kernels
 
         /// <summary>Whether a product of this shape takes this path on this machine.</summary>
         public static bool Applies(int m, int n, int k) =>
-            KernelDispatch.Level >= SimdLevel.Avx512 && Avx512F.IsSupported && m >= 2 && m <= MaxRows && k >= 16 && n >= 8;
+            KernelDispatch.Level >= SimdLevel.Avx512 && Avx512F.IsSupported
+            && m >= 2 && m <= MaxRows && k >= 16 && n >= 8 && n <= MaxColumns;
 
         /// <summary>C = A B (+ bias when <paramref name="bias"/> is not null), overwriting C.</summary>
         public static void Run(int m, int n, int k, float* a, float* b, float* bias, float* c)
         {
-            int vectors = (n + Lanes - 1) / Lanes;
-            int ranges = (long)m * n * k >= Gemm.ParallelThreshold ? Math.Min(ParallelBlocks.Degree, vectors) : 1;
+            int vectors = Vectors(n);
+            bool large = (long)m * n * k >= Gemm.ParallelThreshold;
+            if (large && GemmDepthSplit.Applies(m, n, k))
+            {
+                // A long sum: cut by depth (each thread then reads only its part of A and of B), at every degree.
+                GemmDepthSplit.RunFewRows(m, n, k, a, b, bias, c);
+                return;
+            }
+
+            int ranges = large ? Math.Min(ParallelBlocks.Degree, vectors) : 1;
             if (ranges <= 1)
             {
-                Columns(m, n, k, a, b, bias, c, 0, vectors);
+                Columns(m, n, k, k, a, b, bias, c, 0, vectors);
                 return;
             }
 
@@ -47,12 +62,19 @@ namespace CnnGen.Kernels
             ParallelBlocks.Run(job, ranges);
         }
 
-        /// <summary>Columns of vectors [v0, v1): every depth block, every group of rows, the columns in tiles of up to three
-        /// vectors (seven vectors go as 3 + 2 + 2, not 3 + 3 + 1, so no tile is left with a single vector's work).</summary>
-        private static void Columns(int m, int n, int k, float* a, float* b, float* bias, float* c, int v0, int v1)
+        /// <summary>Vectors of columns of a row of C.</summary>
+        internal static int Vectors(int n) => (n + Lanes - 1) / Lanes;
+
+        /// <summary>Columns of vectors [v0, v1) of <c>C = A B (+ bias)</c>, A's rows <paramref name="lda"/> floats apart: every
+        /// depth block, every group of rows, the columns in tiles of up to three vectors (seven vectors go as 3 + 2 + 2, not
+        /// 3 + 3 + 1, so no tile is left with a single vector's work).</summary>
+        internal static void Columns(int m, int n, int k, int lda, float* a, float* b, float* bias, float* c, int v0, int v1)
         {
+            // A row of the block occupies whole cache lines: its own width rounded out to lines (a range of columns of a
+            // wider B), or the row's bytes when the block spans all of B's columns (consecutive rows share lines).
             int width = Math.Min(n, v1 * Lanes) - v0 * Lanes;
-            int depth = Math.Max(Lanes, Math.Min(k, BlockBytes / (4 * width)));
+            int rowBytes = width == n ? 4 * n : Math.Min(4 * n, (4 * width + 63) / 64 * 64 + 64);
+            int depth = Math.Min(k, Math.Max(MinDepth, BlockBytes / rowBytes));
             for (int p0 = 0; p0 < k; p0 += depth)
             {
                 int kb = Math.Min(depth, k - p0);
@@ -67,22 +89,22 @@ namespace CnnGen.Kernels
                         int j = v * Lanes;
                         int lastLanes = Math.Min(Lanes, n - (v + tile - 1) * Lanes);
                         var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(lastLanes)).AsSingle();
-                        float* at = a + (long)r0 * k + p0, bt = b + (long)p0 * n + j, ct = c + (long)r0 * n + j;
+                        float* at = a + (long)r0 * lda + p0, bt = b + (long)p0 * n + j, ct = c + (long)r0 * n + j;
                         float* bs = bias == null ? null : bias + j;
                         switch (rows * 4 + tile)
                         {
-                            case 8 * 4 + 3: Tile<Eight, Three>(kb, at, k, bt, n, ct, n, mask, bs, start); break;
-                            case 8 * 4 + 2: Tile<Eight, Two>(kb, at, k, bt, n, ct, n, mask, bs, start); break;
-                            case 8 * 4 + 1: Tile<Eight, One>(kb, at, k, bt, n, ct, n, mask, bs, start); break;
-                            case 4 * 4 + 3: Tile<Four, Three>(kb, at, k, bt, n, ct, n, mask, bs, start); break;
-                            case 4 * 4 + 2: Tile<Four, Two>(kb, at, k, bt, n, ct, n, mask, bs, start); break;
-                            case 4 * 4 + 1: Tile<Four, One>(kb, at, k, bt, n, ct, n, mask, bs, start); break;
-                            case 2 * 4 + 3: Tile<Two, Three>(kb, at, k, bt, n, ct, n, mask, bs, start); break;
-                            case 2 * 4 + 2: Tile<Two, Two>(kb, at, k, bt, n, ct, n, mask, bs, start); break;
-                            case 2 * 4 + 1: Tile<Two, One>(kb, at, k, bt, n, ct, n, mask, bs, start); break;
-                            case 1 * 4 + 3: Tile<One, Three>(kb, at, k, bt, n, ct, n, mask, bs, start); break;
-                            case 1 * 4 + 2: Tile<One, Two>(kb, at, k, bt, n, ct, n, mask, bs, start); break;
-                            default: Tile<One, One>(kb, at, k, bt, n, ct, n, mask, bs, start); break;
+                            case 8 * 4 + 3: Tile<Eight, Three>(kb, at, lda, bt, n, ct, n, mask, bs, start); break;
+                            case 8 * 4 + 2: Tile<Eight, Two>(kb, at, lda, bt, n, ct, n, mask, bs, start); break;
+                            case 8 * 4 + 1: Tile<Eight, One>(kb, at, lda, bt, n, ct, n, mask, bs, start); break;
+                            case 4 * 4 + 3: Tile<Four, Three>(kb, at, lda, bt, n, ct, n, mask, bs, start); break;
+                            case 4 * 4 + 2: Tile<Four, Two>(kb, at, lda, bt, n, ct, n, mask, bs, start); break;
+                            case 4 * 4 + 1: Tile<Four, One>(kb, at, lda, bt, n, ct, n, mask, bs, start); break;
+                            case 2 * 4 + 3: Tile<Two, Three>(kb, at, lda, bt, n, ct, n, mask, bs, start); break;
+                            case 2 * 4 + 2: Tile<Two, Two>(kb, at, lda, bt, n, ct, n, mask, bs, start); break;
+                            case 2 * 4 + 1: Tile<Two, One>(kb, at, lda, bt, n, ct, n, mask, bs, start); break;
+                            case 1 * 4 + 3: Tile<One, Three>(kb, at, lda, bt, n, ct, n, mask, bs, start); break;
+                            case 1 * 4 + 2: Tile<One, Two>(kb, at, lda, bt, n, ct, n, mask, bs, start); break;
+                            default: Tile<One, One>(kb, at, lda, bt, n, ct, n, mask, bs, start); break;
                         }
 
                         v += tile;
@@ -244,7 +266,7 @@ namespace CnnGen.Kernels
             }
 
             public void Run(int range) =>
-                Columns(_m, _n, _k, _a, _b, _bias, _c, ParallelBlocks.Split(_vectors, _ranges, range), ParallelBlocks.Split(_vectors, _ranges, range + 1));
+                Columns(_m, _n, _k, _k, _a, _b, _bias, _c, ParallelBlocks.Split(_vectors, _ranges, range), ParallelBlocks.Split(_vectors, _ranges, range + 1));
         }
     }
 }

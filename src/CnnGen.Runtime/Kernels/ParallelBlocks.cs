@@ -30,8 +30,8 @@ namespace CnnGen.Kernels
     /// has not started by the time the caller runs out of blocks is revoked instead of waited for, so a job is never much
     /// slower than running it on the calling thread alone. A helper that started but then lost its core keeps the caller
     /// waiting; when that happens the following jobs run inline for a while (a pause that doubles while it keeps
-    /// happening), and during that pause <see cref="Degree"/> reads 1, so kernels whose result does not depend on the split
-    /// take their one-thread paths: a busy machine costs at most an occasional slow job.
+    /// happening), the blocks of each split as they would be at full degree (so neither results nor buffers depend on the
+    /// machine's load): a busy machine costs at most an occasional slow job.
     /// With <see cref="KernelDispatch.MaxDegreeOfParallelism"/> 1, with a single block, while the pool serves another
     /// job (including a job nested inside a block) the blocks run inline, in order, on the calling thread.
     /// Nothing is allocated per call: jobs are cached objects and the events are reused.
@@ -125,28 +125,10 @@ namespace CnnGen.Kernels
             s_backoff = 1;
         }
 
-        /// <summary>The degree a kernel whose result does not depend on how it is split should plan for: 1 (run inline, on the
-        /// one-thread path) while the pool is backing off, since the helpers would not take part; otherwise
-        /// <see cref="ConfiguredDegree"/>.</summary>
-        public static int Degree
-        {
-            get
-            {
-                int degree = KernelDispatch.MaxDegreeOfParallelism;
-                if (degree > 1 && Volatile.Read(ref s_skip) > 0)
-                {
-                    // This decision counts as one of the jobs the back-off runs inline (a negative count reads as none).
-                    Interlocked.Decrement(ref s_skip);
-                    return 1;
-                }
-
-                return degree;
-            }
-        }
-
-        /// <summary>The configured degree, for kernels whose result depends on the split (sums in ranges fixed by the degree):
-        /// they keep their split even while the pool backs off, so their results never depend on the machine's load.</summary>
-        public static int ConfiguredDegree => KernelDispatch.MaxDegreeOfParallelism;
+        /// <summary>The degree kernels plan their splits for: <see cref="KernelDispatch.MaxDegreeOfParallelism"/>. A kernel's split
+        /// never depends on the pool's back-off (which only runs the blocks inline), so neither do its results nor the buffers
+        /// its warm-up sizes.</summary>
+        public static int Degree => KernelDispatch.MaxDegreeOfParallelism;
 
         /// <summary>Runs blocks <c>[0, blocks)</c> of <paramref name="job"/>, in parallel when possible, inline otherwise.</summary>
         public static void Run(IBlockJob job, int blocks)
@@ -172,8 +154,19 @@ namespace CnnGen.Kernels
 
             if (s_skip > 0)
             {
+                // Backing off: the caller runs the blocks inline. The helpers' buffers are still sized for the job, so a
+                // warm-up that happens during a back-off leaves nothing to allocate once the helpers take part again.
                 s_skip--;
-                Volatile.Write(ref s_busy, 0);
+                try
+                {
+                    EnsureWorkers(degree - 1);
+                    job.Prepare(degree - 1);
+                }
+                finally
+                {
+                    Volatile.Write(ref s_busy, 0);
+                }
+
                 return false;
             }
 
