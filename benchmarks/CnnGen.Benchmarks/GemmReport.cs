@@ -12,7 +12,9 @@ namespace CnnGen.Benchmarks
             double seconds = args.Length > 0 ? double.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 0.3;
             double peak = PeakFma.MeasureGflops();
             Console.WriteLine($"SIMD level {KernelDispatch.Level}, {Environment.ProcessorCount} processors");
-            Console.WriteLine($"Peak FMA (one thread): {peak:F1} GFLOP/s");
+            double together = PeakFma.MeasureGflopsTogether(2);
+            Console.WriteLine($"Peak FMA (one thread): {peak:F1} GFLOP/s; two threads at once: {together:F1} GFLOP/s = {together / peak:F2}x one " +
+                "(the ceiling of a two-thread speed-up)");
             Console.WriteLine();
             Console.WriteLine($"{"shape",-32} {"1T GFLOP/s",11} {"%peak",6} {"2T GFLOP/s",11} {"%2peak",7} {"speed-up",8} {"1T by CPU time",15}");
             foreach (GemmShape s in GemmShape.All())

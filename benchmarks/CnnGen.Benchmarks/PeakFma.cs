@@ -76,5 +76,45 @@ namespace CnnGen.Benchmarks
 
             return Flops / best / 1e9;
         }
+
+        /// <summary>Best-of-several GFLOP/s of the FMA loop run on <paramref name="threads"/> threads at once (each its own
+        /// loop, started together): what the cores reach together, the ceiling of any parallel speed-up.</summary>
+        public static double MeasureGflopsTogether(int threads, int repeats = 15)
+        {
+            Run(1000);
+            double best = double.MaxValue;
+            using var start = new Barrier(threads + 1);
+            using var done = new CountdownEvent(threads);
+            bool stop = false;
+            var workers = new Thread[threads];
+            for (int t = 0; t < threads; t++)
+            {
+                workers[t] = new Thread(() =>
+                {
+                    while (true)
+                    {
+                        start.SignalAndWait();
+                        if (Volatile.Read(ref stop)) return;
+                        Run(Iterations);
+                        done.Signal();
+                    }
+                }) { IsBackground = true };
+                workers[t].Start();
+            }
+
+            for (int r = 0; r < repeats; r++)
+            {
+                done.Reset();
+                long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+                start.SignalAndWait();
+                done.Wait();
+                best = Math.Min(best, System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalSeconds);
+            }
+
+            Volatile.Write(ref stop, true);
+            start.SignalAndWait();
+            foreach (Thread w in workers) w.Join();
+            return threads * Flops / best / 1e9;
+        }
     }
 }

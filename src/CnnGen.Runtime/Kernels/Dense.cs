@@ -179,62 +179,34 @@ namespace CnnGen.Kernels
         /// with one broadcast and eight FMAs per row and no loads or stores of <c>y</c> in the loop. A row's vector loads run
         /// up to <c>128 - outputs</c> floats into the next row (those lanes are discarded), so the last rows, where that would
         /// read past W, are added separately.</summary>
+        /// <remarks>A W larger than L2 (SimpleConvNet's 1.7 MB) comes from L3, or from memory when other processes crowd
+        /// L3, on every call. So W is read in two halves, and each call reads first the half the previous call on this
+        /// thread read last, which is still in L2: about half of W is then read from L2. The halves' sums are added in a
+        /// fixed order, so the result does not depend on the order the halves were read in.</remarks>
         private static unsafe void GemvInRegisters(int inputs, int outputs, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y)
         {
             // Rows whose 128-float read stays inside W.
             int safeRows = (int)Math.Min(inputs, ((long)inputs * outputs - RegisterOutputs) / outputs + 1);
-            Span<float> sum = stackalloc float[RegisterOutputs];
+            int half = safeRows / 2;
+            Span<float> sums = stackalloc float[2 * RegisterOutputs];
             fixed (float* xp = x)
             fixed (float* wp = weights)
-            fixed (float* sp = sum)
+            fixed (float* sp = sums)
             {
-                Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-                Vector512<float> c0 = a0, c1 = a0, c2 = a0, c3 = a0, c4 = a0, c5 = a0, c6 = a0, c7 = a0;
-                // Two halves of W stream side by side (two independent read streams keep more memory requests in flight).
-                int half = safeRows / 2;
-                float* row = wp, other = wp + (long)half * outputs;
-                for (int i = 0; i < half; i++, row += outputs, other += outputs)
+                if (HalfOrder.UpperFirst(wp))
                 {
-                    Vector512<float> v = Vector512.Create(xp[i]), u = Vector512.Create(xp[half + i]);
-                    a0 = Vector512.FusedMultiplyAdd(Vector512.Load(row), v, a0);
-                    a1 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 16), v, a1);
-                    a2 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 32), v, a2);
-                    a3 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 48), v, a3);
-                    a4 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 64), v, a4);
-                    a5 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 80), v, a5);
-                    a6 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 96), v, a6);
-                    a7 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 112), v, a7);
-                    c0 = Vector512.FusedMultiplyAdd(Vector512.Load(other), u, c0);
-                    c1 = Vector512.FusedMultiplyAdd(Vector512.Load(other + 16), u, c1);
-                    c2 = Vector512.FusedMultiplyAdd(Vector512.Load(other + 32), u, c2);
-                    c3 = Vector512.FusedMultiplyAdd(Vector512.Load(other + 48), u, c3);
-                    c4 = Vector512.FusedMultiplyAdd(Vector512.Load(other + 64), u, c4);
-                    c5 = Vector512.FusedMultiplyAdd(Vector512.Load(other + 80), u, c5);
-                    c6 = Vector512.FusedMultiplyAdd(Vector512.Load(other + 96), u, c6);
-                    c7 = Vector512.FusedMultiplyAdd(Vector512.Load(other + 112), u, c7);
+                    SumRows(xp, wp, outputs, half, safeRows, sp + RegisterOutputs);
+                    SumRows(xp, wp, outputs, 0, half, sp);
                 }
-
-                row = wp + (long)2 * half * outputs;
-                for (int i = 2 * half; i < safeRows; i++, row += outputs)
+                else
                 {
-                    Vector512<float> v = Vector512.Create(xp[i]);
-                    a0 = Vector512.FusedMultiplyAdd(Vector512.Load(row), v, a0);
-                    a1 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 16), v, a1);
-                    a2 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 32), v, a2);
-                    a3 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 48), v, a3);
-                    a4 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 64), v, a4);
-                    a5 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 80), v, a5);
-                    a6 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 96), v, a6);
-                    a7 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 112), v, a7);
+                    SumRows(xp, wp, outputs, 0, half, sp);
+                    SumRows(xp, wp, outputs, half, safeRows, sp + RegisterOutputs);
                 }
-
-                a0 += c0; a1 += c1; a2 += c2; a3 += c3; a4 += c4; a5 += c5; a6 += c6; a7 += c7;
-
-                a0.Store(sp); a1.Store(sp + 16); a2.Store(sp + 32); a3.Store(sp + 48);
-                a4.Store(sp + 64); a5.Store(sp + 80); a6.Store(sp + 96); a7.Store(sp + 112);
             }
 
-            Span<float> result = sum.Slice(0, outputs);
+            Span<float> result = sums.Slice(0, outputs);
+            TensorPrimitives.Add(result, sums.Slice(RegisterOutputs, outputs), result);
             for (int i = safeRows; i < inputs; i++)
             {
                 TensorPrimitives.MultiplyAdd(weights.Slice(i * outputs, outputs), x[i], result, result);
@@ -242,6 +214,85 @@ namespace CnnGen.Kernels
 
             if (bias.IsEmpty) result.CopyTo(y);
             else TensorPrimitives.Add(result, bias, y);
+        }
+
+        /// <summary>The 128 sums <c>sum over rows i in [r0, r1) of x[i] W[i, 0..128)</c> into <paramref name="sum"/>: the range's
+        /// two halves stream side by side (two independent read streams keep more memory requests in flight).</summary>
+        private static unsafe void SumRows(float* xp, float* wp, int outputs, int r0, int r1, float* sum)
+        {
+            Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+            Vector512<float> c0 = a0, c1 = a0, c2 = a0, c3 = a0, c4 = a0, c5 = a0, c6 = a0, c7 = a0;
+            int half = (r1 - r0) / 2;
+            float* row = wp + (long)r0 * outputs, other = row + (long)half * outputs;
+            float* xa = xp + r0, xc = xa + half;
+            for (int i = 0; i < half; i++, row += outputs, other += outputs)
+            {
+                Vector512<float> v = Vector512.Create(xa[i]), u = Vector512.Create(xc[i]);
+                a0 = Vector512.FusedMultiplyAdd(Vector512.Load(row), v, a0);
+                a1 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 16), v, a1);
+                a2 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 32), v, a2);
+                a3 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 48), v, a3);
+                a4 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 64), v, a4);
+                a5 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 80), v, a5);
+                a6 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 96), v, a6);
+                a7 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 112), v, a7);
+                c0 = Vector512.FusedMultiplyAdd(Vector512.Load(other), u, c0);
+                c1 = Vector512.FusedMultiplyAdd(Vector512.Load(other + 16), u, c1);
+                c2 = Vector512.FusedMultiplyAdd(Vector512.Load(other + 32), u, c2);
+                c3 = Vector512.FusedMultiplyAdd(Vector512.Load(other + 48), u, c3);
+                c4 = Vector512.FusedMultiplyAdd(Vector512.Load(other + 64), u, c4);
+                c5 = Vector512.FusedMultiplyAdd(Vector512.Load(other + 80), u, c5);
+                c6 = Vector512.FusedMultiplyAdd(Vector512.Load(other + 96), u, c6);
+                c7 = Vector512.FusedMultiplyAdd(Vector512.Load(other + 112), u, c7);
+            }
+
+            row = wp + (long)(r0 + 2 * half) * outputs;
+            for (int i = r0 + 2 * half; i < r1; i++, row += outputs)
+            {
+                Vector512<float> v = Vector512.Create(xp[i]);
+                a0 = Vector512.FusedMultiplyAdd(Vector512.Load(row), v, a0);
+                a1 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 16), v, a1);
+                a2 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 32), v, a2);
+                a3 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 48), v, a3);
+                a4 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 64), v, a4);
+                a5 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 80), v, a5);
+                a6 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 96), v, a6);
+                a7 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 112), v, a7);
+            }
+
+            (a0 + c0).Store(sum); (a1 + c1).Store(sum + 16); (a2 + c2).Store(sum + 32); (a3 + c3).Store(sum + 48);
+            (a4 + c4).Store(sum + 64); (a5 + c5).Store(sum + 80); (a6 + c6).Store(sum + 96); (a7 + c7).Store(sum + 112);
+        }
+
+        /// <summary>Which half of a weight matrix <see cref="GemvInRegisters"/> reads first on this thread: the one it read last
+        /// the previous time, remembered for the last few matrices (by address; a stale entry only costs the L2 hits).</summary>
+        internal static class HalfOrder
+        {
+            private const int Entries = 8;
+
+            [ThreadStatic] private static nint[]? t_matrices;
+            [ThreadStatic] private static bool[]? t_upperLast;
+            [ThreadStatic] private static int t_next;
+
+            public static unsafe bool UpperFirst(float* weights)
+            {
+                nint[] matrices = t_matrices ??= new nint[Entries];
+                bool[] upperLast = t_upperLast ??= new bool[Entries];
+                nint key = (nint)weights;
+                int slot = Array.IndexOf(matrices, key);
+                if (slot < 0)
+                {
+                    slot = t_next;
+                    t_next = (t_next + 1) % Entries;
+                    matrices[slot] = key;
+                    upperLast[slot] = true;
+                }
+
+                // Read last time's last half first; it is then this call's first half, so the other one is read last.
+                bool upperFirst = upperLast[slot];
+                upperLast[slot] = !upperFirst;
+                return upperFirst;
+            }
         }
 
         /// <summary>The backward pass for a few rows in one pass over W: <c>dW[i,:] = sum_n x[n,i] dy[n,:]</c> and

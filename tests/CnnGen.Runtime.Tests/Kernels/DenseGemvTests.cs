@@ -56,4 +56,18 @@ public sealed class DenseGemvTests
             Assert.Equal(first, next);
         }
     }
+
+    [Fact]
+    public unsafe void Each_weight_matrix_is_read_from_the_half_read_last_the_previous_time()
+    {
+        // Two layers' matrices used in turn (a network with two large affine layers): each keeps its own alternation.
+        float* first = (float*)0x10000, second = (float*)0x20000;
+        bool f0 = Dense.HalfOrder.UpperFirst(first), s0 = Dense.HalfOrder.UpperFirst(second);
+        for (int call = 1; call <= 4; call++)
+        {
+            bool expected = call % 2 == 0;
+            Assert.Equal(expected ? f0 : !f0, Dense.HalfOrder.UpperFirst(first));
+            Assert.Equal(expected ? s0 : !s0, Dense.HalfOrder.UpperFirst(second));
+        }
+    }
 }
