@@ -3,6 +3,7 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace CnnGen.Kernels
 {
@@ -113,7 +114,7 @@ namespace CnnGen.Kernels
         /// <summary><c>y = x W + b</c> for one row: <c>y</c> starts as the bias and takes four rows of W per pass.</summary>
         private static void Gemv(int inputs, int outputs, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y)
         {
-            if (Wide && outputs <= RegisterOutputs && outputs > RegisterOutputs / 2 && inputs > 2 * RegisterOutputs)
+            if (Wide && Avx512F.IsSupported && outputs <= RegisterOutputs && outputs > RegisterOutputs / 2 && inputs > 2 * RegisterOutputs)
             {
                 GemvInRegisters(inputs, outputs, x, weights, bias, y);
                 return;
@@ -175,33 +176,45 @@ namespace CnnGen.Kernels
         /// <summary>Outputs that <see cref="GemvInRegisters"/> keeps in eight vector registers.</summary>
         private const int RegisterOutputs = 128;
 
-        /// <summary><c>y = x W + b</c> for one row with all of <c>y</c> in eight accumulators: W streams through once, row by row,
-        /// with one broadcast and eight FMAs per row and no loads or stores of <c>y</c> in the loop. A row's vector loads run
-        /// up to <c>128 - outputs</c> floats into the next row (those lanes are discarded), so the last rows, where that would
-        /// read past W, are added separately.</summary>
-        /// <remarks>A W larger than L2 (SimpleConvNet's 1.7 MB) comes from L3, or from memory when other processes crowd
-        /// L3, on every call. So W is read in two halves, and each call reads first the half the previous call on this
-        /// thread read last, which is still in L2: about half of W is then read from L2. The halves' sums are added in a
-        /// fixed order, so the result does not depend on the order the halves were read in.</remarks>
+        /// <summary><c>y = x W + b</c> for one row with all of <c>y</c> in up to eight accumulators: W streams through once, row
+        /// by row, with one broadcast and one FMA per vector of outputs and no loads or stores of <c>y</c> in the loop.</summary>
+        /// <remarks>
+        /// <para>A row of W is generally not 64-byte aligned (SimpleConvNet's are 400 bytes apart), and a vector load that
+        /// straddles two cache lines costs about twice an aligned one: loading the rows as they lie made this loop bound by its
+        /// loads (as slow from L2 as from L3). So every load is aligned: the vectors covering a row are loaded at their 64-byte
+        /// boundaries and each pair is shifted into place by one two-source permute, indexed by the row's offset in its
+        /// line. A load before the row's start or past its end stays in W's page (aligned loads do not cross pages) and the
+        /// permute never selects its other lanes; rows whose last aligned load would pass W's end are added separately.</para>
+        /// <para>A W larger than L2 (SimpleConvNet's 1.7 MB) comes from L3, or from memory when other processes crowd L3, on
+        /// every call. So W is read in two halves, and each call reads first the half the previous call on this thread read
+        /// last, which is still in L2. The halves' sums are added in a fixed order, so the result does not depend on the
+        /// order the halves were read in.</para>
+        /// </remarks>
         private static unsafe void GemvInRegisters(int inputs, int outputs, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y)
         {
-            // Rows whose 128-float read stays inside W.
-            int safeRows = (int)Math.Min(inputs, ((long)inputs * outputs - RegisterOutputs) / outputs + 1);
+            int vectors = (outputs + 15) / 16;
+            // Rows whose aligned loads (vectors + 1 of them, from at most 15 floats before the row) end inside W.
+            int safeRows = (int)Math.Min(inputs, Math.Max(0, ((long)inputs * outputs - 16 * (vectors + 1)) / outputs + 1));
             int half = safeRows / 2;
             Span<float> sums = stackalloc float[2 * RegisterOutputs];
             fixed (float* xp = x)
             fixed (float* wp = weights)
             fixed (float* sp = sums)
+            fixed (int* shifts = s_shiftIndices)
             {
-                if (HalfOrder.UpperFirst(wp))
+                bool upperFirst = HalfOrder.UpperFirst(wp);
+                for (int pass = 0; pass < 2; pass++)
                 {
-                    SumRows(xp, wp, outputs, half, safeRows, sp + RegisterOutputs);
-                    SumRows(xp, wp, outputs, 0, half, sp);
-                }
-                else
-                {
-                    SumRows(xp, wp, outputs, 0, half, sp);
-                    SumRows(xp, wp, outputs, half, safeRows, sp + RegisterOutputs);
+                    bool upper = (pass == 0) == upperFirst;
+                    int r0 = upper ? half : 0, r1 = upper ? safeRows : half;
+                    float* sum = upper ? sp + RegisterOutputs : sp;
+                    switch (vectors)
+                    {
+                        case 5: SumRowsAligned<Five>(xp, wp, outputs, r0, r1, shifts, sum); break;
+                        case 6: SumRowsAligned<Six>(xp, wp, outputs, r0, r1, shifts, sum); break;
+                        case 7: SumRowsAligned<Seven>(xp, wp, outputs, r0, r1, shifts, sum); break;
+                        default: SumRowsAligned<Eight>(xp, wp, outputs, r0, r1, shifts, sum); break;
+                    }
                 }
             }
 
@@ -216,52 +229,65 @@ namespace CnnGen.Kernels
             else TensorPrimitives.Add(result, bias, y);
         }
 
-        /// <summary>The 128 sums <c>sum over rows i in [r0, r1) of x[i] W[i, 0..128)</c> into <paramref name="sum"/>: the range's
-        /// two halves stream side by side (two independent read streams keep more memory requests in flight).</summary>
-        private static unsafe void SumRows(float* xp, float* wp, int outputs, int r0, int r1, float* sum)
+        /// <summary>Permute indices that take 16 consecutive floats starting at lane <c>s</c> of two concatenated vectors, for
+        /// <c>s</c> = 0..15 (row <c>s</c> of this table).</summary>
+        private static readonly int[] s_shiftIndices = BuildShiftIndices();
+
+        private static int[] BuildShiftIndices()
         {
+            var table = new int[16 * 16];
+            for (int s = 0; s < 16; s++)
+            {
+                for (int lane = 0; lane < 16; lane++) table[16 * s + lane] = s + lane;
+            }
+
+            return table;
+        }
+
+        /// <summary>The first <c>16 * TVectors</c> sums <c>sum over rows i in [r0, r1) of x[i] W[i, ..]</c> into
+        /// <paramref name="sum"/>, every load of W aligned (see <see cref="GemvInRegisters"/>).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static unsafe void SumRowsAligned<TVectors>(float* xp, float* wp, int outputs, int r0, int r1, int* shifts, float* sum)
+            where TVectors : struct, ICount
+        {
+            int v = TVectors.Value;
             Vector512<float> a0 = Vector512<float>.Zero, a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-            Vector512<float> c0 = a0, c1 = a0, c2 = a0, c3 = a0, c4 = a0, c5 = a0, c6 = a0, c7 = a0;
-            int half = (r1 - r0) / 2;
-            float* row = wp + (long)r0 * outputs, other = row + (long)half * outputs;
-            float* xa = xp + r0, xc = xa + half;
-            for (int i = 0; i < half; i++, row += outputs, other += outputs)
+            float* row = wp + (long)r0 * outputs;
+            for (int i = r0; i < r1; i++, row += outputs)
             {
-                Vector512<float> v = Vector512.Create(xa[i]), u = Vector512.Create(xc[i]);
-                a0 = Vector512.FusedMultiplyAdd(Vector512.Load(row), v, a0);
-                a1 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 16), v, a1);
-                a2 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 32), v, a2);
-                a3 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 48), v, a3);
-                a4 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 64), v, a4);
-                a5 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 80), v, a5);
-                a6 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 96), v, a6);
-                a7 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 112), v, a7);
-                c0 = Vector512.FusedMultiplyAdd(Vector512.Load(other), u, c0);
-                c1 = Vector512.FusedMultiplyAdd(Vector512.Load(other + 16), u, c1);
-                c2 = Vector512.FusedMultiplyAdd(Vector512.Load(other + 32), u, c2);
-                c3 = Vector512.FusedMultiplyAdd(Vector512.Load(other + 48), u, c3);
-                c4 = Vector512.FusedMultiplyAdd(Vector512.Load(other + 64), u, c4);
-                c5 = Vector512.FusedMultiplyAdd(Vector512.Load(other + 80), u, c5);
-                c6 = Vector512.FusedMultiplyAdd(Vector512.Load(other + 96), u, c6);
-                c7 = Vector512.FusedMultiplyAdd(Vector512.Load(other + 112), u, c7);
+                nint address = (nint)row;
+                float* line = (float*)(address & ~(nint)63);
+                Vector512<int> shift = Vector512.Load(shifts + 16 * (int)((address & 63) >> 2));
+                Vector512<float> xi = Vector512.Create(xp[i]);
+                Vector512<float> l0 = Vector512.LoadAligned(line), l1 = Vector512.LoadAligned(line + 16);
+                a0 = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32x2(l0, shift, l1), xi, a0);
+                Vector512<float> l2 = Vector512.LoadAligned(line + 32);
+                a1 = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32x2(l1, shift, l2), xi, a1);
+                Vector512<float> l3 = Vector512.LoadAligned(line + 48);
+                a2 = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32x2(l2, shift, l3), xi, a2);
+                Vector512<float> l4 = Vector512.LoadAligned(line + 64);
+                a3 = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32x2(l3, shift, l4), xi, a3);
+                Vector512<float> l5 = Vector512.LoadAligned(line + 80);
+                a4 = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32x2(l4, shift, l5), xi, a4);
+                if (v > 5)
+                {
+                    Vector512<float> l6 = Vector512.LoadAligned(line + 96);
+                    a5 = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32x2(l5, shift, l6), xi, a5);
+                    if (v > 6)
+                    {
+                        Vector512<float> l7 = Vector512.LoadAligned(line + 112);
+                        a6 = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32x2(l6, shift, l7), xi, a6);
+                        if (v > 7)
+                        {
+                            Vector512<float> l8 = Vector512.LoadAligned(line + 128);
+                            a7 = Vector512.FusedMultiplyAdd(Avx512F.PermuteVar16x32x2(l7, shift, l8), xi, a7);
+                        }
+                    }
+                }
             }
 
-            row = wp + (long)(r0 + 2 * half) * outputs;
-            for (int i = r0 + 2 * half; i < r1; i++, row += outputs)
-            {
-                Vector512<float> v = Vector512.Create(xp[i]);
-                a0 = Vector512.FusedMultiplyAdd(Vector512.Load(row), v, a0);
-                a1 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 16), v, a1);
-                a2 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 32), v, a2);
-                a3 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 48), v, a3);
-                a4 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 64), v, a4);
-                a5 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 80), v, a5);
-                a6 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 96), v, a6);
-                a7 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 112), v, a7);
-            }
-
-            (a0 + c0).Store(sum); (a1 + c1).Store(sum + 16); (a2 + c2).Store(sum + 32); (a3 + c3).Store(sum + 48);
-            (a4 + c4).Store(sum + 64); (a5 + c5).Store(sum + 80); (a6 + c6).Store(sum + 96); (a7 + c7).Store(sum + 112);
+            a0.Store(sum); a1.Store(sum + 16); a2.Store(sum + 32); a3.Store(sum + 48);
+            a4.Store(sum + 64); a5.Store(sum + 80); a6.Store(sum + 96); a7.Store(sum + 112);
         }
 
         /// <summary>Which half of a weight matrix <see cref="GemvInRegisters"/> reads first on this thread: the one it read last

@@ -117,23 +117,6 @@ namespace CnnGen.Kernels
 
         private enum Start { FromZero, FromBias, FromC }
 
-        /// <summary>A count known to the JIT: each instantiation of <see cref="Tile{TRows, TVectors}"/> over these struct
-        /// types is compiled on its own, with the branches on the count folded away.</summary>
-        private interface ICount
-        {
-            static abstract int Value { get; }
-        }
-
-        private struct One : ICount { public static int Value => 1; }
-
-        private struct Two : ICount { public static int Value => 2; }
-
-        private struct Three : ICount { public static int Value => 3; }
-
-        private struct Four : ICount { public static int Value => 4; }
-
-        private struct Eight : ICount { public static int Value => 8; }
-
         /// <summary>C[TRows x TVectors vectors] (+)= A[TRows x kb] B[kb x TVectors vectors]; the last vector of each row of B
         /// and C is read and written through <paramref name="last"/> (all lanes for an inner tile).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]

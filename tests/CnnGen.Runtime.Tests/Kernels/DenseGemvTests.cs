@@ -70,4 +70,30 @@ public sealed class DenseGemvTests
             Assert.Equal(expected ? s0 : !s0, Dense.HalfOrder.UpperFirst(second));
         }
     }
+
+    [Theory]
+    [InlineData(300, 100)]
+    [InlineData(301, 65)]
+    [InlineData(299, 80)]
+    [InlineData(400, 113)]
+    [InlineData(333, 127)]
+    [InlineData(280, 128)]
+    public void Matches_the_reference_at_every_alignment_of_W(int inputs, int outputs)
+    {
+        // The one-row kernel loads W at 64-byte boundaries and shifts each row into place: W starting at each of the 16
+        // float offsets within a cache line (and x, y at odd offsets) must give the same sums as the plain product.
+        float[] x = Reference.Random(inputs + 3, 1), storage = Reference.Random(inputs * outputs + 16, 2), b = Reference.Random(outputs, 3);
+        for (int offset = 0; offset < 16; offset++)
+        {
+            float[] w = storage.AsSpan(offset, inputs * outputs).ToArray();
+            var (product, _) = Reference.Gemm(false, false, 1, outputs, inputs, x.AsSpan(3).ToArray(), w);
+            for (int j = 0; j < outputs; j++) product[j] += b[j];
+            float[] y = new float[outputs + 1];
+            for (int call = 0; call < 2; call++)  // both orders of the halves
+            {
+                Dense.Forward(1, inputs, outputs, x.AsSpan(3), storage.AsSpan(offset, inputs * outputs), b, y.AsSpan(1));
+                Reference.Close(y.AsSpan(1), product, 1e-4, $"{inputs}x{outputs}, W at float offset {offset}, call {call}");
+            }
+        }
+    }
 }
