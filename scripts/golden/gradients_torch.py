@@ -116,11 +116,18 @@ def golden_affine_batchnorm(b, x):
     return b.affine(h, 5)
 
 
+def golden_conv_relu(b, x):
+    h = torch.relu(b.conv(x, 3, 3, pad=1))
+    h = torch.relu(b.conv(h, 4, 3))
+    return b.affine(h, 3)
+
+
 NETWORKS = [
     ("GoldenSimpleConv", (1, 10, 10), 5, golden_simple_conv),
     ("GoldenAvgTanhSigmoid", (2, 9, 9), 4, golden_avg_tanh_sigmoid),
     ("GoldenResBatchNorm", (2, 7, 7), 3, golden_res_batchnorm),
     ("GoldenAffineBatchNorm", (3, 4, 4), 5, golden_affine_batchnorm),
+    ("GoldenConvRelu", (2, 6, 6), 3, golden_conv_relu),
 ]
 
 

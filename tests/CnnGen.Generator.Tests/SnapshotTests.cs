@@ -3,7 +3,7 @@ using CnnGen.Generator.Tests.Infrastructure;
 namespace CnnGen.Generator.Tests;
 
 /// <summary>
-/// The generated file for three networks, compared with reviewed snapshots in <c>Snapshots/</c>. Each run also
+/// The generated file for four networks, compared with reviewed snapshots in <c>Snapshots/</c>. Each run also
 /// checks that the output compiles without warnings and that a second run on a clone is fully cached.
 /// </summary>
 public class SnapshotTests
@@ -32,6 +32,23 @@ public class SnapshotTests
             public partial class SimpleConvNet { }
             """, "Samples.SimpleConvNet.g.cs");
         Snapshot.Match(text, "Samples.SimpleConvNet.g");
+    }
+
+    [Fact]
+    public void SmallVgg()
+    {
+        // Convolutions fused with the ReLU after them, and convolution + ReLU + max pool folded in inference mode.
+        string text = Generate("""
+            using CnnGen;
+            namespace Samples;
+            [Input(3, 32, 32)]
+            [Conv(16, 3, Pad = 1)] [Relu] [Conv(16, 3, Pad = 1)] [Relu] [MaxPool(2)]
+            [Conv(32, 3, Pad = 1)] [Relu] [Conv(32, 3, Pad = 1)] [Relu] [MaxPool(2)]
+            [Affine(128)] [Relu] [Affine(10)]
+            [SoftmaxWithLoss]
+            public partial class SmallVgg { }
+            """, "Samples.SmallVgg.g.cs");
+        Snapshot.Match(text, "Samples.SmallVgg.g");
     }
 
     [Fact]

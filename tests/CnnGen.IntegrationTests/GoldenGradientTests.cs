@@ -24,6 +24,7 @@ namespace CnnGen.IntegrationTests
         [InlineData("GoldenAvgTanhSigmoid")]
         [InlineData("GoldenResBatchNorm")]
         [InlineData("GoldenAffineBatchNorm")]
+        [InlineData("GoldenConvRelu")]
         public void Loss_and_gradients_match_pytorch(string name)
         {
             string path = Path.Combine(AppContext.BaseDirectory, "Golden", "gradients", name + ".json");

@@ -127,6 +127,7 @@ namespace CnnGen.IntegrationTests
             nameof(GradConvPadMaxPool) => new GradConvPadMaxPool(1),
             nameof(GradStrideAvgPool) => new GradStrideAvgPool(1),
             nameof(GradTwoPools) => new GradTwoPools(1),
+            nameof(GoldenConvRelu) => new GoldenConvRelu(1),
             nameof(GradDropout) => new GradDropout(1),
             nameof(GradBatchNorm) => new GradBatchNorm(1),
             nameof(GradGlobalAvgPool) => new GradGlobalAvgPool(1),

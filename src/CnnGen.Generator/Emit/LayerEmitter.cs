@@ -35,6 +35,10 @@ namespace CnnGen.Generator.Emit
             $"{K}Pooling.MaxReluForward(in {GeometryName(pool)}, batch, {Span(relu.InputBuffer, relu.In.Size)}, {Span(pool.OutputBuffer, pool.Out.Size)}" +
             (argMax ? $", {Span($"_argMax{pool.Number}", pool.Out.Size)});" : ");");
 
+        /// <summary>The kernel of a convolution fused with the ReLU after it: only the ReLU's output is written.</summary>
+        public static string FusedConvReluCall(LayerPlan conv, LayerPlan relu) =>
+            $"{K}Conv2D.ForwardRelu(in {GeometryName(conv)}, batch, {Span(conv.InputBuffer, conv.In.Size)}, W{conv.ParameterNumber}.Values, {(conv.Bias ? $"b{conv.ParameterNumber}.Values" : "default")}, {Span(relu.OutputBuffer, relu.Out.Size)}, _columns);";
+
         /// <summary>The one-pass inference kernel of a convolution with the ReLU and max pool after it folded in.</summary>
         public static string FoldedConvCall(LayerPlan conv, LayerPlan pool) =>
             $"{K}Conv2D.ForwardReluMaxPool(in {GeometryName(conv)}, in {GeometryName(pool)}, batch, {Span(conv.InputBuffer, conv.In.Size)}, W{conv.ParameterNumber}.Values, {(conv.Bias ? $"b{conv.ParameterNumber}.Values" : "default")}, {Span(pool.OutputBuffer, pool.Out.Size)}, _columns);";

@@ -210,6 +210,11 @@ namespace CnnGen.Generator.Emit
             w.Line("private int _batch;");
             w.Line("private bool _hasLoss;");
             w.Line("private bool _lossInTraining;");
+            if (layout.FusedConvRelus.Count > 0)
+            {
+                w.Line("private bool _convOutputsPending;   // the outputs of convolutions fused with their ReLU are not computed yet: see CompleteConvOutputs");
+            }
+
             if (layout.FoldedRelus.Count > 0)
             {
                 w.Line("private bool _foldedPass;   // the last pass ran in inference mode: see CompleteFoldedLayers");
@@ -467,11 +472,11 @@ namespace CnnGen.Generator.Emit
                 w.Line($"case 0: return {Span("_input", plan.Input.Size)};");
                 foreach (LayerPlan l in plan.Layers)
                 {
-                    w.Line(layout.FoldedRelus.Contains(l.Number)
-                        ? $"case {l.Number}: CompleteReluOutputs(); return {Span(l.OutputBuffer, l.Out.Size)};"
-                        : layout.FoldedConvs.Contains(l.Number)
-                            ? $"case {l.Number}: CompleteFoldedLayers(); return {Span(l.OutputBuffer, l.Out.Size)};"
-                            : $"case {l.Number}: return {Span(l.OutputBuffer, l.Out.Size)};");
+                    string complete = layout.FoldedRelus.Contains(l.Number) ? "CompleteReluOutputs(); "
+                        : layout.FoldedConvs.Contains(l.Number) ? "CompleteFoldedLayers(); "
+                        : layout.FusedConvRelus.Contains(l.Number) ? "CompleteConvOutputs(); "
+                        : string.Empty;
+                    w.Line($"case {l.Number}: {complete}return {Span(l.OutputBuffer, l.Out.Size)};");
                 }
 
                 w.Line($"default: throw new global::System.ArgumentOutOfRangeException(nameof(layerIndex), layerIndex, \"Layers are numbered 0 (input) to {plan.Layers.Count}.\");");
@@ -525,8 +530,10 @@ namespace CnnGen.Generator.Emit
                 {
                     w.Line("_foldedPass = !IsTraining;");
                     w.Line("_reluOutputsPending = true;");
-                    w.Line();
                 }
+
+                if (layout.FusedConvRelus.Count > 0) w.Line("_convOutputsPending = true;");
+                if (layout.FoldedRelus.Count > 0 || layout.FusedConvRelus.Count > 0) w.Line();
 
                 bool first = true;
                 for (int i = 0; i < plan.Layers.Count; i++)
@@ -546,6 +553,18 @@ namespace CnnGen.Generator.Emit
                         w.Line($"if (_foldedPass) {LayerEmitter.FoldedConvCall(l, pool)}");
                         FoldedElse(w, plan, l, relu, pool);
                         i += 2;
+                        continue;
+                    }
+
+                    if (layout.FusedConvRelus.Contains(l.Number))
+                    {
+                        LayerPlan relu = plan.Layers[i + 1];
+                        w.Line(LayerEmitter.Header(l) + "   [" + l.Algorithm + "]");
+                        w.Line(LayerEmitter.Header(relu));
+                        w.Line($"// One pass: each image's output rectified while it is in cache; layer {N(l.Number)}'s own output is computed only");
+                        w.Line("// when asked for (CompleteConvOutputs: the ReLU's backward pass needs only its output).");
+                        w.Line(LayerEmitter.FusedConvReluCall(l, relu));
+                        i++;
                         continue;
                     }
 
@@ -600,6 +619,24 @@ namespace CnnGen.Generator.Emit
                     }
 
                     w.Line("_reluOutputsPending = false;");
+                }
+            }
+
+            if (layout.FusedConvRelus.Count > 0)
+            {
+                w.Line();
+                w.Line("/// <summary>Computes the outputs of the convolutions fused with the ReLU after them (passes write only the ReLU's");
+                w.Line("/// output); GetActivation calls it.</summary>");
+                using (w.Block("private void CompleteConvOutputs()"))
+                {
+                    w.Line("if (!_convOutputsPending) return;");
+                    w.Line("int batch = _batch;");
+                    foreach (int number in layout.FusedConvRelus)
+                    {
+                        LayerEmitter.Forward(w, plan, plan.Layers[number - 1]);
+                    }
+
+                    w.Line("_convOutputsPending = false;");
                 }
             }
 

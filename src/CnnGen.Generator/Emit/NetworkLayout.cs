@@ -110,6 +110,22 @@ namespace CnnGen.Generator.Emit
             FoldedConvs = plan.Layers.Where(l => l.Kind == LayerKind.Conv && l.Number < plan.Layers.Count
                     && FoldedRelus.Contains(l.Number + 1) && plan.Layers[l.Number].InputBuffer == l.OutputBuffer && ReadOnlyBy(plan, l, plan.Layers[l.Number]))
                 .Select(l => l.Number).ToArray();
+            FusedConvRelus = plan.Layers.Where(l => IsFusedConvRelu(plan, l)).Select(l => l.Number).ToArray();
+        }
+
+        /// <summary>Numbers of the convolutions that every pass runs together with the ReLU right after them (one not folded
+        /// into a max pool): <c>Conv2D.ForwardRelu</c> rectifies each image's output while it is in cache and writes only the
+        /// ReLU's output; the convolution's own output is computed when asked for.</summary>
+        public IReadOnlyList<int> FusedConvRelus { get; }
+
+        /// <summary>Whether <paramref name="conv"/> is a convolution read only by a ReLU right after it, which is not folded
+        /// into a max pool and writes a buffer of its own (the ReLU's backward pass needs only its own output).</summary>
+        private bool IsFusedConvRelu(NetworkPlan plan, LayerPlan conv)
+        {
+            if (conv.Kind != LayerKind.Conv || conv.Number >= plan.Layers.Count) return false;
+            LayerPlan relu = plan.Layers[conv.Number];
+            return relu.Kind == LayerKind.Relu && !FoldedRelus.Contains(relu.Number) && relu.InputBuffer == conv.OutputBuffer
+                && relu.OutputBuffer != conv.OutputBuffer && ReadOnlyBy(plan, conv, relu);
         }
 
         /// <summary>Numbers of the convolutions that an inference pass runs together with the folded ReLU and max pool after

@@ -46,7 +46,32 @@ namespace CnnGen.Kernels
                 return;
             }
 
-            ForwardRange(g, batch, x, weights, bias, y, workspace, CallerScratch(g));
+            ForwardRange(g, batch, x, weights, bias, y, workspace, CallerScratch(g), relu: false);
+        }
+
+        /// <summary>
+        /// A convolution and the ReLU after it, <c>y = relu(conv(x))</c>: each image's output is rectified right after it is
+        /// computed, while it is still in cache (a separate ReLU pass reads and writes the whole batch's output through
+        /// memory: at batch 100 a 16x32x32 output is 6.5 MB). Bit-identical to <see cref="Forward"/> followed by
+        /// <see cref="Activations.ReluForward"/>. <paramref name="bias"/> may be empty.
+        /// </summary>
+        public static void ForwardRelu(in ConvGeometry g, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> weights,
+            ReadOnlySpan<float> bias, Span<float> y, Span<float> workspace)
+        {
+            Guard.Batch(batch);
+            Guard.Length(x.Length, (long)batch * g.InputSize, nameof(x));
+            Guard.Length(weights.Length, g.WeightSize, nameof(weights));
+            if (!bias.IsEmpty) Guard.Length(bias.Length, g.Filters, nameof(bias));
+            Guard.Length(y.Length, (long)batch * g.OutputSize, nameof(y));
+            Guard.AtLeast(workspace.Length, WorkspaceSize(g), nameof(workspace));
+
+            if (Splits(g, batch))
+            {
+                ForwardInRanges(ConvJob.Kind.ForwardRelu, g, default, batch, x, weights, bias, y);
+                return;
+            }
+
+            ForwardRange(g, batch, x, weights, bias, y, workspace, CallerScratch(g), relu: true);
         }
 
         /// <summary>
@@ -119,7 +144,7 @@ namespace CnnGen.Kernels
 
             for (int n = 0; n < batch; n++)
             {
-                ForwardRange(g, 1, x.Slice(n * g.InputSize, g.InputSize), weights, bias, convOutput, workspace, scratch);
+                ForwardRange(g, 1, x.Slice(n * g.InputSize, g.InputSize), weights, bias, convOutput, workspace, scratch, relu: false);
                 Pooling.MaxReluPlanes(pool, pool.Channels, convOutput, y.Slice(n * pool.OutputSize, pool.OutputSize));
             }
         }
@@ -133,8 +158,21 @@ namespace CnnGen.Kernels
 
         /// <summary>The forward pass of <paramref name="batch"/> consecutive images on the calling thread.</summary>
         private static void ForwardRange(in ConvGeometry g, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> weights,
-            ReadOnlySpan<float> bias, Span<float> y, Span<float> workspace, Span<float> scratch)
+            ReadOnlySpan<float> bias, Span<float> y, Span<float> workspace, Span<float> scratch, bool relu)
         {
+            if (relu)
+            {
+                // Image by image, each output rectified while it is in cache.
+                for (int n = 0; n < batch; n++)
+                {
+                    Span<float> output = y.Slice(n * g.OutputSize, g.OutputSize);
+                    ForwardRange(g, 1, x.Slice(n * g.InputSize, g.InputSize), weights, bias, output, workspace, scratch, relu: false);
+                    TensorPrimitives.Max(output, 0f, output);
+                }
+
+                return;
+            }
+
             int plane = g.OutPlane;
             if (ConvDirectWide.AppliesForward(g))
             {
@@ -348,7 +386,7 @@ namespace CnnGen.Kernels
         /// <summary>One parallel convolution call: blocks are contiguous image ranges, each with its own column buffer.</summary>
         private sealed unsafe class ConvJob : IBlockJob
         {
-            public enum Kind { Forward, Filter, Data, ForwardPooled }
+            public enum Kind { Forward, Filter, Data, ForwardPooled, ForwardRelu }
 
             /// <summary>The pooling geometry of a <see cref="Kind.ForwardPooled"/> job.</summary>
             public ConvGeometry Pool;
@@ -398,6 +436,7 @@ namespace CnnGen.Kernels
                     switch (_kind)
                     {
                         case Kind.Forward:
+                        case Kind.ForwardRelu:
                         case Kind.ForwardPooled: Gemm.Reserve(buffers, g.Filters, g.OutPlane, g.PatchSize); break;
                         case Kind.Filter: Gemm.Reserve(buffers, g.Filters, g.PatchSize, g.OutPlane); break;
                         default: Gemm.Reserve(buffers, g.PatchSize, g.OutPlane, g.Filters); break;
@@ -438,9 +477,10 @@ namespace CnnGen.Kernels
                     }
 
                     case Kind.Forward:
+                    case Kind.ForwardRelu:
                         ForwardRange(g, count, new ReadOnlySpan<float>(_a + n0 * inSize, (int)(count * inSize)),
                             new ReadOnlySpan<float>(_b, g.WeightSize), new ReadOnlySpan<float>(_c, _biasLength),
-                            new Span<float>(_out + n0 * outSize, (int)(count * outSize)), workspace, scratch);
+                            new Span<float>(_out + n0 * outSize, (int)(count * outSize)), workspace, scratch, relu: _kind == Kind.ForwardRelu);
                         break;
                     case Kind.Data:
                         BackwardDataRange(g, count, new ReadOnlySpan<float>(_a + n0 * outSize, (int)(count * outSize)),

@@ -37,6 +37,15 @@ namespace CnnGen.IntegrationTests.Networks
     [SoftmaxWithLoss]
     public partial class GradTwoPools { }
 
+    /// <summary>Convolutions each followed by a ReLU and no pooling (each pair runs as one fused kernel), the first padded.
+    /// Checked against PyTorch's gradients (GoldenGradientTests): central differences are too noisy at its ReLU kinks.</summary>
+    [Input(2, 6, 6)]
+    [Conv(3, 3, Pad = 1)] [Relu]
+    [Conv(4, 3)] [Relu]
+    [Affine(3)]
+    [SoftmaxWithLoss]
+    public partial class GoldenConvRelu { }
+
     /// <summary>Dropout after a convolution and after an affine layer.</summary>
     [Input(2, 4, 4)]
     [Conv(3, 3, Pad = 1)] [Tanh] [Dropout(0.3)]

@@ -149,4 +149,76 @@ public sealed class ConvFastPathTests
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
+
+    public static IEnumerable<object[]> ReluShapes()
+    {
+        // channels, height, width, filters, kernel, stride, pad, batch: every forward algorithm
+        yield return new object[] { 1, 28, 28, 30, 5, 1, 0, 3 };    // direct, wide rows
+        yield return new object[] { 6, 14, 14, 16, 5, 1, 0, 2 };    // direct over the row pitch (narrow rows)
+        yield return new object[] { 3, 32, 32, 16, 3, 1, 1, 5 };    // direct on a zero-bordered copy
+        yield return new object[] { 70, 16, 16, 8, 3, 1, 1, 1 };    // im2col + GEMM
+        yield return new object[] { 3, 9, 9, 4, 3, 2, 1, 3 };       // strided
+        yield return new object[] { 8, 7, 7, 5, 1, 1, 0, 33 };      // pointwise, enough images to share among threads
+        yield return new object[] { 1, 28, 28, 30, 5, 1, 0, 21 };   // shared among threads
+    }
+
+    [Theory]
+    [MemberData(nameof(ReluShapes))]
+    public void ForwardRelu_is_bit_identical_to_the_convolution_then_the_relu(int c, int h, int w, int f, int k, int stride, int pad, int batch)
+    {
+        var g = new ConvGeometry(c, h, w, f, k, stride, pad);
+        float[] x = Reference.Random(batch * g.InputSize, 1), wt = Reference.Random(g.WeightSize, 2), bias = Reference.Random(f, 3);
+        try
+        {
+            for (SimdLevel level = SimdLevel.Scalar; level <= KernelDispatch.Supported; level++)
+            {
+                foreach (int degree in new[] { 1, 2 })
+                {
+                    KernelDispatch.Level = level;
+                    KernelDispatch.MaxDegreeOfParallelism = degree;
+                    var workspace = new float[Conv2D.WorkspaceSize(g)];
+                    float[] conv = new float[batch * g.OutputSize], expected = new float[conv.Length], fused = new float[conv.Length];
+                    fused.AsSpan().Fill(float.NaN);
+                    Conv2D.Forward(g, batch, x, wt, bias, conv, workspace);
+                    Activations.ReluForward(conv, expected);
+                    Conv2D.ForwardRelu(g, batch, x, wt, bias, fused, workspace);
+                    Assert.Equal(expected, fused);
+                    Assert.Contains(conv, v => v < 0);
+
+                    Conv2D.Forward(g, batch, x, wt, ReadOnlySpan<float>.Empty, conv, workspace);
+                    Activations.ReluForward(conv, expected);
+                    Conv2D.ForwardRelu(g, batch, x, wt, ReadOnlySpan<float>.Empty, fused, workspace);
+                    Assert.Equal(expected, fused);
+                }
+            }
+        }
+        finally
+        {
+            KernelDispatch.Reset();
+        }
+    }
+
+    [Fact]
+    public void ForwardRelu_checks_its_arguments_like_Forward()
+    {
+        var g = new ConvGeometry(1, 6, 6, 2, 3, 1, 0);
+        float[] ws = new float[Conv2D.WorkspaceSize(g)];
+        var ex = Assert.Throws<ArgumentException>(() => Conv2D.ForwardRelu(g, 2, new float[71], new float[g.WeightSize], default, new float[2 * g.OutputSize], ws));
+        Assert.Contains("72", ex.Message);
+        Assert.Throws<ArgumentException>(() => Conv2D.ForwardRelu(g, 0, new float[0], new float[g.WeightSize], default, new float[0], ws));
+        Assert.Throws<ArgumentException>(() => Conv2D.ForwardRelu(g, 1, new float[36], new float[g.WeightSize], default, new float[g.OutputSize - 1], ws));
+    }
+
+    [Fact]
+    public void ForwardRelu_allocates_nothing_after_warm_up()
+    {
+        var g = new ConvGeometry(3, 32, 32, 16, 3, 1, 1);
+        const int batch = 4;
+        float[] x = Reference.Random(batch * g.InputSize, 1), wt = Reference.Random(g.WeightSize, 2), b = Reference.Random(16, 3);
+        float[] y = new float[batch * g.OutputSize], ws = new float[Conv2D.WorkspaceSize(g)];
+        Conv2D.ForwardRelu(g, batch, x, wt, b, y, ws);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 3; i++) Conv2D.ForwardRelu(g, batch, x, wt, b, y, ws);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }
