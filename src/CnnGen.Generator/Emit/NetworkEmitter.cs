@@ -561,8 +561,9 @@ namespace CnnGen.Generator.Emit
                         LayerPlan relu = plan.Layers[i + 1];
                         w.Line(LayerEmitter.Header(l) + "   [" + l.Algorithm + "]");
                         w.Line(LayerEmitter.Header(relu));
-                        w.Line($"// One pass: each image's output rectified while it is in cache; layer {N(l.Number)}'s own output is computed only");
-                        w.Line("// when asked for (CompleteConvOutputs: the ReLU's backward pass needs only its output).");
+                        w.Line("// One pass: the direct kernel rectifies each register block as it stores it (other algorithms each image's output");
+                        w.Line($"// while it is in cache); layer {N(l.Number)}'s own output is computed only when asked for (CompleteConvOutputs:");
+                        w.Line("// the ReLU's backward pass needs only its output).");
                         w.Line(LayerEmitter.FusedConvReluCall(l, relu));
                         i++;
                         continue;

@@ -126,7 +126,7 @@ namespace CnnGen.Kernels
         /// <summary>One image of a padded convolution: copies it into a zero-bordered buffer (in <paramref name="scratch"/>)
         /// and runs <see cref="Forward"/>.</summary>
         public static void ForwardPadded(in ConvGeometry g, in ConvGeometry padded, ReadOnlySpan<float> x, ReadOnlySpan<float> weights,
-            ReadOnlySpan<float> bias, Span<float> y, Span<float> scratch)
+            ReadOnlySpan<float> bias, Span<float> y, Span<float> scratch, bool relu = false)
         {
             Span<float> dst = scratch.Slice(0, padded.InputSize);
             int h = g.Height, w = g.Width, p = g.Pad, pw = padded.Width, ph = padded.Height;
@@ -146,11 +146,13 @@ namespace CnnGen.Kernels
                 }
             }
 
-            Forward(padded, dst, weights, bias, y);
+            Forward(padded, dst, weights, bias, y, relu);
         }
 
-        /// <summary>One image: <c>y[f] = b[f] + sum over c, ky, kx of W[f,c,ky,kx] x[c, . + ky, . + kx]</c>.</summary>
-        public static void Forward(in ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y)
+        /// <summary>One image: <c>y[f] = b[f] + sum over c, ky, kx of W[f,c,ky,kx] x[c, . + ky, . + kx]</c>, rectified as it is stored
+        /// when <paramref name="relu"/> is set.</summary>
+        public static void Forward(in ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y,
+            bool relu = false)
         {
             int oh = g.OutHeight, ow = g.OutWidth, w = g.Width, k = g.Kernel, channels = g.Channels, inPlane = g.Height * g.Width;
             int patch = g.PatchSize, filters = g.Filters, outPlane = oh * ow;
@@ -170,7 +172,7 @@ namespace CnnGen.Kernels
             fixed (float* bp = bias)
             fixed (float* yp = y)
             {
-                Core(xp, offsets, patch, wp, hasBias ? bp : null, filters, yp, outPlane, oh, ow, w, ow);
+                Core(xp, offsets, patch, wp, hasBias ? bp : null, filters, yp, outPlane, oh, ow, w, ow, relu: relu);
             }
         }
 
@@ -210,7 +212,7 @@ namespace CnnGen.Kernels
         /// <c>yp + f * outPlane + r * outRow</c>, tap <c>t</c> of a window at <c>offsets[t]</c> from its first input.
         /// </summary>
         private static void Core(float* xp, int* offsets, int patch, float* wp, float* bp, int filters, float* yp, int outPlane,
-            int oh, int ow, int w, int outRow, float* pooled = null)
+            int oh, int ow, int w, int outRow, float* pooled = null, bool relu = false)
         {
             // With pooled set, blocks are not stored: each one's 2x2 windows are reduced in registers (ReLU applied) and
             // written to pooled, (oh / 2) x (ow / 2) per filter; the caller guarantees even sizes (PoolsInRegisters).
@@ -286,12 +288,12 @@ namespace CnnGen.Kernels
                             }
 
                             float* y0 = yp + (long)f0 * outPlane + oy * outRow + j;
-                            Store4(y0, outRow, a00, a01, a02, a03); y0 += outPlane;
-                            Store4(y0, outRow, a10, a11, a12, a13); y0 += outPlane;
-                            Store4(y0, outRow, a20, a21, a22, a23); y0 += outPlane;
-                            Store4(y0, outRow, a30, a31, a32, a33); y0 += outPlane;
-                            Store4(y0, outRow, a40, a41, a42, a43); y0 += outPlane;
-                            Store4(y0, outRow, a50, a51, a52, a53);
+                            Store4(y0, outRow, a00, a01, a02, a03, relu); y0 += outPlane;
+                            Store4(y0, outRow, a10, a11, a12, a13, relu); y0 += outPlane;
+                            Store4(y0, outRow, a20, a21, a22, a23, relu); y0 += outPlane;
+                            Store4(y0, outRow, a30, a31, a32, a33, relu); y0 += outPlane;
+                            Store4(y0, outRow, a40, a41, a42, a43, relu); y0 += outPlane;
+                            Store4(y0, outRow, a50, a51, a52, a53, relu);
                             if (j + VW >= mainWidth) break;
                         }
 
@@ -301,7 +303,7 @@ namespace CnnGen.Kernels
                     if (pairedTail)
                     {
                         PairedRowsTail(xp, offsets, patch, w0, b0, b1, b2, b3, b4, b5, yp + (long)f0 * outPlane, outPlane, oh, ow, w, outRow,
-                            pooled == null ? null : pooled + (long)f0 * pooledPlane, pooledPlane, pooledRow);
+                            pooled == null ? null : pooled + (long)f0 * pooledPlane, pooledPlane, pooledRow, relu);
                     }
 
                     if (f0 + FB >= filters) break;
@@ -427,7 +429,7 @@ namespace CnnGen.Kernels
         /// </summary>
         private static void PairedRowsTail(float* xp, int* offsets, int patch, float* w0, Vector512<float> b0, Vector512<float> b1,
             Vector512<float> b2, Vector512<float> b3, Vector512<float> b4, Vector512<float> b5, float* yp, int outPlane, int oh, int ow, int w, int outRow,
-            float* pooled, int pooledPlane, int pooledRow)
+            float* pooled, int pooledPlane, int pooledRow, bool relu)
         {
             const int Rows = 2 * RB, Half = VW / 2;
             int j = ow - Half;
@@ -483,12 +485,12 @@ namespace CnnGen.Kernels
                 }
 
                 float* y0 = yp + oy * outRow + j;
-                StorePairs(y0, outRow, a00, a01, a02, a03); y0 += outPlane;
-                StorePairs(y0, outRow, a10, a11, a12, a13); y0 += outPlane;
-                StorePairs(y0, outRow, a20, a21, a22, a23); y0 += outPlane;
-                StorePairs(y0, outRow, a30, a31, a32, a33); y0 += outPlane;
-                StorePairs(y0, outRow, a40, a41, a42, a43); y0 += outPlane;
-                StorePairs(y0, outRow, a50, a51, a52, a53);
+                StorePairs(y0, outRow, a00, a01, a02, a03, relu); y0 += outPlane;
+                StorePairs(y0, outRow, a10, a11, a12, a13, relu); y0 += outPlane;
+                StorePairs(y0, outRow, a20, a21, a22, a23, relu); y0 += outPlane;
+                StorePairs(y0, outRow, a30, a31, a32, a33, relu); y0 += outPlane;
+                StorePairs(y0, outRow, a40, a41, a42, a43, relu); y0 += outPlane;
+                StorePairs(y0, outRow, a50, a51, a52, a53, relu);
                 if (oy + Rows >= oh) break;
             }
         }
@@ -527,8 +529,13 @@ namespace CnnGen.Kernels
 
         /// <summary>Stores four vectors that each hold two rows' eight columns, to eight consecutive rows.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void StorePairs(float* y, int stride, Vector512<float> r01, Vector512<float> r23, Vector512<float> r45, Vector512<float> r67)
+        private static void StorePairs(float* y, int stride, Vector512<float> r01, Vector512<float> r23, Vector512<float> r45, Vector512<float> r67, bool relu)
         {
+            if (relu)
+            {
+                r01 = Relu(r01); r23 = Relu(r23); r45 = Relu(r45); r67 = Relu(r67);
+            }
+
             r01.GetLower().Store(y); r01.GetUpper().Store(y + stride);
             r23.GetLower().Store(y + 2 * stride); r23.GetUpper().Store(y + 3 * stride);
             r45.GetLower().Store(y + 4 * stride); r45.GetUpper().Store(y + 5 * stride);
@@ -536,9 +543,19 @@ namespace CnnGen.Kernels
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Store4(float* y, int stride, Vector512<float> r0, Vector512<float> r1, Vector512<float> r2, Vector512<float> r3)
+        private static void Store4(float* y, int stride, Vector512<float> r0, Vector512<float> r1, Vector512<float> r2, Vector512<float> r3, bool relu)
         {
+            if (relu)
+            {
+                r0 = Relu(r0); r1 = Relu(r1); r2 = Relu(r2); r3 = Relu(r3);
+            }
+
             r0.Store(y); r1.Store(y + stride); r2.Store(y + 2 * stride); r3.Store(y + 3 * stride);
         }
+
+        /// <summary>The ReLU as stored by the fused forward pass: the same results as <see cref="ElementwiseSimd.Relu"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<float> Relu(Vector512<float> v) =>
+            Vector512.ConditionalSelect(Vector512.LessThanOrEqual(v, Vector512<float>.Zero), Vector512<float>.Zero, v);
     }
 }

@@ -45,7 +45,7 @@ namespace CnnGen.Kernels
         {
             switch (op)
             {
-                case Op.ReluForward: TensorPrimitives.Max(a, 0f, output); break;
+                case Op.ReluForward: ElementwiseSimd.Relu(a, output); break;
                 case Op.SigmoidForward: TensorPrimitives.Sigmoid(a, output); break;
                 case Op.TanhForward: ElementwiseSimd.Tanh(a, output); break;
                 case Op.ReluBackward: ElementwiseSimd.ReluBackward(a, b, output); break;

@@ -408,8 +408,9 @@ namespace Samples
 
             // Layer 1: Conv 16 3x3 s1 p1  3x32x32 -> 16x32x32   [direct on a zero-bordered copy on AVX-512, else im2col + GEMM 16x27 * 27x1024]
             // Layer 2: Relu  16x32x32 -> 16x32x32
-            // One pass: each image's output rectified while it is in cache; layer 1's own output is computed only
-            // when asked for (CompleteConvOutputs: the ReLU's backward pass needs only its output).
+            // One pass: the direct kernel rectifies each register block as it stores it (other algorithms each image's output
+            // while it is in cache); layer 1's own output is computed only when asked for (CompleteConvOutputs:
+            // the ReLU's backward pass needs only its output).
             global::CnnGen.Kernels.Conv2D.ForwardRelu(in Conv1, batch, _input.AsSpan(0, batch * 3072), W1.Values, b1.Values, _a2.AsSpan(0, batch * 16384), _columns);
 
             // Layer 3: Conv 16 3x3 s1 p1  16x32x32 -> 16x32x32   [direct on a zero-bordered copy on AVX-512, else im2col + GEMM 16x144 * 144x1024]
@@ -427,8 +428,9 @@ namespace Samples
 
             // Layer 6: Conv 32 3x3 s1 p1  16x16x16 -> 32x16x16   [direct on a zero-bordered copy on AVX-512, else im2col + GEMM 32x144 * 144x256]
             // Layer 7: Relu  32x16x16 -> 32x16x16
-            // One pass: each image's output rectified while it is in cache; layer 6's own output is computed only
-            // when asked for (CompleteConvOutputs: the ReLU's backward pass needs only its output).
+            // One pass: the direct kernel rectifies each register block as it stores it (other algorithms each image's output
+            // while it is in cache); layer 6's own output is computed only when asked for (CompleteConvOutputs:
+            // the ReLU's backward pass needs only its output).
             global::CnnGen.Kernels.Conv2D.ForwardRelu(in Conv6, batch, _a5.AsSpan(0, batch * 4096), W3.Values, b3.Values, _a7.AsSpan(0, batch * 8192), _columns);
 
             // Layer 8: Conv 32 3x3 s1 p1  32x16x16 -> 32x16x16   [direct on a zero-bordered copy on AVX-512, else im2col + GEMM 32x288 * 288x256]
