@@ -6,8 +6,8 @@ using CnnGen.Kernels;
 namespace CnnGen.Benchmarks
 {
     /// <summary><c>compare --layers [NETWORK]</c>: times each kernel call of SimpleConvNet's forward and backward pass (the same calls,
-    /// shapes and buffers as the generated code) at batch 1 and 100, and the inference kernels of LeNet-5 (batch 1) and SmallVgg
-    /// (batch 1 and 100), to show where a step's time goes.</summary>
+    /// shapes and buffers as the generated code) at batch 1, 8 and 100, and the inference kernels of LeNet-5 (batch 1) and
+    /// SmallVgg (batch 1 and 100, the generated inference pass's fused calls), to show where a step's time goes.</summary>
     public static class LayerProfile
     {
         private static readonly ConvGeometry Conv1 = new(1, 28, 28, 30, 5, 1, 0);
@@ -92,16 +92,10 @@ namespace CnnGen.Benchmarks
             float[] columns = new float[ws];
             Print($"SmallVgg inference per layer, batch {batch}", reps, repSeconds, warmup, new List<(string, Action)>
             {
-                ("fwd conv1 3->16 3x3", () => Conv2D.Forward(in c1, batch, x, w1, b16, big1, columns)),
-                ("fwd relu", () => Activations.ReluForward(big1, big1)),
-                ("fwd conv2 16->16 3x3", () => Conv2D.Forward(in c2, batch, big1, w2, b16, big2, columns)),
-                ("fwd relu", () => Activations.ReluForward(big2, big2)),
-                ("fwd maxpool 2x2", () => Pooling.MaxForward(in p1, batch, big2, mid1, arg1)),
-                ("fwd conv3 16->32 3x3", () => Conv2D.Forward(in c3, batch, mid1, w3, b32, mid2, columns)),
-                ("fwd relu", () => Activations.ReluForward(mid2, mid2)),
-                ("fwd conv4 32->32 3x3", () => Conv2D.Forward(in c4, batch, mid2, w4, b32, mid3, columns)),
-                ("fwd relu", () => Activations.ReluForward(mid3, mid3)),
-                ("fwd maxpool 2x2", () => Pooling.MaxForward(in p2, batch, mid3, small, arg2)),
+                ("fwd conv1 3->16 3x3 +relu", () => Conv2D.ForwardRelu(in c1, batch, x, w1, b16, big1, columns)),
+                ("fwd conv2 16->16 +relu+pool", () => Conv2D.ForwardReluMaxPool(in c2, in p1, batch, big1, w2, b16, mid1, columns)),
+                ("fwd conv3 16->32 3x3 +relu", () => Conv2D.ForwardRelu(in c3, batch, mid1, w3, b32, mid2, columns)),
+                ("fwd conv4 32->32 +relu+pool", () => Conv2D.ForwardReluMaxPool(in c4, in p2, batch, mid2, w4, b32, small, columns)),
                 ("fwd affine 2048->128", () => Dense.Forward(batch, 2048, 128, small, w5, b5, h1)),
                 ("fwd relu", () => Activations.ReluForward(h1, h2)),
                 ("fwd affine 128->10", () => Dense.Forward(batch, 128, 10, h2, w6, b6, o)),
