@@ -9,7 +9,8 @@ namespace CnnGen.Kernels
     /// again, while the depth splits cleanly. The depth is cut into <see cref="Ranges"/> ranges of whole <c>KC</c> slices
     /// that depend on the shape alone; range 0 writes C, the others their own copy, and the calling thread adds the copies
     /// in range order. The same ranges are used at every degree of parallelism (inline on one thread), so the result does
-    /// not depend on the degree.
+    /// not depend on the degree. Each range runs the packed product or, for row-major operands with few rows, the unpacked
+    /// <see cref="GemmFewRows"/> (range 0 then starts from the bias).
     /// </summary>
     internal static unsafe class GemmDepthSplit
     {
