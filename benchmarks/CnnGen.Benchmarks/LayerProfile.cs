@@ -146,8 +146,7 @@ namespace CnnGen.Benchmarks
             // The generated training step's calls, in order, then the inference pass's own (marked).
             var steps = new List<(string Name, Action Call)>
             {
-                ("fwd conv1", () => Conv2D.Forward(in Conv1, batch, x, w1, b1, a1, columns)),
-                ("fwd relu+maxpool 2x2", () => Pooling.MaxReluForward(in Pool3, batch, a1, a3, arg)),
+                ("fwd conv1+relu+maxpool", () => Conv2D.ForwardReluMaxPool(in Conv1, in Pool3, batch, x, w1, b1, a3, arg, columns)),
                 ("fwd affine 4320->100", () => Dense.Forward(batch, 4320, 100, a3, w2, b2, a4)),
                 ("fwd relu", () => Activations.ReluForward(a4, a5)),
                 ("fwd affine 100->10", () => Dense.Forward(batch, 100, 10, a5, w3, b3, a6)),

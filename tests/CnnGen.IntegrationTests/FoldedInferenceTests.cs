@@ -73,4 +73,24 @@ public sealed class FoldedInferenceTests
         Assert.Equal(convolution.Select(v => Math.Max(v, 0f)).ToArray(), relu);
         Assert.Contains(relu, v => v > 0);
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Folded_convolution_output_asked_for_is_the_convolution_of_the_input(bool training)
+    {
+        // Both modes run convolution, ReLU and max pool in one pass and never write the convolution's output: asked for,
+        // it must be exactly what the convolution kernel gives, and asked for again after another pass, that pass's.
+        var net = new SimpleConvNet(9) { IsTraining = training };
+        var geometry = new CnnGen.Kernels.ConvGeometry(1, 28, 28, 30, 5, 1, 0);
+        float[] columns = new float[CnnGen.Kernels.Conv2D.WorkspaceSize(geometry)];
+        for (int pass = 0; pass < 2; pass++)
+        {
+            var (input, _) = Batch(net, 3 + pass);
+            net.Forward(input);
+            float[] expected = new float[(3 + pass) * geometry.OutputSize];
+            CnnGen.Kernels.Conv2D.Forward(geometry, 3 + pass, input, net.Parameters[0].Values, net.Parameters[1].Values, expected, columns);
+            Assert.Equal(expected, net.GetActivation(1).ToArray());
+        }
+    }
 }

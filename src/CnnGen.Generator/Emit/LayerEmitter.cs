@@ -39,9 +39,11 @@ namespace CnnGen.Generator.Emit
         public static string FusedConvReluCall(LayerPlan conv, LayerPlan relu) =>
             $"{K}Conv2D.ForwardRelu(in {GeometryName(conv)}, batch, {Span(conv.InputBuffer, conv.In.Size)}, W{conv.ParameterNumber}.Values, {(conv.Bias ? $"b{conv.ParameterNumber}.Values" : "default")}, {Span(relu.OutputBuffer, relu.Out.Size)}, _columns);";
 
-        /// <summary>The one-pass inference kernel of a convolution with the ReLU and max pool after it folded in.</summary>
-        public static string FoldedConvCall(LayerPlan conv, LayerPlan pool) =>
-            $"{K}Conv2D.ForwardReluMaxPool(in {GeometryName(conv)}, in {GeometryName(pool)}, batch, {Span(conv.InputBuffer, conv.In.Size)}, W{conv.ParameterNumber}.Values, {(conv.Bias ? $"b{conv.ParameterNumber}.Values" : "default")}, {Span(pool.OutputBuffer, pool.Out.Size)}, _columns);";
+        /// <summary>The one-pass kernel of a convolution with the ReLU and max pool after it folded in (with the pool's arg-max
+        /// for a training pass).</summary>
+        public static string FoldedConvCall(LayerPlan conv, LayerPlan pool, bool argMax) =>
+            $"{K}Conv2D.ForwardReluMaxPool(in {GeometryName(conv)}, in {GeometryName(pool)}, batch, {Span(conv.InputBuffer, conv.In.Size)}, W{conv.ParameterNumber}.Values, {(conv.Bias ? $"b{conv.ParameterNumber}.Values" : "default")}, {Span(pool.OutputBuffer, pool.Out.Size)}, " +
+            (argMax ? $"{Span($"_argMax{pool.Number}", pool.Out.Size)}, " : string.Empty) + "_columns);";
 
         /// <summary>The backward step of a max pool and the ReLU before it, in one pass (the ReLU's output gradient is skipped).</summary>
         public static void FoldedBackward(CodeWriter w, NetworkLayout layout, LayerPlan relu, LayerPlan pool)

@@ -210,9 +210,9 @@ namespace CnnGen.Generator.Emit
             w.Line("private int _batch;");
             w.Line("private bool _hasLoss;");
             w.Line("private bool _lossInTraining;");
-            if (layout.FusedConvRelus.Count > 0)
+            if (layout.FusedConvRelus.Count > 0 || layout.FoldedConvs.Count > 0)
             {
-                w.Line("private bool _convOutputsPending;   // the outputs of convolutions fused with their ReLU are not computed yet: see CompleteConvOutputs");
+                w.Line("private bool _convOutputsPending;   // the outputs of convolutions fused with the layers after them are not computed yet: see CompleteConvOutputs");
             }
 
             if (layout.FoldedRelus.Count > 0)
@@ -473,8 +473,7 @@ namespace CnnGen.Generator.Emit
                 foreach (LayerPlan l in plan.Layers)
                 {
                     string complete = layout.FoldedRelus.Contains(l.Number) ? "CompleteReluOutputs(); "
-                        : layout.FoldedConvs.Contains(l.Number) ? "CompleteFoldedLayers(); "
-                        : layout.FusedConvRelus.Contains(l.Number) ? "CompleteConvOutputs(); "
+                        : layout.FoldedConvs.Contains(l.Number) || layout.FusedConvRelus.Contains(l.Number) ? "CompleteConvOutputs(); "
                         : string.Empty;
                     w.Line($"case {l.Number}: {complete}return {Span(l.OutputBuffer, l.Out.Size)};");
                 }
@@ -532,8 +531,9 @@ namespace CnnGen.Generator.Emit
                     w.Line("_reluOutputsPending = true;");
                 }
 
-                if (layout.FusedConvRelus.Count > 0) w.Line("_convOutputsPending = true;");
-                if (layout.FoldedRelus.Count > 0 || layout.FusedConvRelus.Count > 0) w.Line();
+                bool convOutputs = layout.FusedConvRelus.Count > 0 || layout.FoldedConvs.Count > 0;
+                if (convOutputs) w.Line("_convOutputsPending = true;");
+                if (layout.FoldedRelus.Count > 0 || convOutputs) w.Line();
 
                 bool first = true;
                 for (int i = 0; i < plan.Layers.Count; i++)
@@ -547,11 +547,11 @@ namespace CnnGen.Generator.Emit
                         w.Line(LayerEmitter.Header(l) + "   [" + l.Algorithm + "]");
                         w.Line(LayerEmitter.Header(relu));
                         w.Line(LayerEmitter.Header(pool));
-                        w.Line($"// Inference mode: all three image by image (the convolution's output stays in cache; max and ReLU commute),");
-                        w.Line($"// layer {N(l.Number)}'s output and layer {N(pool.Number)}'s arg-max left to CompleteFoldedLayers. Training mode: the ReLU inside the pool.");
-                        w.Line($"// Layer {N(relu.Number)}'s output is computed only when asked for (CompleteReluOutputs).");
-                        w.Line($"if (_foldedPass) {LayerEmitter.FoldedConvCall(l, pool)}");
-                        FoldedElse(w, plan, l, relu, pool);
+                        w.Line($"// All three image by image (the convolution's output stays in cache; max and ReLU commute); training mode also");
+                        w.Line($"// records the pool's arg-max, which inference leaves to CompleteFoldedLayers. Layer {N(l.Number)}'s output is computed");
+                        w.Line($"// only when asked for (CompleteConvOutputs), layer {N(relu.Number)}'s likewise (CompleteReluOutputs).");
+                        w.Line($"if (_foldedPass) {LayerEmitter.FoldedConvCall(l, pool, argMax: false)}");
+                        w.Line($"else {LayerEmitter.FoldedConvCall(l, pool, argMax: true)}");
                         i += 2;
                         continue;
                     }
@@ -589,18 +589,19 @@ namespace CnnGen.Generator.Emit
             if (layout.FoldedRelus.Count > 0)
             {
                 w.Line();
-                w.Line("/// <summary>Fills in what an inference pass leaves out: the outputs of convolutions folded with the ReLU and max pool");
-                w.Line("/// after them, and those pools' arg-max (GetActivation and Backward call it; the pools' outputs are already exact).</summary>");
+                w.Line("/// <summary>Fills in what an inference pass leaves out: the arg-max of the max pools folded with the ReLU before them");
+                w.Line("/// (Backward calls it; the pools' outputs are already exact).</summary>");
                 using (w.Block("private void CompleteFoldedLayers()"))
                 {
                     w.Line("if (!_foldedPass) return;");
                     w.Line("int batch = _batch;");
+                    if (layout.FoldedConvs.Count > 0) w.Line("CompleteConvOutputs();");
                     foreach (int number in layout.FoldedRelus)
                     {
                         LayerPlan l = plan.Layers[number - 1], pool = plan.Layers[number];
-                        LayerPlan[] group = layout.FoldedConvs.Contains(number - 1) ? new[] { plan.Layers[number - 2], l, pool } : new[] { l, pool };
-                        foreach (LayerPlan member in group) w.Line(LayerEmitter.Header(member));
-                        FoldedTrainingSteps(w, plan, group);
+                        w.Line(LayerEmitter.Header(l));
+                        w.Line(LayerEmitter.Header(pool));
+                        w.Line(LayerEmitter.FoldedCall(l, pool, argMax: true));
                     }
 
                     w.Line("_foldedPass = false;");
@@ -611,7 +612,7 @@ namespace CnnGen.Generator.Emit
                 w.Line("/// backward pass needs only the pools' outputs and arg-max); GetActivation calls it.</summary>");
                 using (w.Block("private void CompleteReluOutputs()"))
                 {
-                    w.Line("CompleteFoldedLayers();");
+                    w.Line(layout.FoldedConvs.Count > 0 ? "CompleteConvOutputs();" : "CompleteFoldedLayers();");
                     w.Line("if (!_reluOutputsPending) return;");
                     w.Line("int batch = _batch;");
                     foreach (int number in layout.FoldedRelus)
@@ -623,16 +624,16 @@ namespace CnnGen.Generator.Emit
                 }
             }
 
-            if (layout.FusedConvRelus.Count > 0)
+            if (layout.FusedConvRelus.Count > 0 || layout.FoldedConvs.Count > 0)
             {
                 w.Line();
-                w.Line("/// <summary>Computes the outputs of the convolutions fused with the ReLU after them (passes write only the ReLU's");
-                w.Line("/// output); GetActivation calls it.</summary>");
+                w.Line("/// <summary>Computes the outputs of the convolutions fused with the layers after them (passes write only the last");
+                w.Line("/// layer's output); GetActivation and CompleteFoldedLayers call it.</summary>");
                 using (w.Block("private void CompleteConvOutputs()"))
                 {
                     w.Line("if (!_convOutputsPending) return;");
                     w.Line("int batch = _batch;");
-                    foreach (int number in layout.FusedConvRelus)
+                    foreach (int number in layout.FusedConvRelus.Concat(layout.FoldedConvs).OrderBy(n => n))
                     {
                         LayerEmitter.Forward(w, plan, plan.Layers[number - 1]);
                     }

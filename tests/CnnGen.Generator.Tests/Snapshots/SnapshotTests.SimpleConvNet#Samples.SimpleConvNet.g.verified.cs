@@ -98,6 +98,7 @@ namespace Samples
         private int _batch;
         private bool _hasLoss;
         private bool _lossInTraining;
+        private bool _convOutputsPending;   // the outputs of convolutions fused with the layers after them are not computed yet: see CompleteConvOutputs
         private bool _foldedPass;   // the last pass ran in inference mode: see CompleteFoldedLayers
         private bool _reluOutputsPending;   // the folded ReLU layers' outputs are not computed yet: see CompleteReluOutputs
         private global::CnnGen.Kernels.SplitMix64 _random;
@@ -297,7 +298,7 @@ namespace Samples
             switch (layerIndex)
             {
                 case 0: return _input.AsSpan(0, batch * 784);
-                case 1: CompleteFoldedLayers(); return _a1.AsSpan(0, batch * 17280);
+                case 1: CompleteConvOutputs(); return _a1.AsSpan(0, batch * 17280);
                 case 2: CompleteReluOutputs(); return _a2.AsSpan(0, batch * 17280);
                 case 3: return _a3.AsSpan(0, batch * 4320);
                 case 4: return _a4.AsSpan(0, batch * 100);
@@ -339,19 +340,16 @@ namespace Samples
         {
             _foldedPass = !IsTraining;
             _reluOutputsPending = true;
+            _convOutputsPending = true;
 
             // Layer 1: Conv 30 5x5 s1 p0  1x28x28 -> 30x24x24   [direct on AVX-512, else im2col + GEMM 30x25 * 25x576]
             // Layer 2: Relu  30x24x24 -> 30x24x24
             // Layer 3: MaxPool 2x2 s2  30x24x24 -> 30x12x12
-            // Inference mode: all three image by image (the convolution's output stays in cache; max and ReLU commute),
-            // layer 1's output and layer 3's arg-max left to CompleteFoldedLayers. Training mode: the ReLU inside the pool.
-            // Layer 2's output is computed only when asked for (CompleteReluOutputs).
+            // All three image by image (the convolution's output stays in cache; max and ReLU commute); training mode also
+            // records the pool's arg-max, which inference leaves to CompleteFoldedLayers. Layer 1's output is computed
+            // only when asked for (CompleteConvOutputs), layer 2's likewise (CompleteReluOutputs).
             if (_foldedPass) global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv1, in Pool3, batch, _input.AsSpan(0, batch * 784), W1.Values, b1.Values, _a3.AsSpan(0, batch * 4320), _columns);
-            else
-            {
-                global::CnnGen.Kernels.Conv2D.Forward(in Conv1, batch, _input.AsSpan(0, batch * 784), W1.Values, b1.Values, _a1.AsSpan(0, batch * 17280), _columns);
-                global::CnnGen.Kernels.Pooling.MaxReluForward(in Pool3, batch, _a1.AsSpan(0, batch * 17280), _a3.AsSpan(0, batch * 4320), _argMax3.AsSpan(0, batch * 4320));
-            }
+            else global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv1, in Pool3, batch, _input.AsSpan(0, batch * 784), W1.Values, b1.Values, _a3.AsSpan(0, batch * 4320), _argMax3.AsSpan(0, batch * 4320), _columns);
 
             // Layer 4: Affine 100  30x12x12 -> 100   (flattens 30x12x12 in C, H, W order)
             if (_compactW2 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.Forward(batch, _a3.AsSpan(0, batch * 4320), _compactW2, b2.Values, _a4.AsSpan(0, batch * 100));
@@ -367,16 +365,15 @@ namespace Samples
             // Layer 7: SoftmaxWithLoss  10 -> 10   (applied by Loss and Predict; Forward returns the logits)
         }
 
-        /// <summary>Fills in what an inference pass leaves out: the outputs of convolutions folded with the ReLU and max pool
-        /// after them, and those pools' arg-max (GetActivation and Backward call it; the pools' outputs are already exact).</summary>
+        /// <summary>Fills in what an inference pass leaves out: the arg-max of the max pools folded with the ReLU before them
+        /// (Backward calls it; the pools' outputs are already exact).</summary>
         private void CompleteFoldedLayers()
         {
             if (!_foldedPass) return;
             int batch = _batch;
-            // Layer 1: Conv 30 5x5 s1 p0  1x28x28 -> 30x24x24
+            CompleteConvOutputs();
             // Layer 2: Relu  30x24x24 -> 30x24x24
             // Layer 3: MaxPool 2x2 s2  30x24x24 -> 30x12x12
-            global::CnnGen.Kernels.Conv2D.Forward(in Conv1, batch, _input.AsSpan(0, batch * 784), W1.Values, b1.Values, _a1.AsSpan(0, batch * 17280), _columns);
             global::CnnGen.Kernels.Pooling.MaxReluForward(in Pool3, batch, _a1.AsSpan(0, batch * 17280), _a3.AsSpan(0, batch * 4320), _argMax3.AsSpan(0, batch * 4320));
             _foldedPass = false;
         }
@@ -385,12 +382,23 @@ namespace Samples
         /// backward pass needs only the pools' outputs and arg-max); GetActivation calls it.</summary>
         private void CompleteReluOutputs()
         {
-            CompleteFoldedLayers();
+            CompleteConvOutputs();
             if (!_reluOutputsPending) return;
             int batch = _batch;
             // Layer 2: Relu  30x24x24 -> 30x24x24
             global::CnnGen.Kernels.Activations.ReluForward(_a1.AsSpan(0, batch * 17280), _a2.AsSpan(0, batch * 17280));
             _reluOutputsPending = false;
+        }
+
+        /// <summary>Computes the outputs of the convolutions fused with the layers after them (passes write only the last
+        /// layer's output); GetActivation and CompleteFoldedLayers call it.</summary>
+        private void CompleteConvOutputs()
+        {
+            if (!_convOutputsPending) return;
+            int batch = _batch;
+            // Layer 1: Conv 30 5x5 s1 p0  1x28x28 -> 30x24x24   [direct on AVX-512, else im2col + GEMM 30x25 * 25x576]
+            global::CnnGen.Kernels.Conv2D.Forward(in Conv1, batch, _input.AsSpan(0, batch * 784), W1.Values, b1.Values, _a1.AsSpan(0, batch * 17280), _columns);
+            _convOutputsPending = false;
         }
 
         private void BackwardPass(int batch)

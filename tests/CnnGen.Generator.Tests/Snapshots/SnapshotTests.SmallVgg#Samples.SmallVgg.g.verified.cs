@@ -137,7 +137,7 @@ namespace Samples
         private int _batch;
         private bool _hasLoss;
         private bool _lossInTraining;
-        private bool _convOutputsPending;   // the outputs of convolutions fused with their ReLU are not computed yet: see CompleteConvOutputs
+        private bool _convOutputsPending;   // the outputs of convolutions fused with the layers after them are not computed yet: see CompleteConvOutputs
         private bool _foldedPass;   // the last pass ran in inference mode: see CompleteFoldedLayers
         private bool _reluOutputsPending;   // the folded ReLU layers' outputs are not computed yet: see CompleteReluOutputs
         private global::CnnGen.Kernels.SplitMix64 _random;
@@ -357,12 +357,12 @@ namespace Samples
                 case 0: return _input.AsSpan(0, batch * 3072);
                 case 1: CompleteConvOutputs(); return _a1.AsSpan(0, batch * 16384);
                 case 2: return _a2.AsSpan(0, batch * 16384);
-                case 3: CompleteFoldedLayers(); return _a3.AsSpan(0, batch * 16384);
+                case 3: CompleteConvOutputs(); return _a3.AsSpan(0, batch * 16384);
                 case 4: CompleteReluOutputs(); return _a4.AsSpan(0, batch * 16384);
                 case 5: return _a5.AsSpan(0, batch * 4096);
                 case 6: CompleteConvOutputs(); return _a6.AsSpan(0, batch * 8192);
                 case 7: return _a7.AsSpan(0, batch * 8192);
-                case 8: CompleteFoldedLayers(); return _a8.AsSpan(0, batch * 8192);
+                case 8: CompleteConvOutputs(); return _a8.AsSpan(0, batch * 8192);
                 case 9: CompleteReluOutputs(); return _a9.AsSpan(0, batch * 8192);
                 case 10: return _a10.AsSpan(0, batch * 2048);
                 case 11: return _a11.AsSpan(0, batch * 128);
@@ -416,15 +416,11 @@ namespace Samples
             // Layer 3: Conv 16 3x3 s1 p1  16x32x32 -> 16x32x32   [direct on a zero-bordered copy on AVX-512, else im2col + GEMM 16x144 * 144x1024]
             // Layer 4: Relu  16x32x32 -> 16x32x32
             // Layer 5: MaxPool 2x2 s2  16x32x32 -> 16x16x16
-            // Inference mode: all three image by image (the convolution's output stays in cache; max and ReLU commute),
-            // layer 3's output and layer 5's arg-max left to CompleteFoldedLayers. Training mode: the ReLU inside the pool.
-            // Layer 4's output is computed only when asked for (CompleteReluOutputs).
+            // All three image by image (the convolution's output stays in cache; max and ReLU commute); training mode also
+            // records the pool's arg-max, which inference leaves to CompleteFoldedLayers. Layer 3's output is computed
+            // only when asked for (CompleteConvOutputs), layer 4's likewise (CompleteReluOutputs).
             if (_foldedPass) global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv3, in Pool5, batch, _a2.AsSpan(0, batch * 16384), W2.Values, b2.Values, _a5.AsSpan(0, batch * 4096), _columns);
-            else
-            {
-                global::CnnGen.Kernels.Conv2D.Forward(in Conv3, batch, _a2.AsSpan(0, batch * 16384), W2.Values, b2.Values, _a3.AsSpan(0, batch * 16384), _columns);
-                global::CnnGen.Kernels.Pooling.MaxReluForward(in Pool5, batch, _a3.AsSpan(0, batch * 16384), _a5.AsSpan(0, batch * 4096), _argMax5.AsSpan(0, batch * 4096));
-            }
+            else global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv3, in Pool5, batch, _a2.AsSpan(0, batch * 16384), W2.Values, b2.Values, _a5.AsSpan(0, batch * 4096), _argMax5.AsSpan(0, batch * 4096), _columns);
 
             // Layer 6: Conv 32 3x3 s1 p1  16x16x16 -> 32x16x16   [direct on a zero-bordered copy on AVX-512, else im2col + GEMM 32x144 * 144x256]
             // Layer 7: Relu  32x16x16 -> 32x16x16
@@ -436,15 +432,11 @@ namespace Samples
             // Layer 8: Conv 32 3x3 s1 p1  32x16x16 -> 32x16x16   [direct on a zero-bordered copy on AVX-512, else im2col + GEMM 32x288 * 288x256]
             // Layer 9: Relu  32x16x16 -> 32x16x16
             // Layer 10: MaxPool 2x2 s2  32x16x16 -> 32x8x8
-            // Inference mode: all three image by image (the convolution's output stays in cache; max and ReLU commute),
-            // layer 8's output and layer 10's arg-max left to CompleteFoldedLayers. Training mode: the ReLU inside the pool.
-            // Layer 9's output is computed only when asked for (CompleteReluOutputs).
+            // All three image by image (the convolution's output stays in cache; max and ReLU commute); training mode also
+            // records the pool's arg-max, which inference leaves to CompleteFoldedLayers. Layer 8's output is computed
+            // only when asked for (CompleteConvOutputs), layer 9's likewise (CompleteReluOutputs).
             if (_foldedPass) global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv8, in Pool10, batch, _a7.AsSpan(0, batch * 8192), W4.Values, b4.Values, _a10.AsSpan(0, batch * 2048), _columns);
-            else
-            {
-                global::CnnGen.Kernels.Conv2D.Forward(in Conv8, batch, _a7.AsSpan(0, batch * 8192), W4.Values, b4.Values, _a8.AsSpan(0, batch * 8192), _columns);
-                global::CnnGen.Kernels.Pooling.MaxReluForward(in Pool10, batch, _a8.AsSpan(0, batch * 8192), _a10.AsSpan(0, batch * 2048), _argMax10.AsSpan(0, batch * 2048));
-            }
+            else global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv8, in Pool10, batch, _a7.AsSpan(0, batch * 8192), W4.Values, b4.Values, _a10.AsSpan(0, batch * 2048), _argMax10.AsSpan(0, batch * 2048), _columns);
 
             // Layer 11: Affine 128  32x8x8 -> 128   (flattens 32x8x8 in C, H, W order)
             if (_compactW5 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.Forward(batch, _a10.AsSpan(0, batch * 2048), _compactW5, b5.Values, _a11.AsSpan(0, batch * 128));
@@ -460,21 +452,18 @@ namespace Samples
             // Layer 14: SoftmaxWithLoss  10 -> 10   (applied by Loss and Predict; Forward returns the logits)
         }
 
-        /// <summary>Fills in what an inference pass leaves out: the outputs of convolutions folded with the ReLU and max pool
-        /// after them, and those pools' arg-max (GetActivation and Backward call it; the pools' outputs are already exact).</summary>
+        /// <summary>Fills in what an inference pass leaves out: the arg-max of the max pools folded with the ReLU before them
+        /// (Backward calls it; the pools' outputs are already exact).</summary>
         private void CompleteFoldedLayers()
         {
             if (!_foldedPass) return;
             int batch = _batch;
-            // Layer 3: Conv 16 3x3 s1 p1  16x32x32 -> 16x32x32
+            CompleteConvOutputs();
             // Layer 4: Relu  16x32x32 -> 16x32x32
             // Layer 5: MaxPool 2x2 s2  16x32x32 -> 16x16x16
-            global::CnnGen.Kernels.Conv2D.Forward(in Conv3, batch, _a2.AsSpan(0, batch * 16384), W2.Values, b2.Values, _a3.AsSpan(0, batch * 16384), _columns);
             global::CnnGen.Kernels.Pooling.MaxReluForward(in Pool5, batch, _a3.AsSpan(0, batch * 16384), _a5.AsSpan(0, batch * 4096), _argMax5.AsSpan(0, batch * 4096));
-            // Layer 8: Conv 32 3x3 s1 p1  32x16x16 -> 32x16x16
             // Layer 9: Relu  32x16x16 -> 32x16x16
             // Layer 10: MaxPool 2x2 s2  32x16x16 -> 32x8x8
-            global::CnnGen.Kernels.Conv2D.Forward(in Conv8, batch, _a7.AsSpan(0, batch * 8192), W4.Values, b4.Values, _a8.AsSpan(0, batch * 8192), _columns);
             global::CnnGen.Kernels.Pooling.MaxReluForward(in Pool10, batch, _a8.AsSpan(0, batch * 8192), _a10.AsSpan(0, batch * 2048), _argMax10.AsSpan(0, batch * 2048));
             _foldedPass = false;
         }
@@ -483,7 +472,7 @@ namespace Samples
         /// backward pass needs only the pools' outputs and arg-max); GetActivation calls it.</summary>
         private void CompleteReluOutputs()
         {
-            CompleteFoldedLayers();
+            CompleteConvOutputs();
             if (!_reluOutputsPending) return;
             int batch = _batch;
             // Layer 4: Relu  16x32x32 -> 16x32x32
@@ -493,16 +482,20 @@ namespace Samples
             _reluOutputsPending = false;
         }
 
-        /// <summary>Computes the outputs of the convolutions fused with the ReLU after them (passes write only the ReLU's
-        /// output); GetActivation calls it.</summary>
+        /// <summary>Computes the outputs of the convolutions fused with the layers after them (passes write only the last
+        /// layer's output); GetActivation and CompleteFoldedLayers call it.</summary>
         private void CompleteConvOutputs()
         {
             if (!_convOutputsPending) return;
             int batch = _batch;
             // Layer 1: Conv 16 3x3 s1 p1  3x32x32 -> 16x32x32   [direct on a zero-bordered copy on AVX-512, else im2col + GEMM 16x27 * 27x1024]
             global::CnnGen.Kernels.Conv2D.Forward(in Conv1, batch, _input.AsSpan(0, batch * 3072), W1.Values, b1.Values, _a1.AsSpan(0, batch * 16384), _columns);
+            // Layer 3: Conv 16 3x3 s1 p1  16x32x32 -> 16x32x32   [direct on a zero-bordered copy on AVX-512, else im2col + GEMM 16x144 * 144x1024]
+            global::CnnGen.Kernels.Conv2D.Forward(in Conv3, batch, _a2.AsSpan(0, batch * 16384), W2.Values, b2.Values, _a3.AsSpan(0, batch * 16384), _columns);
             // Layer 6: Conv 32 3x3 s1 p1  16x16x16 -> 32x16x16   [direct on a zero-bordered copy on AVX-512, else im2col + GEMM 32x144 * 144x256]
             global::CnnGen.Kernels.Conv2D.Forward(in Conv6, batch, _a5.AsSpan(0, batch * 4096), W3.Values, b3.Values, _a6.AsSpan(0, batch * 8192), _columns);
+            // Layer 8: Conv 32 3x3 s1 p1  32x16x16 -> 32x16x16   [direct on a zero-bordered copy on AVX-512, else im2col + GEMM 32x288 * 288x256]
+            global::CnnGen.Kernels.Conv2D.Forward(in Conv8, batch, _a7.AsSpan(0, batch * 8192), W4.Values, b4.Values, _a8.AsSpan(0, batch * 8192), _columns);
             _convOutputsPending = false;
         }
 

@@ -217,4 +217,59 @@ public sealed class ConvFastPathTests
         Conv2D.ForwardRelu(g, batch, x, wt, b, y, ws);
         Assert.Equal(0, AllocationProbe.Least(() => Conv2D.ForwardRelu(g, batch, x, wt, b, y, ws)));
     }
+
+    public static IEnumerable<object[]> PooledShapes()
+    {
+        // convolution (channels, height, width, filters, kernel, pad), pool (size, stride, pad), batch
+        yield return new object[] { 1, 28, 28, 30, 5, 0, 2, 2, 0, 3 };     // SimpleConvNet: direct kernel, 2x2 pool
+        yield return new object[] { 1, 28, 28, 30, 5, 0, 2, 2, 0, 21 };    // shared among threads
+        yield return new object[] { 3, 16, 16, 8, 3, 1, 2, 2, 0, 5 };      // zero-bordered copy
+        yield return new object[] { 2, 5, 5, 3, 3, 2, 3, 2, 1, 4 };        // im2col, 3x3 pool with stride 2 and padding
+        yield return new object[] { 70, 8, 8, 5, 3, 1, 2, 2, 0, 2 };       // im2col + GEMM
+    }
+
+    [Theory]
+    [MemberData(nameof(PooledShapes))]
+    public void Training_ForwardReluMaxPool_is_bit_identical_to_the_layers_one_by_one(int c, int h, int w, int f, int k, int pad,
+        int size, int stride, int poolPad, int batch)
+    {
+        var g = new ConvGeometry(c, h, w, f, k, 1, pad);
+        var pool = new ConvGeometry(f, g.OutHeight, g.OutWidth, f, size, stride, poolPad);
+        float[] x = Reference.Random(batch * g.InputSize, 1), wt = Reference.Random(g.WeightSize, 2), bias = Reference.Random(f, 3);
+        try
+        {
+            for (SimdLevel level = SimdLevel.Scalar; level <= KernelDispatch.Supported; level++)
+            {
+                foreach (int degree in new[] { 1, 2 })
+                {
+                    KernelDispatch.Level = level;
+                    KernelDispatch.MaxDegreeOfParallelism = degree;
+                    var workspace = new float[Conv2D.WorkspaceSize(g)];
+                    float[] conv = new float[batch * g.OutputSize], expected = new float[batch * pool.OutputSize], fused = new float[expected.Length];
+                    int[] expectedArg = new int[expected.Length], fusedArg = new int[expected.Length];
+                    fused.AsSpan().Fill(float.NaN);
+                    fusedArg.AsSpan().Fill(-7);
+                    Conv2D.Forward(g, batch, x, wt, bias, conv, workspace);
+                    Pooling.MaxReluForward(pool, batch, conv, expected, expectedArg);
+                    Conv2D.ForwardReluMaxPool(g, pool, batch, x, wt, bias, fused, fusedArg, workspace);
+                    Assert.Equal(expected, fused);
+                    Assert.Equal(expectedArg, fusedArg);
+                }
+            }
+        }
+        finally
+        {
+            KernelDispatch.Reset();
+        }
+    }
+
+    [Fact]
+    public void Training_ForwardReluMaxPool_checks_the_arg_max_length()
+    {
+        var g = new ConvGeometry(1, 6, 6, 2, 3, 1, 0);
+        var pool = new ConvGeometry(2, 4, 4, 2, 2, 2, 0);
+        var ex = Assert.Throws<ArgumentException>(() => Conv2D.ForwardReluMaxPool(g, pool, 1, new float[36], new float[g.WeightSize], default,
+            new float[pool.OutputSize], new int[pool.OutputSize - 1], new float[Conv2D.WorkspaceSize(g)]));
+        Assert.Contains(pool.OutputSize.ToString(), ex.Message);
+    }
 }
