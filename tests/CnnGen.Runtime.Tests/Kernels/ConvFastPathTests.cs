@@ -166,6 +166,27 @@ public sealed class ConvFastPathTests
     {
         var g = new ConvGeometry(c, h, w, f, k, stride, pad);
         float[] x = Reference.Random(batch * g.InputSize, 1), wt = Reference.Random(g.WeightSize, 2), bias = Reference.Random(f, 3);
+        AtEveryLevelAndDegree(() =>
+        {
+            var workspace = new float[Conv2D.WorkspaceSize(g)];
+            float[] conv = new float[batch * g.OutputSize], expected = new float[conv.Length], fused = new float[conv.Length];
+            fused.AsSpan().Fill(float.NaN);
+            Conv2D.Forward(g, batch, x, wt, bias, conv, workspace);
+            Activations.ReluForward(conv, expected);
+            Conv2D.ForwardRelu(g, batch, x, wt, bias, fused, workspace);
+            Assert.Equal(expected, fused);
+            Assert.Contains(conv, v => v < 0);
+
+            Conv2D.Forward(g, batch, x, wt, ReadOnlySpan<float>.Empty, conv, workspace);
+            Activations.ReluForward(conv, expected);
+            Conv2D.ForwardRelu(g, batch, x, wt, ReadOnlySpan<float>.Empty, fused, workspace);
+            Assert.Equal(expected, fused);
+        });
+    }
+
+    /// <summary>Runs <paramref name="check"/> at every SIMD level this processor supports, at one and two threads.</summary>
+    private static void AtEveryLevelAndDegree(Action check)
+    {
         try
         {
             for (SimdLevel level = SimdLevel.Scalar; level <= KernelDispatch.Supported; level++)
@@ -174,19 +195,7 @@ public sealed class ConvFastPathTests
                 {
                     KernelDispatch.Level = level;
                     KernelDispatch.MaxDegreeOfParallelism = degree;
-                    var workspace = new float[Conv2D.WorkspaceSize(g)];
-                    float[] conv = new float[batch * g.OutputSize], expected = new float[conv.Length], fused = new float[conv.Length];
-                    fused.AsSpan().Fill(float.NaN);
-                    Conv2D.Forward(g, batch, x, wt, bias, conv, workspace);
-                    Activations.ReluForward(conv, expected);
-                    Conv2D.ForwardRelu(g, batch, x, wt, bias, fused, workspace);
-                    Assert.Equal(expected, fused);
-                    Assert.Contains(conv, v => v < 0);
-
-                    Conv2D.Forward(g, batch, x, wt, ReadOnlySpan<float>.Empty, conv, workspace);
-                    Activations.ReluForward(conv, expected);
-                    Conv2D.ForwardRelu(g, batch, x, wt, ReadOnlySpan<float>.Empty, fused, workspace);
-                    Assert.Equal(expected, fused);
+                    check();
                 }
             }
         }
@@ -236,31 +245,19 @@ public sealed class ConvFastPathTests
         var g = new ConvGeometry(c, h, w, f, k, 1, pad);
         var pool = new ConvGeometry(f, g.OutHeight, g.OutWidth, f, size, stride, poolPad);
         float[] x = Reference.Random(batch * g.InputSize, 1), wt = Reference.Random(g.WeightSize, 2), bias = Reference.Random(f, 3);
-        try
+        AtEveryLevelAndDegree(() =>
         {
-            for (SimdLevel level = SimdLevel.Scalar; level <= KernelDispatch.Supported; level++)
-            {
-                foreach (int degree in new[] { 1, 2 })
-                {
-                    KernelDispatch.Level = level;
-                    KernelDispatch.MaxDegreeOfParallelism = degree;
-                    var workspace = new float[Conv2D.WorkspaceSize(g)];
-                    float[] conv = new float[batch * g.OutputSize], expected = new float[batch * pool.OutputSize], fused = new float[expected.Length];
-                    int[] expectedArg = new int[expected.Length], fusedArg = new int[expected.Length];
-                    fused.AsSpan().Fill(float.NaN);
-                    fusedArg.AsSpan().Fill(-7);
-                    Conv2D.Forward(g, batch, x, wt, bias, conv, workspace);
-                    Pooling.MaxReluForward(pool, batch, conv, expected, expectedArg);
-                    Conv2D.ForwardReluMaxPool(g, pool, batch, x, wt, bias, fused, fusedArg, workspace);
-                    Assert.Equal(expected, fused);
-                    Assert.Equal(expectedArg, fusedArg);
-                }
-            }
-        }
-        finally
-        {
-            KernelDispatch.Reset();
-        }
+            var workspace = new float[Conv2D.WorkspaceSize(g)];
+            float[] conv = new float[batch * g.OutputSize], expected = new float[batch * pool.OutputSize], fused = new float[expected.Length];
+            int[] expectedArg = new int[expected.Length], fusedArg = new int[expected.Length];
+            fused.AsSpan().Fill(float.NaN);
+            fusedArg.AsSpan().Fill(-7);
+            Conv2D.Forward(g, batch, x, wt, bias, conv, workspace);
+            Pooling.MaxReluForward(pool, batch, conv, expected, expectedArg);
+            Conv2D.ForwardReluMaxPool(g, pool, batch, x, wt, bias, fused, fusedArg, workspace);
+            Assert.Equal(expected, fused);
+            Assert.Equal(expectedArg, fusedArg);
+        });
     }
 
     [Fact]
