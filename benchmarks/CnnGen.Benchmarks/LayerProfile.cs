@@ -23,6 +23,8 @@ namespace CnnGen.Benchmarks
                 {
                     Profile(batch, reps, repSeconds, warmup);
                 }
+
+                CompareFoldedTrainingStep(rounds: 60);
             }
 
             if (Wants("LeNet5"))
@@ -143,7 +145,8 @@ namespace CnnGen.Benchmarks
             var compactW2 = new CompactMatrix(4320, 100);
             compactW2.Compress(w2);
 
-            // The generated training step's calls, in order, then the inference pass's own (marked).
+            // The generated training step's calls, in order, then the inference pass's own and, for comparison, the first
+            // layers run one by one (marked).
             var steps = new List<(string Name, Action Call)>
             {
                 ("fwd conv1+relu+maxpool", () => Conv2D.ForwardReluMaxPool(in Conv1, in Pool3, batch, x, w1, b1, a3, arg, columns)),
@@ -158,6 +161,8 @@ namespace CnnGen.Benchmarks
                 ("bwd maxpool+relu", () => Pooling.MaxBackwardRelu(in Pool3, batch, g3, arg, a3, g1)),
                 ("bwd conv1 filter", () => Conv2D.BackwardFilter(in Conv1, batch, x, g1, net.W1.Gradients, net.b1.Gradients, columns)),
                 ("(inference: conv1+relu+maxpool)", () => Conv2D.ForwardReluMaxPool(in Conv1, in Pool3, batch, x, w1, b1, a3, columns)),
+                ("(unfused: conv1)", () => Conv2D.Forward(in Conv1, batch, x, w1, b1, a1, columns)),
+                ("(unfused: relu+maxpool)", () => Pooling.MaxReluForward(in Pool3, batch, a1, a3, arg)),
                 ("(inference: affine bf16)", () => CompactDense.Forward(batch, a3, compactW2, b2, a4)),
             };
 
@@ -182,6 +187,56 @@ namespace CnnGen.Benchmarks
             }
 
             Console.WriteLine($"  {"sum",-26} {Us(total),10}");
+        }
+
+        /// <summary>SimpleConvNet's training step at batch 100 as the generated code runs it (convolution, ReLU and max pool in
+        /// one pass with arg-max) against the same step with those layers one by one, the two taking turns: a kernel timed
+        /// alone keeps its data in cache, which hides what a layer's output written through memory costs the next ones.</summary>
+        private static void CompareFoldedTrainingStep(int rounds)
+        {
+            const int batch = 100;
+            var net = new SimpleConvNet(1);
+            var random = new Random(3);
+            float[] x = Fill(random, batch * 784), g4 = Fill(random, batch * 100);
+            float[] a1 = new float[batch * 17280], g1 = new float[batch * 17280], a3 = new float[batch * 4320], g3 = new float[batch * 4320];
+            float[] a4 = new float[batch * 100], columns = new float[Conv2D.WorkspaceSize(Conv1)];
+            int[] arg = new int[batch * 4320];
+            float[] w1 = net.W1.Values, b1 = net.b1.Values, w2 = net.W2.Values, b2 = net.b2.Values;
+
+            void Step(bool folded)
+            {
+                if (folded)
+                {
+                    Conv2D.ForwardReluMaxPool(in Conv1, in Pool3, batch, x, w1, b1, a3, arg, columns);
+                }
+                else
+                {
+                    Conv2D.Forward(in Conv1, batch, x, w1, b1, a1, columns);
+                    Pooling.MaxReluForward(in Pool3, batch, a1, a3, arg);
+                }
+
+                Dense.Forward(batch, 4320, 100, a3, w2, b2, a4);
+                Dense.Backward(batch, 4320, 100, a3, w2, g4, net.W2.Gradients, net.b2.Gradients, g3);
+                Pooling.MaxBackwardRelu(in Pool3, batch, g3, arg, a3, g1);
+                Conv2D.BackwardFilter(in Conv1, batch, x, g1, net.W1.Gradients, net.b1.Gradients, columns);
+            }
+
+            Step(true);
+            Step(false);
+            var times = new[] { new List<double>(), new List<double>() };
+            for (int round = 0; round < rounds; round++)
+            {
+                bool folded = round % 2 == 0;
+                double c0 = Timing.ThreadCpuSeconds();
+                Step(folded);
+                times[folded ? 0 : 1].Add(Timing.ThreadCpuSeconds() - c0);
+            }
+
+            foreach (List<double> t in times) t.Sort();
+            Console.WriteLine();
+            Console.WriteLine($"SimpleConvNet training step's kernels, batch 100, {KernelDispatch.MaxDegreeOfParallelism} thread(s), the two taking turns, thread CPU time: median (min)");
+            Console.WriteLine($"  conv1+relu+maxpool folded   {Us(times[0][rounds / 4]),10} ({Us(times[0][0])})");
+            Console.WriteLine($"  the same layers one by one  {Us(times[1][rounds / 4]),10} ({Us(times[1][0])})");
         }
 
         private static string Us(double s) => (s * 1e6).ToString("F1", CultureInfo.InvariantCulture) + "us";
