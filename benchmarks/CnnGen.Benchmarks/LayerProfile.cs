@@ -158,11 +158,12 @@ namespace CnnGen.Benchmarks
                 ("bwd affine 100->10", () => Dense.Backward(batch, 100, 10, a5, w3, g6, net.W3.Gradients, net.b3.Gradients, g5)),
                 ("bwd relu", () => Activations.ReluBackward(a5, g5, g4)),
                 ("bwd affine 4320->100", () => Dense.Backward(batch, 4320, 100, a3, w2, g4, net.W2.Gradients, net.b2.Gradients, g3)),
-                ("bwd maxpool+relu", () => Pooling.MaxBackwardRelu(in Pool3, batch, g3, arg, a3, g1)),
-                ("bwd conv1 filter", () => Conv2D.BackwardFilter(in Conv1, batch, x, g1, net.W1.Gradients, net.b1.Gradients, columns)),
+                ("bwd maxpool+relu+conv1", () => Conv2D.BackwardFilterThroughMaxPool(in Conv1, in Pool3, batch, x, g3, arg, a3, net.W1.Gradients, net.b1.Gradients, columns)),
                 ("(inference: conv1+relu+maxpool)", () => Conv2D.ForwardReluMaxPool(in Conv1, in Pool3, batch, x, w1, b1, a3, columns)),
                 ("(unfused: conv1)", () => Conv2D.Forward(in Conv1, batch, x, w1, b1, a1, columns)),
                 ("(unfused: relu+maxpool)", () => Pooling.MaxReluForward(in Pool3, batch, a1, a3, arg)),
+                ("(unfused: bwd maxpool+relu)", () => Pooling.MaxBackwardRelu(in Pool3, batch, g3, arg, a3, g1)),
+                ("(unfused: bwd conv1 filter)", () => Conv2D.BackwardFilter(in Conv1, batch, x, g1, net.W1.Gradients, net.b1.Gradients, columns)),
                 ("(inference: affine bf16)", () => CompactDense.Forward(batch, a3, compactW2, b2, a4)),
             };
 
@@ -190,8 +191,9 @@ namespace CnnGen.Benchmarks
         }
 
         /// <summary>SimpleConvNet's training step at batch 100 as the generated code runs it (convolution, ReLU and max pool in
-        /// one pass with arg-max) against the same step with those layers one by one, the two taking turns: a kernel timed
-        /// alone keeps its data in cache, which hides what a layer's output written through memory costs the next ones.</summary>
+        /// one pass with arg-max, and back in one pass to the filter gradient) against the same step with those layers one by
+        /// one, the two taking turns: a kernel timed alone keeps its data in cache, which hides what a layer's output written
+        /// through memory costs the next ones.</summary>
         private static void CompareFoldedTrainingStep(int rounds)
         {
             const int batch = 100;
@@ -217,8 +219,15 @@ namespace CnnGen.Benchmarks
 
                 Dense.Forward(batch, 4320, 100, a3, w2, b2, a4);
                 Dense.Backward(batch, 4320, 100, a3, w2, g4, net.W2.Gradients, net.b2.Gradients, g3);
-                Pooling.MaxBackwardRelu(in Pool3, batch, g3, arg, a3, g1);
-                Conv2D.BackwardFilter(in Conv1, batch, x, g1, net.W1.Gradients, net.b1.Gradients, columns);
+                if (folded)
+                {
+                    Conv2D.BackwardFilterThroughMaxPool(in Conv1, in Pool3, batch, x, g3, arg, a3, net.W1.Gradients, net.b1.Gradients, columns);
+                }
+                else
+                {
+                    Pooling.MaxBackwardRelu(in Pool3, batch, g3, arg, a3, g1);
+                    Conv2D.BackwardFilter(in Conv1, batch, x, g1, net.W1.Gradients, net.b1.Gradients, columns);
+                }
             }
 
             Step(true);
@@ -235,7 +244,7 @@ namespace CnnGen.Benchmarks
             foreach (List<double> t in times) t.Sort();
             Console.WriteLine();
             Console.WriteLine($"SimpleConvNet training step's kernels, batch 100, {KernelDispatch.MaxDegreeOfParallelism} thread(s), the two taking turns, thread CPU time: median (min)");
-            Console.WriteLine($"  conv1+relu+maxpool folded   {Us(times[0][rounds / 4]),10} ({Us(times[0][0])})");
+            Console.WriteLine($"  conv1+relu+maxpool folded   {Us(times[0][rounds / 4]),10} ({Us(times[0][0])})   (forward and backward)");
             Console.WriteLine($"  the same layers one by one  {Us(times[1][rounds / 4]),10} ({Us(times[1][0])})");
         }
 

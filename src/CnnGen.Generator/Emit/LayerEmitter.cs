@@ -45,6 +45,21 @@ namespace CnnGen.Generator.Emit
             $"{K}Conv2D.ForwardReluMaxPool(in {GeometryName(conv)}, in {GeometryName(pool)}, batch, {Span(conv.InputBuffer, conv.In.Size)}, W{conv.ParameterNumber}.Values, {(conv.Bias ? $"b{conv.ParameterNumber}.Values" : "default")}, {Span(pool.OutputBuffer, pool.Out.Size)}, " +
             (argMax ? $"{Span($"_argMax{pool.Number}", pool.Out.Size)}, " : string.Empty) + "_columns);";
 
+        /// <summary>The backward step of a first-layer convolution with the ReLU and max pool after it folded in: the filter
+        /// gradient made image by image from the pool's output gradient (the convolution's output gradient is never stored).</summary>
+        public static void FoldedConvBackward(CodeWriter w, LayerPlan conv, LayerPlan relu, LayerPlan pool)
+        {
+            int p = conv.ParameterNumber;
+            w.Line(Header(pool));
+            w.Line(Header(relu));
+            w.Line(Header(conv) + "   (first layer: no input gradient)");
+            w.Line("// One pass: each image's convolution-output gradient is made in cache from the pool's (a window's gradient goes to its");
+            w.Line("// arg-max when the window's maximum is positive) and used at once; the batch's is never written.");
+            w.Line($"{K}Conv2D.BackwardFilterThroughMaxPool(in {GeometryName(conv)}, in {GeometryName(pool)}, batch, {Span(conv.InputBuffer, conv.In.Size)}, " +
+                $"{Span(pool.OutputGradient, pool.Out.Size)}, {Span($"_argMax{pool.Number}", pool.Out.Size)}, {Span(pool.OutputBuffer, pool.Out.Size)}, " +
+                $"W{p}.Gradients, {(conv.Bias ? $"b{p}.Gradients" : "default")}, _columns);");
+        }
+
         /// <summary>The backward step of a max pool and the ReLU before it, in one pass (the ReLU's output gradient is skipped).</summary>
         public static void FoldedBackward(CodeWriter w, NetworkLayout layout, LayerPlan relu, LayerPlan pool)
         {

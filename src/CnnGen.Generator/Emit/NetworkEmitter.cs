@@ -650,6 +650,13 @@ namespace CnnGen.Generator.Emit
                 {
                     if (!first) w.Line();
                     first = false;
+                    if (i > 1 && layout.FoldedRelus.Contains(plan.Layers[i - 1].Number) && layout.FoldedBackwardConvs.Contains(plan.Layers[i - 2].Number))
+                    {
+                        LayerEmitter.FoldedConvBackward(w, plan.Layers[i - 2], plan.Layers[i - 1], plan.Layers[i]);
+                        i -= 2;
+                        continue;
+                    }
+
                     if (i > 0 && layout.FoldedRelus.Contains(plan.Layers[i - 1].Number))
                     {
                         LayerEmitter.FoldedBackward(w, layout, plan.Layers[i - 1], plan.Layers[i]);

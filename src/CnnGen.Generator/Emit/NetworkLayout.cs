@@ -110,6 +110,11 @@ namespace CnnGen.Generator.Emit
             FoldedConvs = plan.Layers.Where(l => l.Kind == LayerKind.Conv && l.Number < plan.Layers.Count
                     && FoldedRelus.Contains(l.Number + 1) && plan.Layers[l.Number].InputBuffer == l.OutputBuffer && ReadOnlyBy(plan, l, plan.Layers[l.Number]))
                 .Select(l => l.Number).ToArray();
+            // A folded convolution that needs no input gradient (the first layer) takes its filter gradient straight from the
+            // pool's output gradient, image by image: its own output gradient is never stored.
+            FoldedBackwardConvs = FoldedConvs.Where(n => InputGradientFor(plan.Layers[n - 1]).Length == 0).ToArray();
+            var unstored = new HashSet<string>(FoldedBackwardConvs.Select(n => plan.Layers[n - 1].OutputGradient).Where(g => g.Length > 0));
+            Buffers = Buffers.Where(b => !unstored.Contains(b.Name)).ToArray();
             FusedConvRelus = plan.Layers.Where(l => IsFusedConvRelu(plan, l)).Select(l => l.Number).ToArray();
         }
 
@@ -127,6 +132,10 @@ namespace CnnGen.Generator.Emit
             return relu.Kind == LayerKind.Relu && !FoldedRelus.Contains(relu.Number) && relu.InputBuffer == conv.OutputBuffer
                 && relu.OutputBuffer != conv.OutputBuffer && ReadOnlyBy(plan, conv, relu);
         }
+
+        /// <summary>Numbers of the folded convolutions (first layers) whose backward pass runs from the pool's output gradient
+        /// in one kernel (<c>Conv2D.BackwardFilterThroughMaxPool</c>).</summary>
+        public IReadOnlyList<int> FoldedBackwardConvs { get; }
 
         /// <summary>Numbers of the convolutions that an inference pass runs together with the folded ReLU and max pool after
         /// them, image by image (their output then never leaves the cache).</summary>

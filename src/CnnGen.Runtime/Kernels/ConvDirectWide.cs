@@ -311,7 +311,7 @@ namespace CnnGen.Kernels
             }
         }
 
-        /// <summary>Whether <see cref="FilterGradient"/> takes <paramref name="g"/>.</summary>
+        /// <summary>Whether the filter gradient takes <paramref name="g"/>.</summary>
         public static bool AppliesFilterGradient(in ConvGeometry g) =>
             !(g.Kernel == 1 && g.Stride == 1 && g.Pad == 0) && g.WeightSize <= 4096 && g.OutPlane >= VW &&
             KernelDispatch.Level >= SimdLevel.Avx512 && Vector512.IsHardwareAccelerated;
@@ -319,6 +319,17 @@ namespace CnnGen.Kernels
         /// <summary>Weight and bias gradients over the batch, <b>overwriting</b> both (the bias gradient may be empty).
         /// <paramref name="workspace"/> holds one image's column matrix; <paramref name="scratch"/> the partial sums.</summary>
         public static void FilterGradient(in ConvGeometry g, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> dy,
+            Span<float> weightGradient, Span<float> biasGradient, Span<float> workspace, Span<float> scratch)
+        {
+            fixed (float* dyp = dy)
+            {
+                FilterGradient(g, batch, x, Conv2D.OutputGradient.Stored(dyp, g.OutputSize), weightGradient, biasGradient, workspace, scratch);
+            }
+        }
+
+        /// <summary><see cref="FilterGradient(in ConvGeometry, int, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, Span{float})"/>
+        /// with each image's output gradient taken from <paramref name="dy"/> when its turn comes.</summary>
+        internal static void FilterGradient(in ConvGeometry g, int batch, ReadOnlySpan<float> x, Conv2D.OutputGradient dy,
             Span<float> weightGradient, Span<float> biasGradient, Span<float> workspace, Span<float> scratch)
         {
             int filters = g.Filters, patch = g.PatchSize, plane = g.OutPlane;
@@ -330,13 +341,12 @@ namespace CnnGen.Kernels
             weightGradient.Clear();
             fixed (float* pp = partial)
             fixed (float* colp = workspace)
-            fixed (float* dyp = dy)
             fixed (float* dwp = weightGradient)
             {
                 for (int n = 0; n < batch; n++)
                 {
                     Im2Col.Unfold(g, x.Slice(n * g.InputSize, g.InputSize), workspace);
-                    float* d = dyp + (long)n * g.OutputSize;
+                    float* d = dy.Image(n);
                     int f0 = 0;
                     for (; f0 + 5 <= filters; f0 += 5)
                     {
@@ -372,7 +382,7 @@ namespace CnnGen.Kernels
 
                     if (!biasGradient.IsEmpty)
                     {
-                        for (int f = 0; f < filters; f++) biasGradient[f] += System.Numerics.Tensors.TensorPrimitives.Sum(dy.Slice(n * g.OutputSize + f * plane, plane));
+                        for (int f = 0; f < filters; f++) biasGradient[f] += System.Numerics.Tensors.TensorPrimitives.Sum(new ReadOnlySpan<float>(d + (long)f * plane, plane));
                     }
                 }
 

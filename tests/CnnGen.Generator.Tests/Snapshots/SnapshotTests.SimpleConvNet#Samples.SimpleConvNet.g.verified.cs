@@ -79,7 +79,6 @@ namespace Samples
         // Batch-sized buffers, grown by EnsureCapacity; per sample:
         private float[] _input = global::System.Array.Empty<float>();   // 784: a copy of the input (conv/affine backward needs it)
         private float[] _a1 = global::System.Array.Empty<float>();   // 17280: layer 1 output
-        private float[] _g1 = global::System.Array.Empty<float>();   // 17280: gradient of layer 1 output
         private float[] _a2 = global::System.Array.Empty<float>();   // 17280: layer 2 output
         private float[] _a3 = global::System.Array.Empty<float>();   // 4320: layer 3 output
         private float[] _g3 = global::System.Array.Empty<float>();   // 4320: gradient of layer 3 output
@@ -417,11 +416,10 @@ namespace Samples
 
             // Layer 3: MaxPool 2x2 s2  30x24x24 -> 30x12x12
             // Layer 2: Relu  30x24x24 -> 30x24x24
-            // Both in one pass: a window's gradient goes to its arg-max when the window's maximum is positive (the ReLU let it through).
-            global::CnnGen.Kernels.Pooling.MaxBackwardRelu(in Pool3, batch, _g3.AsSpan(0, batch * 4320), _argMax3.AsSpan(0, batch * 4320), _a3.AsSpan(0, batch * 4320), _g1.AsSpan(0, batch * 17280));
-
             // Layer 1: Conv 30 5x5 s1 p0  1x28x28 -> 30x24x24   (first layer: no input gradient)
-            global::CnnGen.Kernels.Conv2D.BackwardFilter(in Conv1, batch, _input.AsSpan(0, batch * 784), _g1.AsSpan(0, batch * 17280), W1.Gradients, b1.Gradients, _columns);
+            // One pass: each image's convolution-output gradient is made in cache from the pool's (a window's gradient goes to its
+            // arg-max when the window's maximum is positive) and used at once; the batch's is never written.
+            global::CnnGen.Kernels.Conv2D.BackwardFilterThroughMaxPool(in Conv1, in Pool3, batch, _input.AsSpan(0, batch * 784), _g3.AsSpan(0, batch * 4320), _argMax3.AsSpan(0, batch * 4320), _a3.AsSpan(0, batch * 4320), W1.Gradients, b1.Gradients, _columns);
         }
 
         private static int BatchOf(global::System.ReadOnlySpan<float> input)
@@ -440,7 +438,6 @@ namespace Samples
             if (batch <= _capacity) return;
             _input = new float[batch * 784];
             _a1 = new float[batch * 17280];
-            _g1 = new float[batch * 17280];
             _a2 = new float[batch * 17280];
             _a3 = new float[batch * 4320];
             _g3 = new float[batch * 4320];

@@ -269,4 +269,60 @@ public sealed class ConvFastPathTests
             new float[pool.OutputSize], new int[pool.OutputSize - 1], new float[Conv2D.WorkspaceSize(g)]));
         Assert.Contains(pool.OutputSize.ToString(), ex.Message);
     }
+
+    [Theory]
+    [MemberData(nameof(PooledShapes))]
+    public void BackwardFilterThroughMaxPool_is_bit_identical_to_the_pool_backward_then_the_filter_gradient(int c, int h, int w, int f,
+        int k, int pad, int size, int stride, int poolPad, int batch)
+    {
+        var g = new ConvGeometry(c, h, w, f, k, 1, pad);
+        var pool = new ConvGeometry(f, g.OutHeight, g.OutWidth, f, size, stride, poolPad);
+        float[] x = Reference.Random(batch * g.InputSize, 1), wt = Reference.Random(g.WeightSize, 2), bias = Reference.Random(f, 3);
+        float[] dPool = Reference.Random(batch * pool.OutputSize, 4);
+        AtEveryLevelAndDegree(() =>
+        {
+            var workspace = new float[Conv2D.WorkspaceSize(g)];
+            float[] pooled = new float[batch * pool.OutputSize], dConv = new float[batch * g.OutputSize];
+            int[] arg = new int[pooled.Length];
+            Conv2D.ForwardReluMaxPool(g, pool, batch, x, wt, bias, pooled, arg, workspace);
+            float[] expectedW = new float[g.WeightSize], expectedB = new float[f], fusedW = new float[g.WeightSize], fusedB = new float[f];
+            Pooling.MaxBackwardRelu(pool, batch, dPool, arg, pooled, dConv);
+            Conv2D.BackwardFilter(g, batch, x, dConv, expectedW, expectedB, workspace);
+            fusedW.AsSpan().Fill(float.NaN);
+            fusedB.AsSpan().Fill(float.NaN);
+            Conv2D.BackwardFilterThroughMaxPool(g, pool, batch, x, dPool, arg, pooled, fusedW, fusedB, workspace);
+            Assert.Equal(expectedW, fusedW);
+            Assert.Equal(expectedB, fusedB);
+            Assert.Contains(expectedW, v => v != 0);
+        });
+    }
+
+    [Fact]
+    public void BackwardFilterThroughMaxPool_checks_its_arguments()
+    {
+        var g = new ConvGeometry(1, 6, 6, 2, 3, 1, 0);
+        var pool = new ConvGeometry(2, 4, 4, 2, 2, 2, 0);
+        float[] ws = new float[Conv2D.WorkspaceSize(g)];
+        var ex = Assert.Throws<ArgumentException>(() => Conv2D.BackwardFilterThroughMaxPool(g, pool, 1, new float[36], new float[pool.OutputSize],
+            new int[pool.OutputSize - 1], new float[pool.OutputSize], new float[g.WeightSize], default, ws));
+        Assert.Contains(pool.OutputSize.ToString(), ex.Message);
+        var wrongPool = new ConvGeometry(3, 4, 4, 3, 2, 2, 0);
+        Assert.Throws<ArgumentException>(() => Conv2D.BackwardFilterThroughMaxPool(g, wrongPool, 1, new float[36], new float[wrongPool.OutputSize],
+            new int[wrongPool.OutputSize], new float[wrongPool.OutputSize], new float[g.WeightSize], default, ws));
+    }
+
+    [Fact]
+    public void BackwardFilterThroughMaxPool_allocates_nothing_after_warm_up()
+    {
+        var g = new ConvGeometry(1, 28, 28, 30, 5, 1, 0);
+        var pool = new ConvGeometry(30, 24, 24, 30, 2, 2, 0);
+        const int batch = 5;
+        float[] x = Reference.Random(batch * g.InputSize, 1), wt = Reference.Random(g.WeightSize, 2), b = Reference.Random(30, 3);
+        float[] dPool = Reference.Random(batch * pool.OutputSize, 4), pooled = new float[dPool.Length], ws = new float[Conv2D.WorkspaceSize(g)];
+        float[] gw = new float[g.WeightSize], gb = new float[30];
+        int[] arg = new int[dPool.Length];
+        Conv2D.ForwardReluMaxPool(g, pool, batch, x, wt, b, pooled, arg, ws);
+        Conv2D.BackwardFilterThroughMaxPool(g, pool, batch, x, dPool, arg, pooled, gw, gb, ws);
+        Assert.Equal(0, AllocationProbe.Least(() => Conv2D.BackwardFilterThroughMaxPool(g, pool, batch, x, dPool, arg, pooled, gw, gb, ws)));
+    }
 }
