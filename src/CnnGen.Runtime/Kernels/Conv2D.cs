@@ -108,10 +108,7 @@ namespace CnnGen.Kernels
             Guard.Length(x.Length, (long)batch * g.InputSize, nameof(x));
             Guard.Length(weights.Length, g.WeightSize, nameof(weights));
             if (!bias.IsEmpty) Guard.Length(bias.Length, g.Filters, nameof(bias));
-            if (pool.Channels != g.Filters || pool.Height != g.OutHeight || pool.Width != g.OutWidth || pool.Filters != pool.Channels)
-            {
-                throw new ArgumentException($"The pooling geometry ({pool.Channels}x{pool.Height}x{pool.Width}) must take the convolution's output ({g.Filters}x{g.OutHeight}x{g.OutWidth}).", nameof(pool));
-            }
+            GuardPoolTakesOutput(g, pool);
 
             Guard.Length(y.Length, (long)batch * pool.OutputSize, nameof(y));
             Guard.AtLeast(workspace.Length, WorkspaceSize(g), nameof(workspace));
@@ -299,9 +296,7 @@ namespace CnnGen.Kernels
             Guard.Batch(batch);
             Guard.Length(x.Length, (long)batch * g.InputSize, nameof(x));
             Guard.Length(dy.Length, (long)batch * g.OutputSize, nameof(dy));
-            Guard.Length(weightGradient.Length, g.WeightSize, nameof(weightGradient));
-            if (!biasGradient.IsEmpty) Guard.Length(biasGradient.Length, g.Filters, nameof(biasGradient));
-            Guard.AtLeast(workspace.Length, WorkspaceSize(g), nameof(workspace));
+            GuardFilterGradients(g, weightGradient, biasGradient, workspace);
             fixed (float* dyp = dy)
             {
                 FilterGradientOverBatch(g, batch, x, OutputGradient.Stored(dyp, g.OutputSize), weightGradient, biasGradient, workspace);
@@ -321,24 +316,34 @@ namespace CnnGen.Kernels
             Span<float> biasGradient, Span<float> workspace)
         {
             Guard.Batch(batch);
-            if (pool.Channels != g.Filters || pool.Height != g.OutHeight || pool.Width != g.OutWidth || pool.Filters != pool.Channels)
-            {
-                throw new ArgumentException($"The pooling geometry ({pool.Channels}x{pool.Height}x{pool.Width}) must take the convolution's output ({g.Filters}x{g.OutHeight}x{g.OutWidth}).", nameof(pool));
-            }
+            GuardPoolTakesOutput(g, pool);
 
             Guard.Length(x.Length, (long)batch * g.InputSize, nameof(x));
             Guard.Length(poolGradient.Length, (long)batch * pool.OutputSize, nameof(poolGradient));
             Guard.Length(argMax.Length, (long)batch * pool.OutputSize, nameof(argMax));
             Guard.Length(poolOutput.Length, (long)batch * pool.OutputSize, nameof(poolOutput));
-            Guard.Length(weightGradient.Length, g.WeightSize, nameof(weightGradient));
-            if (!biasGradient.IsEmpty) Guard.Length(biasGradient.Length, g.Filters, nameof(biasGradient));
-            Guard.AtLeast(workspace.Length, WorkspaceSize(g), nameof(workspace));
+            GuardFilterGradients(g, weightGradient, biasGradient, workspace);
             fixed (float* pg = poolGradient)
             fixed (int* am = argMax)
             fixed (float* po = poolOutput)
             {
                 FilterGradientOverBatch(g, batch, x, OutputGradient.ThroughPool(pool, pg, am, po, g.OutputSize), weightGradient, biasGradient, workspace);
             }
+        }
+
+        private static void GuardPoolTakesOutput(in ConvGeometry g, in ConvGeometry pool)
+        {
+            if (pool.Channels != g.Filters || pool.Height != g.OutHeight || pool.Width != g.OutWidth || pool.Filters != pool.Channels)
+            {
+                throw new ArgumentException($"The pooling geometry ({pool.Channels}x{pool.Height}x{pool.Width}) must take the convolution's output ({g.Filters}x{g.OutHeight}x{g.OutWidth}).", nameof(pool));
+            }
+        }
+
+        private static void GuardFilterGradients(in ConvGeometry g, Span<float> weightGradient, Span<float> biasGradient, Span<float> workspace)
+        {
+            Guard.Length(weightGradient.Length, g.WeightSize, nameof(weightGradient));
+            if (!biasGradient.IsEmpty) Guard.Length(biasGradient.Length, g.Filters, nameof(biasGradient));
+            Guard.AtLeast(workspace.Length, WorkspaceSize(g), nameof(workspace));
         }
 
         private static unsafe void FilterGradientOverBatch(in ConvGeometry g, int batch, ReadOnlySpan<float> x, OutputGradient dy,
