@@ -31,23 +31,8 @@ namespace CnnGen.Kernels
 
         /// <summary>Forward pass over <paramref name="batch"/> images. <paramref name="bias"/> may be empty (no bias).</summary>
         public static void Forward(in ConvGeometry g, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> weights,
-            ReadOnlySpan<float> bias, Span<float> y, Span<float> workspace)
-        {
-            Guard.Batch(batch);
-            Guard.Length(x.Length, (long)batch * g.InputSize, nameof(x));
-            Guard.Length(weights.Length, g.WeightSize, nameof(weights));
-            if (!bias.IsEmpty) Guard.Length(bias.Length, g.Filters, nameof(bias));
-            Guard.Length(y.Length, (long)batch * g.OutputSize, nameof(y));
-            Guard.AtLeast(workspace.Length, WorkspaceSize(g), nameof(workspace));
-
-            if (Splits(g, batch))
-            {
-                ForwardInRanges(ConvJob.Kind.Forward, g, default, batch, x, weights, bias, y);
-                return;
-            }
-
-            ForwardRange(g, batch, x, weights, bias, y, workspace, CallerScratch(g), relu: false);
-        }
+            ReadOnlySpan<float> bias, Span<float> y, Span<float> workspace) =>
+            ForwardCore(g, batch, x, weights, bias, y, workspace, relu: false);
 
         /// <summary>
         /// A convolution and the ReLU after it, <c>y = relu(conv(x))</c>: the AVX-512 direct kernels rectify each register
@@ -57,7 +42,11 @@ namespace CnnGen.Kernels
         /// <paramref name="bias"/> may be empty.
         /// </summary>
         public static void ForwardRelu(in ConvGeometry g, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> weights,
-            ReadOnlySpan<float> bias, Span<float> y, Span<float> workspace)
+            ReadOnlySpan<float> bias, Span<float> y, Span<float> workspace) =>
+            ForwardCore(g, batch, x, weights, bias, y, workspace, relu: true);
+
+        private static void ForwardCore(in ConvGeometry g, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> weights,
+            ReadOnlySpan<float> bias, Span<float> y, Span<float> workspace, bool relu)
         {
             Guard.Batch(batch);
             Guard.Length(x.Length, (long)batch * g.InputSize, nameof(x));
@@ -68,11 +57,11 @@ namespace CnnGen.Kernels
 
             if (Splits(g, batch))
             {
-                ForwardInRanges(ConvJob.Kind.ForwardRelu, g, default, batch, x, weights, bias, y);
+                ForwardInRanges(relu ? ConvJob.Kind.ForwardRelu : ConvJob.Kind.Forward, g, default, batch, x, weights, bias, y);
                 return;
             }
 
-            ForwardRange(g, batch, x, weights, bias, y, workspace, CallerScratch(g), relu: true);
+            ForwardRange(g, batch, x, weights, bias, y, workspace, CallerScratch(g), relu);
         }
 
         /// <summary>
