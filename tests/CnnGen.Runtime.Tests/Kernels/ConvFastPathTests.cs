@@ -93,28 +93,18 @@ public sealed class ConvFastPathTests
         float[] x = Reference.Random(batch * g.InputSize, 1), wt = Reference.Random(g.WeightSize, 2), bias = Reference.Random(f, 3);
         double[] expectedY = Reference.ConvForward(g, batch, x, wt, bias);
         double[] expectedNoBias = Reference.ConvForward(g, batch, x, wt, null);
-        try
+        AtEveryLevelAndDegree(() =>
         {
-            for (SimdLevel level = SimdLevel.Scalar; level <= KernelDispatch.Supported; level++)
-            {
-                foreach (int degree in new[] { 1, 2 })
-                {
-                    KernelDispatch.Level = level;
-                    KernelDispatch.MaxDegreeOfParallelism = degree;
-                    var workspace = new float[Conv2D.WorkspaceSize(g)];
-                    var y = new float[batch * g.OutputSize];
-                    y.AsSpan().Fill(float.NaN);
-                    Conv2D.Forward(g, batch, x, wt, bias, y, workspace);
-                    Reference.Close(y, expectedY, Tolerance, $"forward {g} batch {batch} {level} degree {degree}");
-                    Conv2D.Forward(g, batch, x, wt, ReadOnlySpan<float>.Empty, y, workspace);
-                    Reference.Close(y, expectedNoBias, Tolerance, $"forward without bias {g} {level} degree {degree}");
-                }
-            }
-        }
-        finally
-        {
-            KernelDispatch.Reset();
-        }
+            SimdLevel level = KernelDispatch.Level;
+            int degree = KernelDispatch.MaxDegreeOfParallelism;
+            var workspace = new float[Conv2D.WorkspaceSize(g)];
+            var y = new float[batch * g.OutputSize];
+            y.AsSpan().Fill(float.NaN);
+            Conv2D.Forward(g, batch, x, wt, bias, y, workspace);
+            Reference.Close(y, expectedY, Tolerance, $"forward {g} batch {batch} {level} degree {degree}");
+            Conv2D.Forward(g, batch, x, wt, ReadOnlySpan<float>.Empty, y, workspace);
+            Reference.Close(y, expectedNoBias, Tolerance, $"forward without bias {g} {level} degree {degree}");
+        });
     }
 
     [Fact]
