@@ -101,10 +101,18 @@ namespace CnnGen.Generator.Emit
                     w.Line($"{K}Activations.{l.Kind}Forward({x}, {y});");
                     break;
                 case LayerKind.Affine:
-                    if (header) w.Line(Header(l) + (l.In.IsFlat ? string.Empty : $"   (flattens {l.In} in C, H, W order)"));
+                {
+                    bool rectified = NetworkLayout.InputIsRectified(plan, l);
+                    if (header)
+                    {
+                        w.Line(Header(l) + (l.In.IsFlat ? string.Empty : $"   (flattens {l.In} in C, H, W order)"));
+                        if (rectified) w.Line("// The input is a ReLU's: at small batches the rows of W whose input is zero are not read.");
+                    }
+
                     w.Line($"if (_compactW{l.ParameterNumber} is not null && !IsTraining && batch < {K}CompactDense.MaxBatch) {K}CompactDense.Forward(batch, {x}, _compactW{l.ParameterNumber}, b{l.ParameterNumber}.Values, {y});");
-                    w.Line($"else {K}Dense.Forward(batch, {N(l.In.Size)}, {N(l.Count)}, {x}, W{l.ParameterNumber}.Values, b{l.ParameterNumber}.Values, {y});");
+                    w.Line($"else {K}Dense.{(rectified ? "ForwardSkippingZeros" : "Forward")}(batch, {N(l.In.Size)}, {N(l.Count)}, {x}, W{l.ParameterNumber}.Values, b{l.ParameterNumber}.Values, {y});");
                     break;
+                }
                 case LayerKind.Dropout:
                     if (header) w.Line(Header(l) + "   (identity in inference mode)");
                     w.Line($"if (IsTraining) {K}Dropout.Forward({Float(l.Rate)}, ref _random, {x}, {y}, {Span($"_mask{l.Number}", l.Out.Size)});");

@@ -176,6 +176,27 @@ namespace CnnGen.Generator.Emit
         public static bool HasProjection(NetworkPlan plan, LayerPlan end) =>
             end.Kind == LayerKind.ResidualEnd && plan.Layers[end.BlockBegin - 1].Projection;
 
+        /// <summary>Whether <paramref name="layer"/>'s input is a ReLU's output, directly or through max pooling or dropout (both
+        /// keep its zeros): values that are often mostly exactly zero, which an affine layer at small batches skips.</summary>
+        public static bool InputIsRectified(NetworkPlan plan, LayerPlan layer)
+        {
+            for (int n = layer.Number - 1; n >= 1; n--)
+            {
+                switch (plan.Layers[n - 1].Kind)
+                {
+                    case LayerKind.Relu:
+                        return true;
+                    case LayerKind.MaxPool:
+                    case LayerKind.Dropout:
+                        continue;
+                    default:
+                        return false;
+                }
+            }
+
+            return false;
+        }
+
         /// <summary>The gradient buffer of the network input, or empty when no layer needs it.</summary>
         public string InputGradientFor(LayerPlan layer) =>
             layer.InputGradient.Length > 0 ? layer.InputGradient : Buffers.Any(b => b.Name == "_g0") && layer.Kind == LayerKind.BatchNorm ? "_g0" : string.Empty;

@@ -1,0 +1,94 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace CnnGen.Kernels
+{
+    /// <summary>
+    /// Lists where a vector is not zero, so that a product over a ReLU's output (most of it exactly zero) can skip the
+    /// rows of a weight matrix that would only be multiplied by zero. One compare per vector and one store per index
+    /// found: about a microsecond for SimpleConvNet's 4,320 inputs, against a row of W (400 bytes) saved per zero.
+    /// </summary>
+    internal static class NonzeroIndices
+    {
+        [ThreadStatic] private static int[]? t_list;
+
+        /// <summary>A per-thread index buffer of at least <paramref name="length"/> entries, grown once (at warm-up).</summary>
+        public static int[] Buffer(int length)
+        {
+            int[]? list = t_list;
+            if (list is null || list.Length < length) t_list = list = new int[length];
+            return list;
+        }
+
+        /// <summary>How many of <paramref name="x"/> are not zero (NaN counts as not zero).</summary>
+        public static int Count(ReadOnlySpan<float> x)
+        {
+            ref float start = ref MemoryMarshal.GetReference(x);
+            int count = 0, i = 0;
+            if (KernelDispatch.Level == SimdLevel.Avx512 && Vector512.IsHardwareAccelerated)
+            {
+                for (; i + 16 <= x.Length; i += 16)
+                {
+                    count += 16 - BitOperations.PopCount(Vector512.Equals(Vector512.LoadUnsafe(ref start, (nuint)i), Vector512<float>.Zero).ExtractMostSignificantBits());
+                }
+            }
+
+            for (; i < x.Length; i++)
+            {
+                count += Unsafe.Add(ref start, i) != 0 ? 1 : 0;
+            }
+
+            return count;
+        }
+
+        /// <summary>Writes, in increasing order, the indices <c>i</c> with <c>x[i] != 0</c> (NaN counts as not zero) into
+        /// <paramref name="indices"/> and returns how many there are.</summary>
+        public static int Gather(ReadOnlySpan<float> x, Span<int> indices)
+        {
+            if (indices.Length < x.Length) throw new ArgumentException($"Expected room for {x.Length} indices, got {indices.Length}.", nameof(indices));
+            ref float start = ref MemoryMarshal.GetReference(x);
+            ref int list = ref MemoryMarshal.GetReference(indices);
+            int count = 0, i = 0;
+            if (KernelDispatch.Level == SimdLevel.Avx512 && Vector512.IsHardwareAccelerated)
+            {
+                for (; i + 16 <= x.Length; i += 16)
+                {
+                    uint bits = (uint)~Vector512.Equals(Vector512.LoadUnsafe(ref start, (nuint)i), Vector512<float>.Zero).ExtractMostSignificantBits() & 0xFFFF;
+                    count = Append(bits, i, ref list, count);
+                }
+            }
+            else if (KernelDispatch.Level >= SimdLevel.Avx2 && Vector256.IsHardwareAccelerated)
+            {
+                for (; i + 8 <= x.Length; i += 8)
+                {
+                    uint bits = ~Vector256.Equals(Vector256.LoadUnsafe(ref start, (nuint)i), Vector256<float>.Zero).ExtractMostSignificantBits() & 0xFF;
+                    count = Append(bits, i, ref list, count);
+                }
+            }
+
+            for (; i < x.Length; i++)
+            {
+                // Branch-free: the index is always written and kept only when the value is not zero.
+                Unsafe.Add(ref list, count) = i;
+                count += Unsafe.Add(ref start, i) != 0 ? 1 : 0;
+            }
+
+            return count;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static int Append(uint bits, int offset, ref int list, int count)
+        {
+            while (bits != 0)
+            {
+                Unsafe.Add(ref list, count++) = offset + BitOperations.TrailingZeroCount(bits);
+                bits &= bits - 1;
+            }
+
+            return count;
+        }
+    }
+}

@@ -1,0 +1,181 @@
+using System;
+using System.Linq;
+using CnnGen.Kernels;
+using CnnGen.Tests.Shared;
+using Xunit;
+
+namespace CnnGen.Runtime.Tests.Kernels;
+
+/// <summary><see cref="Dense.ForwardSkippingZeros"/> (rows of W whose input is zero not read) against <see cref="Dense.Forward"/>
+/// bit for bit and against the reference product, and the index lists it walks.</summary>
+[Collection("KernelDispatch")]
+public sealed class DenseSkippingZerosTests
+{
+    /// <summary><paramref name="count"/> values of which about <paramref name="density"/> are non-zero, the zeros of both signs
+    /// (a ReLU's output holds +0; a dropout mask or a caller may hand over -0).</summary>
+    private static float[] Sparse(int count, double density, int seed)
+    {
+        var random = new Random(seed);
+        var x = new float[count];
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] = random.NextDouble() < density ? (float)random.NextDouble() + 0.01f : (random.Next(4) == 0 ? -0f : 0f);
+        }
+
+        return x;
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(7)]
+    [InlineData(15)]
+    [InlineData(16)]
+    [InlineData(17)]
+    [InlineData(31)]
+    [InlineData(33)]
+    [InlineData(65)]
+    [InlineData(127)]
+    [InlineData(4321)]
+    public void Lists_exactly_the_non_zero_indices_in_order_at_every_level(int length)
+    {
+        foreach (double density in new[] { 0.0, 0.2, 0.5, 1.0 })
+        {
+            float[] x = Sparse(length, density, length + 7);
+            if (length > 2) x[length / 2] = float.NaN;   // NaN is not zero
+            int[] expected = Enumerable.Range(0, length).Where(i => x[i] != 0).ToArray();
+            try
+            {
+                for (SimdLevel level = SimdLevel.Scalar; level <= KernelDispatch.Supported; level++)
+                {
+                    KernelDispatch.Level = level;
+                    var list = new int[length + 1];
+                    list[length] = -5;
+                    int count = NonzeroIndices.Gather(x, list);
+                    Assert.Equal(expected, list.AsSpan(0, count).ToArray());
+                    Assert.Equal(-5, list[length]);
+                    Assert.Equal(expected.Length, NonzeroIndices.Count(x));
+                }
+            }
+            finally
+            {
+                KernelDispatch.Reset();
+            }
+        }
+    }
+
+    [Fact]
+    public void Gather_rejects_a_list_shorter_than_the_input()
+    {
+        var e = Assert.Throws<ArgumentException>(() => NonzeroIndices.Gather(new float[10], new int[9]));
+        Assert.Contains("10", e.Message);
+    }
+
+    [Theory]
+    [InlineData(1, 4320, 100)]
+    [InlineData(2, 4320, 100)]
+    [InlineData(3, 301, 65)]
+    [InlineData(1, 299, 80)]
+    [InlineData(1, 1327, 128)]
+    [InlineData(4, 4320, 100)]   // batches that read W once for all rows take the plain product
+    [InlineData(8, 333, 127)]
+    [InlineData(1, 100, 10)]     // too few outputs for the in-register product
+    public void Gives_the_same_bits_as_the_plain_product_and_matches_the_reference(int batch, int inputs, int outputs)
+    {
+        float[] w = Reference.Random(inputs * outputs, 2), b = Reference.Random(outputs, 3);
+        foreach (double density in new[] { 0.0, 0.05, 0.18, 0.5, 0.74, 0.76, 1.0 })
+        {
+            float[] x = Sparse(batch * inputs, density, inputs + (int)(density * 100));
+            var (product, _) = Reference.Gemm(false, false, batch, outputs, inputs, x, w);
+            for (int n = 0; n < batch; n++)
+                for (int j = 0; j < outputs; j++) product[n * outputs + j] += b[j];
+            try
+            {
+                for (SimdLevel level = SimdLevel.Scalar; level <= KernelDispatch.Supported; level++)
+                {
+                    KernelDispatch.Level = level;
+                    float[] plain = new float[batch * outputs], skipping = new float[batch * outputs];
+                    for (int call = 0; call < 2; call++)   // both orders of W's halves
+                    {
+                        Dense.Forward(batch, inputs, outputs, x, w, b, plain);
+                        Dense.ForwardSkippingZeros(batch, inputs, outputs, x, w, b, skipping);
+                        string what = $"{batch}x{inputs}x{outputs} density {density} {level} call {call}";
+                        Assert.True(plain.AsSpan().SequenceEqual(skipping), what);
+                        Reference.Close(skipping, product, 1e-4, what);
+                    }
+                }
+            }
+            finally
+            {
+                KernelDispatch.Reset();
+            }
+        }
+    }
+
+    [Fact]
+    public void Gives_the_same_bits_at_every_alignment_of_W()
+    {
+        // The listed rows are loaded at their 64-byte boundaries and shifted into place like the plain walk's: W starting at
+        // each float offset in a cache line, rows whose last aligned load would pass W's end included.
+        const int inputs = 301, outputs = 100;
+        float[] x = Sparse(inputs, 0.3, 5), storage = Reference.Random(inputs * outputs + 16, 2), b = Reference.Random(outputs, 3);
+        x[inputs - 1] = 0.5f;   // the last rows (added outside the aligned walk) take part
+        x[inputs - 2] = 0f;
+        for (int offset = 0; offset < 16; offset++)
+        {
+            ReadOnlySpan<float> w = storage.AsSpan(offset, inputs * outputs);
+            float[] plain = new float[outputs], skipping = new float[outputs];
+            for (int call = 0; call < 2; call++)
+            {
+                Dense.Forward(1, inputs, outputs, x, w, b, plain);
+                Dense.ForwardSkippingZeros(1, inputs, outputs, x, w, b, skipping);
+                Assert.True(plain.AsSpan().SequenceEqual(skipping), $"W at float offset {offset}, call {call}");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(4320, 100, 0.18)]
+    [InlineData(301, 65, 0.5)]
+    [InlineData(1327, 128, 0.7)]
+    public void Does_not_read_the_rows_whose_input_is_zero(int inputs, int outputs, double density)
+    {
+        // NaN in every row of W whose input is zero: the plain product turns them into NaN (0 x NaN), the skipping one must
+        // never touch them and give the product of the other rows. (Without AVX-512 it is the plain product.)
+        if (!Dense.GemvSkipsZeros(inputs, outputs)) return;
+        float[] x = Sparse(inputs, density, 11), w = Reference.Random(inputs * outputs, 2), b = Reference.Random(outputs, 3);
+        var (product, _) = Reference.Gemm(false, false, 1, outputs, inputs, x, w);
+        for (int j = 0; j < outputs; j++) product[j] += b[j];
+        for (int i = 0; i < inputs; i++)
+        {
+            if (x[i] == 0) w.AsSpan(i * outputs, outputs).Fill(float.NaN);
+        }
+
+        float[] y = new float[outputs];
+        Dense.Forward(1, inputs, outputs, x, w, b, y);
+        Assert.All(y, v => Assert.True(float.IsNaN(v)));
+        Dense.ForwardSkippingZeros(1, inputs, outputs, x, w, b, y);
+        Reference.Close(y, product, 1e-4, $"{inputs}x{outputs} density {density}");
+    }
+
+    [Fact]
+    public void Rejects_what_the_plain_product_rejects()
+    {
+        Assert.Throws<ArgumentException>(() => Dense.ForwardSkippingZeros(1, 4320, 100, new float[4319], new float[432_000], default, new float[100]));
+        Assert.Throws<ArgumentException>(() => Dense.ForwardSkippingZeros(1, 4320, 100, new float[4320], new float[431_999], default, new float[100]));
+        Assert.Throws<ArgumentException>(() => Dense.ForwardSkippingZeros(1, 4320, 100, new float[4320], new float[432_000], new float[99], new float[100]));
+        Assert.Throws<ArgumentException>(() => Dense.ForwardSkippingZeros(0, 4320, 100, new float[4320], new float[432_000], default, new float[100]));
+    }
+
+    [Fact]
+    public void Allocates_nothing_after_the_first_call()
+    {
+        float[] x = Sparse(4320, 0.18, 9), w = Reference.Random(432_000, 2), b = Reference.Random(100, 3), y = new float[100];
+        Dense.ForwardSkippingZeros(1, 4320, 100, x, w, b, y);
+        Assert.Equal(0, AllocationProbe.Least(() =>
+        {
+            for (int call = 0; call < 10; call++) Dense.ForwardSkippingZeros(1, 4320, 100, x, w, b, y);
+        }));
+    }
+}
