@@ -5,15 +5,18 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
+using CnnGen.Data;
 using CnnGen.Kernels;
 using CnnGen.Training;
 
 namespace CnnGen.Benchmarks
 {
     /// <summary>
-    /// <c>compare [--threads N] [--quick] [--no-peers] [--no-plot] [--out DIR] [--layers [NETWORK]] [--wall] [--only NETWORK]</c>: CnnGen against ONNX Runtime
-    /// (same process, same weights) and PyTorch (the script in <c>benchmarks/peers</c>, when <c>/usr/bin/python3</c> has torch),
-    /// one table of times and ratios, allocations per call, fraction of the FMA peak, and a PNG of throughput against batch size.
+    /// <c>compare [--threads N] [--quick] [--no-peers] [--no-plot] [--out DIR] [--layers [NETWORK]] [--wall] [--only NETWORK] [--book DIR | --no-book]</c>:
+    /// CnnGen against ONNX Runtime (same process, same weights, same inputs) and PyTorch (the script in <c>benchmarks/peers</c>,
+    /// when <c>/usr/bin/python3</c> has torch), one table of times and ratios, allocations per call, fraction of the FMA peak, and
+    /// a PNG of throughput against batch size. SimpleConvNet runs with the book's trained weights on MNIST test images when the
+    /// mnist-book folder is found (<see cref="BookData"/>), the other networks with random weights on uniform noise.
     /// </summary>
     public static class Compare
     {
@@ -31,7 +34,8 @@ namespace CnnGen.Benchmarks
             int threads = 1;
             bool quick = false, peers = true, plot = true, layers = false, wall = false;
             string outDir = "benchmark-results";
-            string? layerFilter = null, only = null;
+            string? layerFilter = null, only = null, bookFolder = null;
+            bool book = true;
             for (int i = 0; i < args.Length; i++)
             {
                 switch (args[i])
@@ -47,8 +51,10 @@ namespace CnnGen.Benchmarks
                     case "--wall": wall = true; break;
                     case "--only": only = args[++i]; break;
                     case "--out": outDir = args[++i]; break;
+                    case "--book": bookFolder = args[++i]; break;
+                    case "--no-book": book = false; break;
                     default:
-                        Console.Error.WriteLine($"Unknown option {args[i]}. Usage: compare [--threads N] [--quick] [--no-peers] [--no-plot] [--layers [NETWORK]] [--wall] [--only NETWORK] [--out DIR]");
+                        Console.Error.WriteLine($"Unknown option {args[i]}. Usage: compare [--threads N] [--quick] [--no-peers] [--no-plot] [--layers [NETWORK]] [--wall] [--only NETWORK] [--book DIR | --no-book] [--out DIR]");
                         return 2;
                 }
             }
@@ -67,6 +73,10 @@ namespace CnnGen.Benchmarks
                 $"{(cpuClock ? "thread CPU time" : "wall clock")} per call, median of {reps} (min-max){(quick ? ", quick smoke run" : "")}");
             double peak = PeakFma.MeasureGflops(quick ? 3 : 15) * threads;
             Console.WriteLine($"Peak FMA: {peak:F1} GFLOP/s ({threads} thread(s))");
+            BookData? data = book ? BookData.TryLoad(bookFolder) : null;
+            Console.WriteLine(data is not null
+                ? $"SimpleConvNet: the book's trained weights on MNIST test images ({data.Root}); other networks: random weights, uniform inputs"
+                : "All networks: random weights, uniform inputs (the mnist-book folder was not found or --no-book; see --book)");
 
 
             var rows = new List<Row>();
@@ -80,54 +90,33 @@ namespace CnnGen.Benchmarks
             foreach (INetwork net in CreateNetworks().Where(n => only is null || n.Name.Contains(only, StringComparison.OrdinalIgnoreCase)))
             {
                 var random = new Random(7);
-                byte[] model = OrtRunner.Export(net);
-                int[] batches = Batches;
-                net.IsTraining = false; // inference rows: inference mode, as the peers run them
-                foreach (int batch in batches)
+                MnistDataset? images = null;
+                if (data is not null && net is SimpleConvNet trained)
                 {
-                    float[] input = RandomInput(random, batch * net.InputSize);
-                    Measurement mine = Timing.Measure(() => net.Forward(input), reps, repSeconds, warmup);
+                    data.LoadWeights(trained);
+                    images = data.Test;
+                }
+
+                byte[] model = OrtRunner.Export(net);
+                List<Case> cases = CasesOf(net, images, random);
+                WarmUp(net, cases, quick ? 0.05 : JitWarmupSeconds);
+                foreach (Case c in cases)
+                {
+                    c.Enter();
+                    Measurement mine = Timing.Measure(c.Call, reps, repSeconds, warmup);
                     Measurement? ort = null;
-                    if (peers)
+                    Row? float32 = c.Name.StartsWith("bf16", StringComparison.Ordinal) ? rows.Single(r => r.Network == net.Name && r.Case == $"infer b{c.Batch}") : null;
+                    if (peers && c.OrtInput is not null)
                     {
-                        using var runner = new OrtRunner(model, net.InputShape, net.OutputSize, batch, threads, input);
+                        using var runner = new OrtRunner(model, net.InputShape, net.OutputSize, c.Batch, threads, c.OrtInput);
                         runner.Run();
-                        CheckSame(net.Forward(input), runner.Output, net.Name, batch);
+                        CheckSame(net.Forward(c.OrtInput), runner.Output, net.Name, c.Batch);
                         ort = Timing.Measure(runner.Run, reps, repSeconds, warmup);
                     }
 
-                    rows.Add(new Row(net.Name, $"infer b{batch}", batch, ForwardFlops(net) * batch, mine, ort, Peer(torch, net.Name, "infer", batch)));
-                }
-
-                if (net is SimpleConvNet simple)
-                {
-                    // The opt-in bfloat16 affine weights (inference mode, batches below CompactDense.MaxBatch), against the same
-                    // ONNX Runtime float32 row.
-                    simple.UseCompactWeights();
-                    foreach (int batch in new[] { 1 })
-                    {
-                        float[] input = RandomInput(random, batch * net.InputSize);
-                        Measurement mine = Timing.Measure(() => simple.Forward(input), reps, repSeconds, warmup);
-                        Row float32 = rows.Single(r => r.Network == net.Name && r.Case == $"infer b{batch}");
-                        rows.Add(new Row(net.Name, $"bf16 b{batch}", batch, ForwardFlops(net) * batch, mine, float32.Ort, float32.Torch));
-                    }
-
-                    simple.UseCompactWeights(false);
-                }
-
-                net.IsTraining = true;
-
-                {
-                    float[] input = RandomInput(random, TrainBatch * net.InputSize);
-                    int[] labels = Enumerable.Range(0, TrainBatch).Select(i => random.Next(net.OutputSize)).ToArray();
-                    var sgd = new Sgd(0.001f);
-                    Measurement mine = Timing.Measure(() =>
-                    {
-                        net.Loss(input, labels);
-                        net.Backward();
-                        sgd.Step(net.Parameters);
-                    }, reps, repSeconds, warmup);
-                    rows.Add(new Row(net.Name, $"train b{TrainBatch}", TrainBatch, TrainFlops(net) * TrainBatch, mine, null, Peer(torch, net.Name, "train", TrainBatch)));
+                    // The bfloat16 row is set against the same ONNX Runtime and PyTorch float32 rows.
+                    rows.Add(new Row(net.Name, c.Name, c.Batch, (c.Training ? TrainFlops(net) : ForwardFlops(net)) * c.Batch, mine,
+                        float32?.Ort ?? ort, float32?.Torch ?? Peer(torch, net.Name, c.Training ? "train" : "infer", c.Batch)));
                 }
             }
 
@@ -192,6 +181,119 @@ namespace CnnGen.Benchmarks
             }
 
             return total;
+        }
+
+        /// <summary>How long every case of a network runs, in turns, before any is timed (see <see cref="WarmUp"/>).</summary>
+        private const double JitWarmupSeconds = 3.0;
+
+        /// <summary>One row of the table for one network: how to put the network in the row's mode, and the call timed.</summary>
+        private sealed record Case(string Name, int Batch, bool Training, Action Enter, Action Call, float[]? OrtInput);
+
+        /// <summary>Inference at every batch size, the opt-in bfloat16 weights at batch 1 (SimpleConvNet), a training step.</summary>
+        private static List<Case> CasesOf(INetwork net, MnistDataset? images, Random random)
+        {
+            var simple = net as SimpleConvNet;
+            Action inference = () =>
+            {
+                simple?.UseCompactWeights(false);
+                net.IsTraining = false; // inference rows: inference mode, as the peers run them
+            };
+            var cases = new List<Case>();
+            foreach (int batch in Batches)
+            {
+                var inputs = new Inputs(images, random, batch, net.InputSize);
+                cases.Add(new Case($"infer b{batch}", batch, false, inference, () => net.Forward(inputs.Next()), inputs.First));
+            }
+
+            if (simple is not null)
+            {
+                // The opt-in bfloat16 affine weights (inference mode, batches below CompactDense.MaxBatch).
+                var inputs = new Inputs(images, random, 1, net.InputSize);
+                cases.Add(new Case("bf16 b1", 1, false, () =>
+                {
+                    net.IsTraining = false;
+                    simple.UseCompactWeights();
+                }, () => net.Forward(inputs.Next()), null));
+            }
+
+            float[] input = images is null ? RandomInput(random, TrainBatch * net.InputSize) : images.Images.AsSpan(0, TrainBatch * net.InputSize).ToArray();
+            int[] labels = images is null
+                ? Enumerable.Range(0, TrainBatch).Select(i => random.Next(net.OutputSize)).ToArray()
+                : images.Labels.AsSpan(0, TrainBatch).ToArray();
+            var sgd = new Sgd(0.001f);
+            cases.Add(new Case($"train b{TrainBatch}", TrainBatch, true, () =>
+            {
+                simple?.UseCompactWeights(false);
+                net.IsTraining = true;
+            }, () =>
+            {
+                net.Loss(input, labels);
+                net.Backward();
+                sgd.Step(net.Parameters);
+            }, null));
+            return cases;
+        }
+
+        /// <summary>
+        /// Runs every case in turns for <paramref name="seconds"/> before any is timed, then puts the weights back. The .NET JIT
+        /// compiles a method first without optimisation and recompiles it, optimised with what it saw, only after it has been
+        /// called for a while (tiered compilation): measured here, SimpleConvNet's batch-1 forward took about 400 us per call
+        /// for its first 0.3 s, 25 us for the next second and 17 us from about 1.5 s on. A case's own warm-up (0.3 s) does
+        /// not cover that, and the first rows of the table were timed partly on unoptimised code.
+        /// </summary>
+        private static void WarmUp(INetwork net, List<Case> cases, double seconds)
+        {
+            float[][] saved = net.Parameters.Select(p => p.Values.ToArray()).ToArray();
+            var clock = Stopwatch.StartNew();
+            do
+            {
+                foreach (Case c in cases)
+                {
+                    c.Enter();
+                    long start = clock.ElapsedTicks;
+                    do c.Call();
+                    while (clock.ElapsedTicks - start < Stopwatch.Frequency * seconds / 20 / cases.Count);
+                }
+            }
+            while (clock.Elapsed.TotalSeconds < seconds);
+
+            for (int i = 0; i < saved.Length; i++) saved[i].CopyTo(net.Parameters[i].Values);
+        }
+
+        /// <summary>The inputs a row is timed on: consecutive batches of real images, one after another (so a kernel whose
+        /// speed depends on the data is timed over many images, not one), or one batch of uniform noise.</summary>
+        private sealed class Inputs
+        {
+            private readonly float[] _pool;
+            private readonly int _length, _count;
+            private int _next;
+
+            public Inputs(MnistDataset? images, Random random, int batch, int inputSize)
+            {
+                _length = batch * inputSize;
+                if (images is null)
+                {
+                    _pool = RandomInput(random, _length);
+                    _count = 1;
+                }
+                else
+                {
+                    _count = Math.Max(1, Math.Min(images.Count, 1000) / batch);
+                    _pool = images.Images.AsSpan(0, _count * _length).ToArray();
+                }
+
+                First = _pool.AsSpan(0, _length).ToArray();
+            }
+
+            /// <summary>The first batch (what ONNX Runtime is checked against).</summary>
+            public float[] First { get; }
+
+            public ReadOnlySpan<float> Next()
+            {
+                int index = _next;
+                _next = index + 1 == _count ? 0 : index + 1;
+                return _pool.AsSpan(index * _length, _length);
+            }
         }
 
         private static float[] RandomInput(Random random, int count)
