@@ -109,8 +109,9 @@ namespace CnnGen.Generator.Emit
                         if (rectified) w.Line("// The input is a ReLU's: at small batches the rows of W whose input is zero are not read.");
                     }
 
-                    w.Line($"if (_compactW{l.ParameterNumber} is not null && !IsTraining && batch < {K}CompactDense.MaxBatch) {K}CompactDense.Forward(batch, {x}, _compactW{l.ParameterNumber}, b{l.ParameterNumber}.Values, {y});");
-                    w.Line($"else {K}Dense.{(rectified ? "ForwardSkippingZeros" : "Forward")}(batch, {N(l.In.Size)}, {N(l.Count)}, {x}, W{l.ParameterNumber}.Values, b{l.ParameterNumber}.Values, {y});");
+                    string forward = rectified ? "ForwardSkippingZeros" : "Forward";
+                    w.Line($"if (_compactW{l.ParameterNumber} is not null && !IsTraining && batch < {K}CompactDense.MaxBatch) {K}CompactDense.{forward}(batch, {x}, _compactW{l.ParameterNumber}, b{l.ParameterNumber}.Values, {y});");
+                    w.Line($"else {K}Dense.{forward}(batch, {N(l.In.Size)}, {N(l.Count)}, {x}, W{l.ParameterNumber}.Values, b{l.ParameterNumber}.Values, {y});");
                     break;
                 }
                 case LayerKind.Dropout:

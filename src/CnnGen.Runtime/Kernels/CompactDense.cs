@@ -130,7 +130,19 @@ namespace CnnGen.Kernels
         /// <summary><c>Y (batch x outputs) = X (batch x inputs) * W + b</c> with W packed by <see cref="Compress"/>.
         /// <paramref name="bias"/> may be empty.</summary>
         public static void Forward(int batch, int inputs, int outputs, ReadOnlySpan<float> x, ReadOnlySpan<ushort> weights,
-            ReadOnlySpan<float> bias, Span<float> y)
+            ReadOnlySpan<float> bias, Span<float> y) => Forward(batch, inputs, outputs, x, weights, bias, y, skipZeros: false);
+
+        /// <summary><see cref="Forward(int, ReadOnlySpan{float}, CompactMatrix, ReadOnlySpan{float}, Span{float})"/> for an input
+        /// that comes out of a ReLU (see <see cref="Dense.ForwardSkippingZeros"/>): the row pairs whose two inputs are both zero
+        /// are not read. The same result bit for bit, as long as the weights are finite.</summary>
+        public static void ForwardSkippingZeros(int batch, ReadOnlySpan<float> x, CompactMatrix weights, ReadOnlySpan<float> bias, Span<float> y)
+        {
+            ArgumentNullException.ThrowIfNull(weights);
+            Forward(batch, weights.Inputs, weights.Outputs, x, weights.Values, bias, y, skipZeros: true);
+        }
+
+        private static void Forward(int batch, int inputs, int outputs, ReadOnlySpan<float> x, ReadOnlySpan<ushort> weights,
+            ReadOnlySpan<float> bias, Span<float> y, bool skipZeros)
         {
             Guard.Batch(batch);
             Guard.Positive(inputs, nameof(inputs));
@@ -151,7 +163,7 @@ namespace CnnGen.Kernels
                 ReadOnlySpan<float> xs = x.Slice(n * inputs, inputs);
                 if (KernelDispatch.Level == SimdLevel.Avx512 && Vector512.IsHardwareAccelerated)
                 {
-                    Vector512Row(inputs, stride, xs, words, row);
+                    Vector512Row(inputs, stride, xs, words, row, skipZeros);
                 }
                 else
                 {
@@ -186,67 +198,85 @@ namespace CnnGen.Kernels
         /// last, and are discarded), so one unrolled kernel serves every width. Even and odd rows keep separate sums, so
         /// sixteen independent FMA chains hide the FMA latency.
         /// </summary>
-        private static unsafe void Vector512Row(int inputs, int stride, ReadOnlySpan<float> x, ReadOnlySpan<uint> words, Span<float> row)
+        /// <remarks>With <paramref name="skipZeros"/> only the row pairs with an input that is not zero are visited (listed first
+        /// by <see cref="NonzeroIndices.GatherPairs"/>), in the same order, so the sums are the same; an input with few zeros
+        /// takes the plain walk (listing would cost more than it saves).</remarks>
+        private static unsafe void Vector512Row(int inputs, int stride, ReadOnlySpan<float> x, ReadOnlySpan<uint> words, Span<float> row, bool skipZeros)
         {
             int pairs = inputs / 2;
+            int[] listed = skipZeros ? NonzeroIndices.Buffer(pairs) : Array.Empty<int>();
+            int count = skipZeros ? NonzeroIndices.GatherPairs(x, listed) : pairs;
             fixed (float* xp = x)
             fixed (uint* wp = words)
             fixed (float* rp = row)
+            fixed (int* lp = listed)
             {
-                for (int j = 0; j < stride; j += BlockVectors * Lanes)
+                if (skipZeros && count * 4L <= pairs * 3L) SumPairs(inputs, stride, xp, wp, rp, new ListedRows(lp), count);
+                else SumPairs(inputs, stride, xp, wp, rp, default(AllRows), pairs);
+            }
+        }
+
+        /// <summary><see cref="Vector512Row"/>'s sums over the row pairs <c>rows.Row(t)</c>, <c>t</c> in [0, <paramref name="count"/>).</summary>
+        private static unsafe void SumPairs<TRows>(int inputs, int stride, float* xp, uint* wp, float* rp, TRows rows, int count)
+            where TRows : struct, IRowWalk
+        {
+            int pairs = inputs / 2;
+            for (int j = 0; j < stride; j += BlockVectors * Lanes)
+            {
+                Vector512<float> e0 = default, e1 = default, e2 = default, e3 = default, e4 = default, e5 = default, e6 = default, e7 = default;
+                Vector512<float> o0 = default, o1 = default, o2 = default, o3 = default, o4 = default, o5 = default, o6 = default, o7 = default;
+                uint* w;
+                for (int t = 0; t < count; t++)
                 {
-                    Vector512<float> e0 = default, e1 = default, e2 = default, e3 = default, e4 = default, e5 = default, e6 = default, e7 = default;
-                    Vector512<float> o0 = default, o1 = default, o2 = default, o3 = default, o4 = default, o5 = default, o6 = default, o7 = default;
-                    uint* w = wp + j;
-                    for (int p = 0; p < pairs; p++, w += stride)
-                    {
-                        var xe = Vector512.Create(xp[2 * p]);
-                        var xo = Vector512.Create(xp[2 * p + 1]);
-                        Vector512<uint> w0 = Vector512.Load(w), w1 = Vector512.Load(w + 16), w2 = Vector512.Load(w + 32), w3 = Vector512.Load(w + 48);
-                        Vector512<uint> w4 = Vector512.Load(w + 64), w5 = Vector512.Load(w + 80), w6 = Vector512.Load(w + 96), w7 = Vector512.Load(w + 112);
-                        e0 = Vector512.FusedMultiplyAdd(xe, w0.AsSingle(), e0);
-                        o0 = Vector512.FusedMultiplyAdd(xo, (w0 << 16).AsSingle(), o0);
-                        e1 = Vector512.FusedMultiplyAdd(xe, w1.AsSingle(), e1);
-                        o1 = Vector512.FusedMultiplyAdd(xo, (w1 << 16).AsSingle(), o1);
-                        e2 = Vector512.FusedMultiplyAdd(xe, w2.AsSingle(), e2);
-                        o2 = Vector512.FusedMultiplyAdd(xo, (w2 << 16).AsSingle(), o2);
-                        e3 = Vector512.FusedMultiplyAdd(xe, w3.AsSingle(), e3);
-                        o3 = Vector512.FusedMultiplyAdd(xo, (w3 << 16).AsSingle(), o3);
-                        e4 = Vector512.FusedMultiplyAdd(xe, w4.AsSingle(), e4);
-                        o4 = Vector512.FusedMultiplyAdd(xo, (w4 << 16).AsSingle(), o4);
-                        e5 = Vector512.FusedMultiplyAdd(xe, w5.AsSingle(), e5);
-                        o5 = Vector512.FusedMultiplyAdd(xo, (w5 << 16).AsSingle(), o5);
-                        e6 = Vector512.FusedMultiplyAdd(xe, w6.AsSingle(), e6);
-                        o6 = Vector512.FusedMultiplyAdd(xo, (w6 << 16).AsSingle(), o6);
-                        e7 = Vector512.FusedMultiplyAdd(xe, w7.AsSingle(), e7);
-                        o7 = Vector512.FusedMultiplyAdd(xo, (w7 << 16).AsSingle(), o7);
-                    }
-
-                    if ((inputs & 1) != 0)
-                    {
-                        // The last row alone: the last pair's words (their low halves are zero).
-                        var xe = Vector512.Create(xp[inputs - 1]);
-                        e0 = Vector512.FusedMultiplyAdd(xe, Vector512.Load(w).AsSingle(), e0);
-                        e1 = Vector512.FusedMultiplyAdd(xe, Vector512.Load(w + 16).AsSingle(), e1);
-                        e2 = Vector512.FusedMultiplyAdd(xe, Vector512.Load(w + 32).AsSingle(), e2);
-                        e3 = Vector512.FusedMultiplyAdd(xe, Vector512.Load(w + 48).AsSingle(), e3);
-                        e4 = Vector512.FusedMultiplyAdd(xe, Vector512.Load(w + 64).AsSingle(), e4);
-                        e5 = Vector512.FusedMultiplyAdd(xe, Vector512.Load(w + 80).AsSingle(), e5);
-                        e6 = Vector512.FusedMultiplyAdd(xe, Vector512.Load(w + 96).AsSingle(), e6);
-                        e7 = Vector512.FusedMultiplyAdd(xe, Vector512.Load(w + 112).AsSingle(), e7);
-                    }
-
-                    // The row buffer has room for a whole block past the padded width; lanes past it are discarded.
-                    float* r = rp + j;
-                    (e0 + o0).Store(r);
-                    (e1 + o1).Store(r + 16);
-                    (e2 + o2).Store(r + 32);
-                    (e3 + o3).Store(r + 48);
-                    (e4 + o4).Store(r + 64);
-                    (e5 + o5).Store(r + 80);
-                    (e6 + o6).Store(r + 96);
-                    (e7 + o7).Store(r + 112);
+                    int p = rows.Row(t);
+                    w = wp + j + (long)p * stride;
+                    var xe = Vector512.Create(xp[2 * p]);
+                    var xo = Vector512.Create(xp[2 * p + 1]);
+                    Vector512<uint> w0 = Vector512.Load(w), w1 = Vector512.Load(w + 16), w2 = Vector512.Load(w + 32), w3 = Vector512.Load(w + 48);
+                    Vector512<uint> w4 = Vector512.Load(w + 64), w5 = Vector512.Load(w + 80), w6 = Vector512.Load(w + 96), w7 = Vector512.Load(w + 112);
+                    e0 = Vector512.FusedMultiplyAdd(xe, w0.AsSingle(), e0);
+                    o0 = Vector512.FusedMultiplyAdd(xo, (w0 << 16).AsSingle(), o0);
+                    e1 = Vector512.FusedMultiplyAdd(xe, w1.AsSingle(), e1);
+                    o1 = Vector512.FusedMultiplyAdd(xo, (w1 << 16).AsSingle(), o1);
+                    e2 = Vector512.FusedMultiplyAdd(xe, w2.AsSingle(), e2);
+                    o2 = Vector512.FusedMultiplyAdd(xo, (w2 << 16).AsSingle(), o2);
+                    e3 = Vector512.FusedMultiplyAdd(xe, w3.AsSingle(), e3);
+                    o3 = Vector512.FusedMultiplyAdd(xo, (w3 << 16).AsSingle(), o3);
+                    e4 = Vector512.FusedMultiplyAdd(xe, w4.AsSingle(), e4);
+                    o4 = Vector512.FusedMultiplyAdd(xo, (w4 << 16).AsSingle(), o4);
+                    e5 = Vector512.FusedMultiplyAdd(xe, w5.AsSingle(), e5);
+                    o5 = Vector512.FusedMultiplyAdd(xo, (w5 << 16).AsSingle(), o5);
+                    e6 = Vector512.FusedMultiplyAdd(xe, w6.AsSingle(), e6);
+                    o6 = Vector512.FusedMultiplyAdd(xo, (w6 << 16).AsSingle(), o6);
+                    e7 = Vector512.FusedMultiplyAdd(xe, w7.AsSingle(), e7);
+                    o7 = Vector512.FusedMultiplyAdd(xo, (w7 << 16).AsSingle(), o7);
                 }
+
+                w = wp + j + (long)pairs * stride;
+                if ((inputs & 1) != 0 && (typeof(TRows) == typeof(AllRows) || xp[inputs - 1] != 0))
+                {
+                    // The last row alone: the last pair's words (their low halves are zero).
+                    var xe = Vector512.Create(xp[inputs - 1]);
+                    e0 = Vector512.FusedMultiplyAdd(xe, Vector512.Load(w).AsSingle(), e0);
+                    e1 = Vector512.FusedMultiplyAdd(xe, Vector512.Load(w + 16).AsSingle(), e1);
+                    e2 = Vector512.FusedMultiplyAdd(xe, Vector512.Load(w + 32).AsSingle(), e2);
+                    e3 = Vector512.FusedMultiplyAdd(xe, Vector512.Load(w + 48).AsSingle(), e3);
+                    e4 = Vector512.FusedMultiplyAdd(xe, Vector512.Load(w + 64).AsSingle(), e4);
+                    e5 = Vector512.FusedMultiplyAdd(xe, Vector512.Load(w + 80).AsSingle(), e5);
+                    e6 = Vector512.FusedMultiplyAdd(xe, Vector512.Load(w + 96).AsSingle(), e6);
+                    e7 = Vector512.FusedMultiplyAdd(xe, Vector512.Load(w + 112).AsSingle(), e7);
+                }
+
+                // The row buffer has room for a whole block past the padded width; lanes past it are discarded.
+                float* r = rp + j;
+                (e0 + o0).Store(r);
+                (e1 + o1).Store(r + 16);
+                (e2 + o2).Store(r + 32);
+                (e3 + o3).Store(r + 48);
+                (e4 + o4).Store(r + 64);
+                (e5 + o5).Store(r + 80);
+                (e6 + o6).Store(r + 96);
+                (e7 + o7).Store(r + 112);
             }
         }
     }

@@ -327,30 +327,6 @@ namespace CnnGen.Kernels
             return lo;
         }
 
-        /// <summary>Which rows of W a pass visits: the <c>t</c>-th row of the pass's range.</summary>
-        private interface IRowWalk
-        {
-            int Row(int t);
-        }
-
-        /// <summary>Every row: the <c>t</c>-th is row <c>t</c>.</summary>
-        private readonly struct AllRows : IRowWalk
-        {
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            public int Row(int t) => t;
-        }
-
-        /// <summary>Listed rows (those whose input is not zero).</summary>
-        private readonly unsafe struct ListedRows : IRowWalk
-        {
-            private readonly int* _list;
-
-            public ListedRows(int* list) => _list = list;
-
-            [MethodImpl(MethodImplOptions.AggressiveInlining)]
-            public int Row(int t) => _list[t];
-        }
-
         /// <summary>The first <c>16 * TVectors</c> sums <c>sum over t in [t0, t1) of x[i] W[i, ..]</c>, <c>i = rows.Row(t)</c>, into
         /// <paramref name="sum"/>, every load of W aligned (see <see cref="GemvInRegisters"/>). The walk is a struct type, so
         /// the JIT compiles the plain row loop and the listed one separately, each without a test inside.</summary>

@@ -79,6 +79,39 @@ namespace CnnGen.Kernels
             return count;
         }
 
+        /// <summary>Writes, in increasing order, the indices <c>p</c> of the pairs <c>(x[2p], x[2p+1])</c> with a value that is not
+        /// zero into <paramref name="indices"/> and returns how many there are; an odd last value is not looked at.</summary>
+        public static int GatherPairs(ReadOnlySpan<float> x, Span<int> indices)
+        {
+            int pairs = x.Length / 2;
+            if (indices.Length < pairs) throw new ArgumentException($"Expected room for {pairs} indices, got {indices.Length}.", nameof(indices));
+            ref float start = ref MemoryMarshal.GetReference(x);
+            ref int list = ref MemoryMarshal.GetReference(indices);
+            int count = 0, i = 0;
+            if (KernelDispatch.Level == SimdLevel.Avx512 && Vector512.IsHardwareAccelerated)
+            {
+                for (; i + 16 <= 2 * pairs; i += 16)
+                {
+                    uint bits = (uint)~Vector512.Equals(Vector512.LoadUnsafe(ref start, (nuint)i), Vector512<float>.Zero).ExtractMostSignificantBits() & 0xFFFF;
+                    // A pair's bit: either of its two values' bits, kept at the even position (then halved into a pair index).
+                    bits = (bits | (bits >> 1)) & 0x5555;
+                    while (bits != 0)
+                    {
+                        Unsafe.Add(ref list, count++) = (i + BitOperations.TrailingZeroCount(bits)) >> 1;
+                        bits &= bits - 1;
+                    }
+                }
+            }
+
+            for (int p = i / 2; p < pairs; p++)
+            {
+                Unsafe.Add(ref list, count) = p;
+                count += Unsafe.Add(ref start, 2 * p) != 0 || Unsafe.Add(ref start, 2 * p + 1) != 0 ? 1 : 0;
+            }
+
+            return count;
+        }
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static int Append(uint bits, int offset, ref int list, int count)
         {

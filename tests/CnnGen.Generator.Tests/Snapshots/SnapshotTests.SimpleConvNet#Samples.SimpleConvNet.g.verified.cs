@@ -352,7 +352,7 @@ namespace Samples
 
             // Layer 4: Affine 100  30x12x12 -> 100   (flattens 30x12x12 in C, H, W order)
             // The input is a ReLU's: at small batches the rows of W whose input is zero are not read.
-            if (_compactW2 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.Forward(batch, _a3.AsSpan(0, batch * 4320), _compactW2, b2.Values, _a4.AsSpan(0, batch * 100));
+            if (_compactW2 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.ForwardSkippingZeros(batch, _a3.AsSpan(0, batch * 4320), _compactW2, b2.Values, _a4.AsSpan(0, batch * 100));
             else global::CnnGen.Kernels.Dense.ForwardSkippingZeros(batch, 4320, 100, _a3.AsSpan(0, batch * 4320), W2.Values, b2.Values, _a4.AsSpan(0, batch * 100));
 
             // Layer 5: Relu  100 -> 100
@@ -360,7 +360,7 @@ namespace Samples
 
             // Layer 6: Affine 10  100 -> 10
             // The input is a ReLU's: at small batches the rows of W whose input is zero are not read.
-            if (_compactW3 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.Forward(batch, _a5.AsSpan(0, batch * 100), _compactW3, b3.Values, _a6.AsSpan(0, batch * 10));
+            if (_compactW3 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.ForwardSkippingZeros(batch, _a5.AsSpan(0, batch * 100), _compactW3, b3.Values, _a6.AsSpan(0, batch * 10));
             else global::CnnGen.Kernels.Dense.ForwardSkippingZeros(batch, 100, 10, _a5.AsSpan(0, batch * 100), W3.Values, b3.Values, _a6.AsSpan(0, batch * 10));
 
             // Layer 7: SoftmaxWithLoss  10 -> 10   (applied by Loss and Predict; Forward returns the logits)

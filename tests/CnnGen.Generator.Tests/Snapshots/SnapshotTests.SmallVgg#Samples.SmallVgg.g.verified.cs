@@ -440,7 +440,7 @@ namespace Samples
 
             // Layer 11: Affine 128  32x8x8 -> 128   (flattens 32x8x8 in C, H, W order)
             // The input is a ReLU's: at small batches the rows of W whose input is zero are not read.
-            if (_compactW5 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.Forward(batch, _a10.AsSpan(0, batch * 2048), _compactW5, b5.Values, _a11.AsSpan(0, batch * 128));
+            if (_compactW5 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.ForwardSkippingZeros(batch, _a10.AsSpan(0, batch * 2048), _compactW5, b5.Values, _a11.AsSpan(0, batch * 128));
             else global::CnnGen.Kernels.Dense.ForwardSkippingZeros(batch, 2048, 128, _a10.AsSpan(0, batch * 2048), W5.Values, b5.Values, _a11.AsSpan(0, batch * 128));
 
             // Layer 12: Relu  128 -> 128
@@ -448,7 +448,7 @@ namespace Samples
 
             // Layer 13: Affine 10  128 -> 10
             // The input is a ReLU's: at small batches the rows of W whose input is zero are not read.
-            if (_compactW6 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.Forward(batch, _a12.AsSpan(0, batch * 128), _compactW6, b6.Values, _a13.AsSpan(0, batch * 10));
+            if (_compactW6 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.ForwardSkippingZeros(batch, _a12.AsSpan(0, batch * 128), _compactW6, b6.Values, _a13.AsSpan(0, batch * 10));
             else global::CnnGen.Kernels.Dense.ForwardSkippingZeros(batch, 128, 10, _a12.AsSpan(0, batch * 128), W6.Values, b6.Values, _a13.AsSpan(0, batch * 10));
 
             // Layer 14: SoftmaxWithLoss  10 -> 10   (applied by Loss and Predict; Forward returns the logits)

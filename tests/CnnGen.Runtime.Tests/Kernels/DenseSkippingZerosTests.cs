@@ -65,6 +65,95 @@ public sealed class DenseSkippingZerosTests
         }
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(15)]
+    [InlineData(16)]
+    [InlineData(17)]
+    [InlineData(33)]
+    [InlineData(4320)]
+    [InlineData(4321)]
+    public void Lists_exactly_the_pairs_with_a_non_zero_value_at_every_level(int length)
+    {
+        foreach (double density in new[] { 0.0, 0.1, 0.5, 1.0 })
+        {
+            float[] x = Sparse(length, density, length + 3);
+            int pairs = length / 2;
+            int[] expected = Enumerable.Range(0, pairs).Where(p => x[2 * p] != 0 || x[2 * p + 1] != 0).ToArray();
+            try
+            {
+                for (SimdLevel level = SimdLevel.Scalar; level <= KernelDispatch.Supported; level++)
+                {
+                    KernelDispatch.Level = level;
+                    var list = new int[pairs];
+                    int count = NonzeroIndices.GatherPairs(x, list);
+                    Assert.Equal(expected, list.AsSpan(0, count).ToArray());
+                }
+            }
+            finally
+            {
+                KernelDispatch.Reset();
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 4320, 100)]
+    [InlineData(3, 4321, 100)]
+    [InlineData(2, 301, 65)]
+    [InlineData(1, 33, 129)]
+    [InlineData(5, 127, 10)]
+    public void Compact_weights_give_the_same_bits_as_their_plain_product(int batch, int inputs, int outputs)
+    {
+        var matrix = new CompactMatrix(inputs, outputs);
+        matrix.Compress(Reference.Random(inputs * outputs, 2));
+        float[] b = Reference.Random(outputs, 3);
+        foreach (double density in new[] { 0.0, 0.05, 0.26, 0.74, 0.76, 1.0 })
+        {
+            float[] x = Sparse(batch * inputs, density, inputs + (int)(density * 100));
+            try
+            {
+                for (SimdLevel level = SimdLevel.Scalar; level <= KernelDispatch.Supported; level++)
+                {
+                    KernelDispatch.Level = level;
+                    float[] plain = new float[batch * outputs], skipping = new float[batch * outputs];
+                    CompactDense.Forward(batch, x, matrix, b, plain);
+                    CompactDense.ForwardSkippingZeros(batch, x, matrix, b, skipping);
+                    Assert.True(plain.AsSpan().SequenceEqual(skipping), $"{batch}x{inputs}x{outputs} density {density} {level}");
+                }
+            }
+            finally
+            {
+                KernelDispatch.Reset();
+            }
+        }
+    }
+
+    [Fact]
+    public void Compact_weights_of_pairs_whose_inputs_are_zero_are_not_read()
+    {
+        // NaN weights in every row pair whose two inputs are zero: only a product that never reads them stays finite.
+        const int inputs = 4320, outputs = 100;
+        float[] x = Sparse(inputs, 0.18, 13), w = Reference.Random(inputs * outputs, 2);
+        var clean = new CompactMatrix(inputs, outputs);
+        clean.Compress(w);
+        for (int p = 0; p < inputs / 2; p++)
+        {
+            if (x[2 * p] == 0 && x[2 * p + 1] == 0) w.AsSpan(2 * p * outputs, 2 * outputs).Fill(float.NaN);
+        }
+
+        var poisoned = new CompactMatrix(inputs, outputs);
+        poisoned.Compress(w);
+        float[] expected = new float[outputs], actual = new float[outputs];
+        CompactDense.Forward(1, x, clean, default, expected);
+        CompactDense.ForwardSkippingZeros(1, x, poisoned, default, actual);
+        if (KernelDispatch.Level == SimdLevel.Avx512) Assert.Equal(expected, actual);   // (the scalar path reads every row)
+        CompactDense.Forward(1, x, poisoned, default, actual);
+        Assert.All(actual, v => Assert.True(float.IsNaN(v)));
+    }
+
     [Fact]
     public void Gather_rejects_a_list_shorter_than_the_input()
     {
