@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System;
 using System.Diagnostics;
 using CnnGen.Kernels;
@@ -16,11 +17,17 @@ namespace CnnGen.Benchmarks
             Console.WriteLine($"Peak FMA (one thread): {peak:F1} GFLOP/s; two threads at once: {together:F1} GFLOP/s = {together / peak:F2}x one " +
                 "(the ceiling of a two-thread speed-up)");
             Console.WriteLine();
-            Console.WriteLine($"{"shape",-32} {"1T GFLOP/s",11} {"%peak",6} {"2T GFLOP/s",11} {"%2peak",7} {"speed-up",8} {"1T by CPU time",15}");
+            var operands = new List<(GemmShape Shape, float[] A, float[] B, float[] C)>();
             foreach (GemmShape s in GemmShape.All())
             {
                 var rnd = new Random(1);
-                float[] a = Fill(rnd, s.M * s.K), b = Fill(rnd, s.K * s.N), c = new float[s.M * s.N];
+                operands.Add((s, Fill(rnd, s.M * s.K), Fill(rnd, s.K * s.N), new float[s.M * s.N]));
+            }
+
+            WarmUp(operands, seconds > 0.1 ? JitWarmupSeconds : 0.05);
+            Console.WriteLine($"{"shape",-32} {"1T GFLOP/s",11} {"%peak",6} {"2T GFLOP/s",11} {"%2peak",7} {"speed-up",8} {"1T by CPU time",15}");
+            foreach ((GemmShape s, float[] a, float[] b, float[] c) in operands)
+            {
                 (double g1, double g2) = MeasureInterleaved(s, a, b, c, 2 * seconds);
                 double g1Cpu = MeasureCpu(s, a, b, c, seconds);
                 Console.WriteLine($"{s.Name,-32} {g1,11:F1} {100 * g1 / peak,5:F0}% {g2,11:F1} {100 * g2 / (2 * peak),6:F0}% {g2 / g1,7:F2}x {g1Cpu,9:F1} ({100 * g1Cpu / peak:F0}%)");
@@ -28,6 +35,30 @@ namespace CnnGen.Benchmarks
 
             KernelDispatch.Reset();
             return 0;
+        }
+
+        /// <summary>How long every shape runs, at one and two threads in turns, before any is timed.</summary>
+        private const double JitWarmupSeconds = 3.0;
+
+        /// <summary>Runs every product at both degrees for <paramref name="seconds"/> before anything is timed: the JIT first
+        /// compiles a method without optimisation and recompiles it optimised only after it has run for a while (tiered
+        /// compilation), and without this the first shape's two-thread calls (the only ones that run the shared-B packing
+        /// and the pool's code) were partly timed on code not yet optimised.</summary>
+        private static void WarmUp(List<(GemmShape Shape, float[] A, float[] B, float[] C)> operands, double seconds)
+        {
+            var clock = Stopwatch.StartNew();
+            do
+            {
+                foreach ((GemmShape s, float[] a, float[] b, float[] c) in operands)
+                {
+                    for (int degree = 1; degree <= 2; degree++)
+                    {
+                        KernelDispatch.MaxDegreeOfParallelism = degree;
+                        Gemm.Multiply(s.TransA, s.TransB, s.M, s.N, s.K, a, b, c);
+                    }
+                }
+            }
+            while (clock.Elapsed.TotalSeconds < seconds);
         }
 
         /// <summary>GFLOP/s at one and at two threads from the fastest of many calls, the two degrees taking turns in short
