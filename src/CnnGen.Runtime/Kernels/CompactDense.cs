@@ -211,7 +211,7 @@ namespace CnnGen.Kernels
             fixed (float* rp = row)
             fixed (int* lp = listed)
             {
-                if (skipZeros && count * 4L <= pairs * 3L) SumPairs(inputs, stride, xp, wp, rp, new ListedRows(lp), count);
+                if (skipZeros && count * 4L <= pairs * 3L) SumPairs(inputs, stride, xp, wp, rp, new ListedRows(lp, count), count);
                 else SumPairs(inputs, stride, xp, wp, rp, default(AllRows), pairs);
             }
         }

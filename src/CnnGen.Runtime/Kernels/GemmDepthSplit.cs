@@ -34,18 +34,18 @@ namespace CnnGen.Kernels
         public static void Run(in GemmProblem problem, MicroKernel kernel)
         {
             Job job = t_job ??= new Job();
-            job.Set(problem, kernel, fewRows: false, bias: null);
+            job.Set(problem, kernel, fewRows: false, bias: null, depths: null);
             ParallelBlocks.Run(job, Ranges);
             job.AddPartialSums();
         }
 
         /// <summary><see cref="GemmFewRows"/>' product <c>C = A B (+ bias)</c> (row-major, no transposes), split by depth;
         /// range 0 starts from the bias.</summary>
-        public static void RunFewRows(int m, int n, int k, float* a, float* b, float* bias, float* c)
+        public static void RunFewRows(int m, int n, int k, float* a, float* b, float* bias, float* c, ListedRows? depths = null)
         {
             Job job = t_job ??= new Job();
             var problem = new GemmProblem(false, false, m, n, k, a, b, c, accumulate: false);
-            job.Set(problem, default, fewRows: true, bias);
+            job.Set(problem, default, fewRows: true, bias, depths);
             ParallelBlocks.Run(job, Ranges);
             job.AddPartialSums();
         }
@@ -56,14 +56,16 @@ namespace CnnGen.Kernels
             private MicroKernel _kernel;
             private bool _fewRows;
             private float* _partials, _bias;
+            private ListedRows? _depths;
             private readonly PinnedBuffer _partialSums = new();
 
-            public void Set(in GemmProblem problem, MicroKernel kernel, bool fewRows, float* bias)
+            public void Set(in GemmProblem problem, MicroKernel kernel, bool fewRows, float* bias, ListedRows? depths)
             {
                 _problem = problem;
                 _kernel = kernel;
                 _fewRows = fewRows;
                 _bias = bias;
+                _depths = depths;
                 _partials = _partialSums.Get((Ranges - 1) * (long)problem.M * problem.N);
 
                 if (!fewRows) GemmBlocked.Reserve(problem, kernel, GemmBuffers.ForCurrentThread);
@@ -86,8 +88,10 @@ namespace CnnGen.Kernels
                 if (_fewRows)
                 {
                     float* c = range == 0 ? _problem.C : _partials + (range - 1) * (long)_problem.M * _problem.N;
-                    GemmFewRows.Columns(_problem.M, _problem.N, p1 - p0, _problem.K, _problem.A + p0, _problem.B + (long)p0 * _problem.N,
-                        range == 0 ? _bias : null, c, 0, GemmFewRows.Vectors(_problem.N));
+                    float* a = _problem.A + p0, b = _problem.B + (long)p0 * _problem.N, bias = range == 0 ? _bias : null;
+                    int vectors = GemmFewRows.Vectors(_problem.N);
+                    if (_depths is { } depths) GemmFewRows.Columns(_problem.M, _problem.N, p1 - p0, _problem.K, a, b, bias, c, 0, vectors, depths.From(p0));
+                    else GemmFewRows.Columns(_problem.M, _problem.N, p1 - p0, _problem.K, a, b, bias, c, 0, vectors);
                     return;
                 }
 

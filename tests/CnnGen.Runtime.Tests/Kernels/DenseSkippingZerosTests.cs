@@ -202,6 +202,109 @@ public sealed class DenseSkippingZerosTests
         }
     }
 
+    /// <summary>A batch of inputs in which about <paramref name="zeroColumns"/> of the columns are zero in every row, and
+    /// about half of the other values are zero too.</summary>
+    private static float[] SparseColumns(int batch, int inputs, double zeroColumns, int seed)
+    {
+        var random = new Random(seed);
+        bool[] zero = Enumerable.Range(0, inputs).Select(_ => random.NextDouble() < zeroColumns).ToArray();
+        float[] x = Sparse(batch * inputs, 0.5, seed + 1);
+        for (int n = 0; n < batch; n++)
+            for (int i = 0; i < inputs; i++)
+                if (zero[i]) x[n * inputs + i] = 0f;
+        return x;
+    }
+
+    [Theory]
+    [InlineData(2, 4320, 100)]    // the depth-split product (a long sum over a small C)
+    [InlineData(8, 4320, 100)]
+    [InlineData(100, 4320, 100)]
+    [InlineData(7, 333, 127)]     // one thread's tiles
+    [InlineData(128, 2000, 384)]  // columns shared among threads
+    [InlineData(3, 1327, 17)]
+    public void Several_rows_give_the_same_bits_as_the_plain_product_at_every_degree(int batch, int inputs, int outputs)
+    {
+        float[] w = Reference.Random(inputs * outputs, 2), b = Reference.Random(outputs, 3);
+        foreach (double zeroColumns in new[] { 0.0, 0.3, 0.6, 1.0 })
+        {
+            float[] x = SparseColumns(batch, inputs, zeroColumns, inputs + batch);
+            var (product, _) = Reference.Gemm(false, false, batch, outputs, inputs, x, w);
+            for (int n = 0; n < batch; n++)
+                for (int j = 0; j < outputs; j++) product[n * outputs + j] += b[j];
+            try
+            {
+                foreach (int degree in new[] { 1, 2 })
+                {
+                    KernelDispatch.MaxDegreeOfParallelism = degree;
+                    float[] plain = new float[batch * outputs], skipping = new float[batch * outputs];
+                    Dense.Forward(batch, inputs, outputs, x, w, b, plain);
+                    Dense.ForwardSkippingZeros(batch, inputs, outputs, x, w, b, skipping);
+                    string what = $"{batch}x{inputs}x{outputs} zero columns {zeroColumns} degree {degree}";
+                    Assert.True(plain.AsSpan().SequenceEqual(skipping), what);
+                    Reference.Close(skipping, product, 1e-4, what);
+                    Dense.ForwardSkippingZeros(batch, inputs, outputs, x, w, default, skipping);
+                    Dense.Forward(batch, inputs, outputs, x, w, default, plain);
+                    Assert.True(plain.AsSpan().SequenceEqual(skipping), what + " no bias");
+                }
+            }
+            finally
+            {
+                KernelDispatch.Reset();
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(8, 4320, 100)]
+    [InlineData(100, 4320, 100)]
+    [InlineData(5, 333, 127)]
+    public void Several_rows_do_not_read_the_rows_of_W_whose_inputs_are_all_zero(int batch, int inputs, int outputs)
+    {
+        if (!GemmFewRowsApplies(batch, outputs, inputs)) return;   // (without AVX-512 it is the plain product)
+        float[] x = SparseColumns(batch, inputs, 0.4, 21), w = Reference.Random(inputs * outputs, 2), b = Reference.Random(outputs, 3);
+        var (product, _) = Reference.Gemm(false, false, batch, outputs, inputs, x, w);
+        for (int n = 0; n < batch; n++)
+            for (int j = 0; j < outputs; j++) product[n * outputs + j] += b[j];
+        for (int i = 0; i < inputs; i++)
+        {
+            if (Enumerable.Range(0, batch).All(n => x[n * inputs + i] == 0)) w.AsSpan(i * outputs, outputs).Fill(float.NaN);
+        }
+
+        float[] y = new float[batch * outputs];
+        Dense.ForwardSkippingZeros(batch, inputs, outputs, x, w, b, y);
+        Reference.Close(y, product, 1e-4, $"{batch}x{inputs}x{outputs}");
+    }
+
+    private static bool GemmFewRowsApplies(int m, int n, int k) => GemmFewRows.Applies(m, n, k);
+
+    [Theory]
+    [InlineData(1, 16)]
+    [InlineData(3, 17)]
+    [InlineData(100, 4320)]
+    [InlineData(7, 33)]
+    public void Lists_exactly_the_columns_that_are_not_zero_throughout_at_every_level(int rows, int columns)
+    {
+        float[] x = SparseColumns(rows, columns, 0.4, rows * columns);
+        int[] expected = Enumerable.Range(0, columns).Where(j => Enumerable.Range(0, rows).Any(r => x[r * columns + j] != 0)).ToArray();
+        try
+        {
+            for (SimdLevel level = SimdLevel.Scalar; level <= KernelDispatch.Supported; level++)
+            {
+                KernelDispatch.Level = level;
+                var list = new int[columns];
+                int count = NonzeroIndices.GatherColumns(x, rows, columns, list);
+                Assert.Equal(expected, list.AsSpan(0, count).ToArray());
+            }
+        }
+        finally
+        {
+            KernelDispatch.Reset();
+        }
+
+        Assert.Throws<ArgumentException>(() => NonzeroIndices.GatherColumns(x.AsSpan(1), rows, columns, new int[columns]));
+        Assert.Throws<ArgumentException>(() => NonzeroIndices.GatherColumns(x, rows, columns, new int[columns - 1]));
+    }
+
     [Fact]
     public void Gives_the_same_bits_at_every_alignment_of_W()
     {
@@ -257,14 +360,17 @@ public sealed class DenseSkippingZerosTests
         Assert.Throws<ArgumentException>(() => Dense.ForwardSkippingZeros(0, 4320, 100, new float[4320], new float[432_000], default, new float[100]));
     }
 
-    [Fact]
-    public void Allocates_nothing_after_the_first_call()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(8)]
+    [InlineData(100)]
+    public void Allocates_nothing_after_the_first_call(int batch)
     {
-        float[] x = Sparse(4320, 0.18, 9), w = Reference.Random(432_000, 2), b = Reference.Random(100, 3), y = new float[100];
-        Dense.ForwardSkippingZeros(1, 4320, 100, x, w, b, y);
+        float[] x = SparseColumns(batch, 4320, 0.3, 9), w = Reference.Random(432_000, 2), b = Reference.Random(100, 3), y = new float[batch * 100];
+        Dense.ForwardSkippingZeros(batch, 4320, 100, x, w, b, y);
         Assert.Equal(0, AllocationProbe.Least(() =>
         {
-            for (int call = 0; call < 10; call++) Dense.ForwardSkippingZeros(1, 4320, 100, x, w, b, y);
+            for (int call = 0; call < 10; call++) Dense.ForwardSkippingZeros(batch, 4320, 100, x, w, b, y);
         }));
     }
 }
