@@ -99,7 +99,7 @@ namespace CnnGen.Benchmarks
 
                 byte[] model = OrtRunner.Export(net);
                 List<Case> cases = CasesOf(net, images, random);
-                WarmUp(net, cases, quick ? 0.05 : JitWarmupSeconds);
+                WarmUp(net, cases, quick ? 0.05 : Timing.JitWarmupSeconds);
                 foreach (Case c in cases)
                 {
                     c.Enter();
@@ -183,9 +183,6 @@ namespace CnnGen.Benchmarks
             return total;
         }
 
-        /// <summary>How long every case of a network runs, in turns, before any is timed (see <see cref="WarmUp"/>).</summary>
-        private const double JitWarmupSeconds = 3.0;
-
         /// <summary>One row of the table for one network: how to put the network in the row's mode, and the call timed.</summary>
         private sealed record Case(string Name, int Batch, bool Training, Action Enter, Action Call, float[]? OrtInput);
 
@@ -234,29 +231,12 @@ namespace CnnGen.Benchmarks
             return cases;
         }
 
-        /// <summary>
-        /// Runs every case in turns for <paramref name="seconds"/> before any is timed, then puts the weights back. The .NET JIT
-        /// compiles a method first without optimisation and recompiles it, optimised with what it saw, only after it has been
-        /// called for a while (tiered compilation): measured here, SimpleConvNet's batch-1 forward took about 400 us per call
-        /// for its first 0.3 s, 25 us for the next second and 17 us from about 1.5 s on. A case's own warm-up (0.3 s) does
-        /// not cover that, and the first rows of the table were timed partly on unoptimised code.
-        /// </summary>
+        /// <summary>Runs every case in turns (see <see cref="Timing.WarmUp"/>), then puts the weights back (the training case
+        /// changes them).</summary>
         private static void WarmUp(INetwork net, List<Case> cases, double seconds)
         {
             float[][] saved = net.Parameters.Select(p => p.Values.ToArray()).ToArray();
-            var clock = Stopwatch.StartNew();
-            do
-            {
-                foreach (Case c in cases)
-                {
-                    c.Enter();
-                    long start = clock.ElapsedTicks;
-                    do c.Call();
-                    while (clock.ElapsedTicks - start < Stopwatch.Frequency * seconds / 20 / cases.Count);
-                }
-            }
-            while (clock.Elapsed.TotalSeconds < seconds);
-
+            Timing.WarmUp(cases.Select(c => c.Call).ToList(), seconds, i => cases[i].Enter());
             for (int i = 0; i < saved.Length; i++) saved[i].CopyTo(net.Parameters[i].Values);
         }
 

@@ -1,5 +1,6 @@
-using System.Collections.Generic;
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.Diagnostics;
 using CnnGen.Kernels;
 
@@ -24,7 +25,13 @@ namespace CnnGen.Benchmarks
                 operands.Add((s, Fill(rnd, s.M * s.K), Fill(rnd, s.K * s.N), new float[s.M * s.N]));
             }
 
-            WarmUp(operands, seconds > 0.1 ? JitWarmupSeconds : 0.05);
+            // Every product at both degrees first (see Timing.WarmUp): without this the first shape's two-thread calls (the only
+            // ones that run the shared-B packing and the pool's code) were partly timed on code the JIT had not yet optimised.
+            Timing.WarmUp(operands.SelectMany(o => new[] { 1, 2 }.Select(degree => (Action)(() =>
+            {
+                KernelDispatch.MaxDegreeOfParallelism = degree;
+                Gemm.Multiply(o.Shape.TransA, o.Shape.TransB, o.Shape.M, o.Shape.N, o.Shape.K, o.A, o.B, o.C);
+            }))).ToList(), seconds > 0.1 ? Timing.JitWarmupSeconds : 0.05);
             Console.WriteLine($"{"shape",-32} {"1T GFLOP/s",11} {"%peak",6} {"2T GFLOP/s",11} {"%2peak",7} {"speed-up",8} {"1T by CPU time",15}");
             foreach ((GemmShape s, float[] a, float[] b, float[] c) in operands)
             {
@@ -35,30 +42,6 @@ namespace CnnGen.Benchmarks
 
             KernelDispatch.Reset();
             return 0;
-        }
-
-        /// <summary>How long every shape runs, at one and two threads in turns, before any is timed.</summary>
-        private const double JitWarmupSeconds = 3.0;
-
-        /// <summary>Runs every product at both degrees for <paramref name="seconds"/> before anything is timed: the JIT first
-        /// compiles a method without optimisation and recompiles it optimised only after it has run for a while (tiered
-        /// compilation), and without this the first shape's two-thread calls (the only ones that run the shared-B packing
-        /// and the pool's code) were partly timed on code not yet optimised.</summary>
-        private static void WarmUp(List<(GemmShape Shape, float[] A, float[] B, float[] C)> operands, double seconds)
-        {
-            var clock = Stopwatch.StartNew();
-            do
-            {
-                foreach ((GemmShape s, float[] a, float[] b, float[] c) in operands)
-                {
-                    for (int degree = 1; degree <= 2; degree++)
-                    {
-                        KernelDispatch.MaxDegreeOfParallelism = degree;
-                        Gemm.Multiply(s.TransA, s.TransB, s.M, s.N, s.K, a, b, c);
-                    }
-                }
-            }
-            while (clock.Elapsed.TotalSeconds < seconds);
         }
 
         /// <summary>GFLOP/s at one and at two threads from the fastest of many calls, the two degrees taking turns in short

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Collections.Generic;
 using System.Globalization;
 using CnnGen.Kernels;
@@ -106,7 +107,7 @@ namespace CnnGen.Benchmarks
 
         private static void Print(string title, int reps, double repSeconds, double warmup, List<(string Name, Action Call)> steps)
         {
-            foreach (var s in steps) s.Call();
+            Timing.WarmUp(steps.Select(s => s.Call).ToList(), Timing.JitWarmupSeconds);
             Console.WriteLine();
             bool cpu = KernelDispatch.MaxDegreeOfParallelism == 1;
             Console.WriteLine($"{title}, {KernelDispatch.MaxDegreeOfParallelism} thread(s), " +
@@ -167,7 +168,7 @@ namespace CnnGen.Benchmarks
                 ("(inference: affine bf16)", () => CompactDense.Forward(batch, a3, compactW2, b2, a4)),
             };
 
-            foreach (var s in steps) s.Call();
+            Timing.WarmUp(steps.Select(s => s.Call).ToList(), Timing.JitWarmupSeconds);
             Console.WriteLine();
             bool cpu = KernelDispatch.MaxDegreeOfParallelism == 1;
             Console.WriteLine($"SimpleConvNet per layer, batch {batch}, {KernelDispatch.MaxDegreeOfParallelism} thread(s), " +

@@ -53,12 +53,7 @@ namespace CnnGen.Benchmarks
         {
             var one = new List<double>();
             var two = new List<double>();
-            foreach (int degree in new[] { 1, 2 })
-            {
-                KernelDispatch.MaxDegreeOfParallelism = degree;
-                var warm = Stopwatch.StartNew();
-                while (warm.Elapsed.TotalSeconds < 0.3) call();
-            }
+            Timing.WarmUp(new Action[] { call, call }, Timing.JitWarmupSeconds, i => KernelDispatch.MaxDegreeOfParallelism = 1 + i);
 
             var total = Stopwatch.StartNew();
             for (int round = 0; total.Elapsed.TotalSeconds < seconds || round < 10; round++)
