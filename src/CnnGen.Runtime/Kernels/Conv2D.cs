@@ -478,6 +478,12 @@ namespace CnnGen.Kernels
             Guard.Length(dx.Length, (long)batch * g.InputSize, nameof(dx));
             Guard.AtLeast(workspace.Length, WorkspaceSize(g), nameof(workspace));
 
+            if (BackwardDataIsConvolution(g, out ConvGeometry transposed))
+            {
+                BackwardDataAsConvolution(g, transposed, batch, dy, weights, dx);
+                return;
+            }
+
             if (Splits(g, batch))
             {
                 fixed (float* dyp = dy)
@@ -495,6 +501,51 @@ namespace CnnGen.Kernels
             }
 
             BackwardDataRange(g, batch, dy, weights, dx, workspace);
+        }
+
+        /// <summary>
+        /// Whether the input gradient is computed as a convolution by the direct AVX-512 kernel. With stride 1, <c>dx</c> is the
+        /// convolution of <c>dy</c> (F channels, OH x OW) with every filter's taps flipped and filters and channels swapped, padded
+        /// by <c>K - 1 - P</c> (<paramref name="transposed"/>; its output is H x W again). The product <c>Wᵀ dy</c> behind col2im
+        /// sums over only F terms per column entry and col2im then adds K x K of them into each input; for SmallVgg's 16-channel
+        /// 32 x 32 layer that took 90 us an image, where the direct kernel computes the same layer's forward pass in 40-50.
+        /// </summary>
+        internal static bool BackwardDataIsConvolution(in ConvGeometry g, out ConvGeometry transposed)
+        {
+            transposed = default;
+            if (g.Stride != 1 || g.Pad > g.Kernel - 1) return false;
+            transposed = new ConvGeometry(g.Filters, g.OutHeight, g.OutWidth, g.Channels, g.Kernel, 1, g.Kernel - 1 - g.Pad);
+            return transposed.Pad == 0 ? ConvDirectWide.AppliesForward(transposed) : ConvDirectWide.AppliesForwardPadded(transposed);
+        }
+
+        [ThreadStatic] private static PinnedBuffer? t_transposedWeights;
+
+        /// <summary><c>dx = conv(dy, W')</c> with <c>W'[c, f, ky, kx] = W[f, c, K-1-ky, K-1-kx]</c> (see <see cref="BackwardDataIsConvolution"/>),
+        /// over the batch, in parallel like a forward pass.</summary>
+        private static unsafe void BackwardDataAsConvolution(in ConvGeometry g, in ConvGeometry transposed, int batch, ReadOnlySpan<float> dy,
+            ReadOnlySpan<float> weights, Span<float> dx)
+        {
+            int k = g.Kernel, taps = k * k;
+            float* flipped = (t_transposedWeights ??= new PinnedBuffer()).Get(g.WeightSize);
+            for (int f = 0; f < g.Filters; f++)
+            {
+                for (int c = 0; c < g.Channels; c++)
+                {
+                    ReadOnlySpan<float> source = weights.Slice((f * g.Channels + c) * taps, taps);
+                    float* target = flipped + (long)(c * g.Filters + f) * taps;
+                    for (int t = 0; t < taps; t++) target[t] = source[taps - 1 - t];
+                }
+            }
+
+            var flippedWeights = new ReadOnlySpan<float>(flipped, g.WeightSize);
+            if (Splits(transposed, batch))
+            {
+                ForwardInRanges(ConvJob.Kind.Forward, transposed, default, batch, dy, flippedWeights, ReadOnlySpan<float>.Empty, dx);
+                return;
+            }
+
+            // The direct kernels take no column matrix.
+            ForwardRange(transposed, batch, dy, flippedWeights, ReadOnlySpan<float>.Empty, dx, Span<float>.Empty, CallerScratch(transposed), relu: false);
         }
 
         /// <summary>The input gradient of <paramref name="batch"/> consecutive images on the calling thread.</summary>

@@ -175,6 +175,46 @@ public sealed class ConvFastPathTests
     }
 
     /// <summary>Runs <paramref name="check"/> at every SIMD level this processor supports, at one and two threads.</summary>
+    public static IEnumerable<object[]> TransposedShapes()
+    {
+        yield return new object[] { 16, 32, 32, 16, 3, 1, 3 };   // SmallVgg's second layer
+        yield return new object[] { 16, 16, 16, 32, 3, 1, 2 };   // more filters than channels
+        yield return new object[] { 7, 20, 19, 9, 3, 0, 1 };     // no padding: the gradient's convolution is padded by 2
+        yield return new object[] { 6, 17, 21, 5, 5, 2, 3 };     // 5x5, odd sizes
+        yield return new object[] { 8, 18, 16, 6, 5, 4, 1 };     // padding K - 1: the gradient's convolution is unpadded
+    }
+
+    [Theory]
+    [MemberData(nameof(TransposedShapes))]
+    public void Input_gradient_as_a_convolution_matches_the_reference(int c, int h, int w, int f, int k, int pad, int batch)
+    {
+        var g = new ConvGeometry(c, h, w, f, k, 1, pad);
+        float[] x = Reference.Random(batch * g.InputSize, 1), wt = Reference.Random(g.WeightSize, 2), dy = Reference.Random(batch * g.OutputSize, 3);
+        double[] expected = Reference.ConvBackward(g, batch, x, wt, dy).Dx;
+        bool usedAtAvx512 = false;
+        AtEveryLevelAndDegree(() =>
+        {
+            usedAtAvx512 |= Conv2D.BackwardDataIsConvolution(g, out _);
+            var dx = new float[batch * g.InputSize];
+            dx.AsSpan().Fill(float.NaN);
+            Conv2D.BackwardData(g, batch, dy, wt, dx, new float[Conv2D.WorkspaceSize(g)]);
+            Reference.Close(dx, expected, Tolerance, $"input gradient {g} batch {batch} {KernelDispatch.Level} degree {KernelDispatch.MaxDegreeOfParallelism}");
+        });
+        // (On a machine without AVX-512 every level takes the product and col2im.)
+        if (KernelDispatch.Supported == SimdLevel.Avx512) Assert.True(usedAtAvx512, $"{g}: expected the convolution form");
+    }
+
+    [Fact]
+    public void Input_gradient_as_a_convolution_allocates_nothing_after_warm_up()
+    {
+        var g = new ConvGeometry(16, 32, 32, 16, 3, 1, 1);
+        const int batch = 3;
+        float[] dy = Reference.Random(batch * g.OutputSize, 1), wt = Reference.Random(g.WeightSize, 2), dx = new float[batch * g.InputSize];
+        float[] ws = new float[Conv2D.WorkspaceSize(g)];
+        Conv2D.BackwardData(g, batch, dy, wt, dx, ws);
+        Assert.Equal(0, AllocationProbe.Least(() => Conv2D.BackwardData(g, batch, dy, wt, dx, ws)));
+    }
+
     private static void AtEveryLevelAndDegree(Action check)
     {
         try
