@@ -75,6 +75,13 @@ namespace CnnGen.Kernels
             ParallelBlocks.Run(job, ranges);
         }
 
+        /// <summary><c>C (+)= A B</c> on the calling thread, A's rows <paramref name="lda"/> floats apart, any number of rows (the
+        /// tiles read B from cache for every eight rows of A, so a narrow B serves a tall A well): overwriting C when
+        /// <paramref name="overwrite"/>, adding to it otherwise. For sums built up over several products (a filter gradient
+        /// image by image).</summary>
+        internal static void Accumulate(int m, int n, int k, int lda, float* a, float* b, float* c, bool overwrite) =>
+            Columns(m, n, k, lda, a, b, null, c, 0, Vectors(n), default(AllRows), addToC: !overwrite);
+
         /// <summary>Vectors of columns of a row of C.</summary>
         internal static int Vectors(int n) => (n + Lanes - 1) / Lanes;
 
@@ -86,7 +93,8 @@ namespace CnnGen.Kernels
 
         /// <summary><see cref="Columns(int, int, int, int, float*, float*, float*, float*, int, int)"/> over the depths
         /// <paramref name="depths"/> visits (rows of B, columns of A, counted from <paramref name="a"/> and <paramref name="b"/>).</summary>
-        internal static void Columns<TWalk>(int m, int n, int k, int lda, float* a, float* b, float* bias, float* c, int v0, int v1, TWalk depths)
+        internal static void Columns<TWalk>(int m, int n, int k, int lda, float* a, float* b, float* bias, float* c, int v0, int v1, TWalk depths,
+            bool addToC = false)
             where TWalk : struct, IRowWalk
         {
             // A row of the block occupies whole cache lines: its own width rounded out to lines (a range of columns of a
@@ -98,7 +106,7 @@ namespace CnnGen.Kernels
             {
                 int kb = Math.Min(depth, k - p0);
                 int t0 = depths.Position(p0), t1 = depths.Position(p0 + kb);
-                Start start = p0 > 0 ? Start.FromC : bias != null ? Start.FromBias : Start.FromZero;
+                Start start = p0 > 0 || addToC ? Start.FromC : bias != null ? Start.FromBias : Start.FromZero;
                 for (int r0 = 0; r0 < m; )
                 {
                     int rows = m - r0 >= 8 ? 8 : m - r0 >= 4 ? 4 : m - r0 >= 2 ? 2 : 1;

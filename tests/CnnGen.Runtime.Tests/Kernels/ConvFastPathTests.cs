@@ -215,6 +215,48 @@ public sealed class ConvFastPathTests
         Assert.Equal(0, AllocationProbe.Least(() => Conv2D.BackwardData(g, batch, dy, wt, dx, ws)));
     }
 
+    public static IEnumerable<object[]> FilterProductShapes()
+    {
+        yield return new object[] { 16, 32, 32, 16, 3, 1, 3 };   // SmallVgg's second layer
+        yield return new object[] { 6, 14, 14, 16, 5, 0, 2 };    // LeNet-5's second layer
+        yield return new object[] { 5, 9, 11, 9, 3, 1, 3 };      // odd sizes; a short patch (45): the direct kernel keeps it
+        yield return new object[] { 32, 8, 8, 33, 3, 1, 1 };     // 33 filters: three vectors, the last masked
+        yield return new object[] { 12, 20, 20, 24, 1, 0, 2 };   // 1x1: the image is its own column matrix
+    }
+
+    [Theory]
+    [MemberData(nameof(FilterProductShapes))]
+    public void Filter_gradient_by_the_transposed_product_matches_the_reference(int c, int h, int w, int f, int k, int pad, int batch)
+    {
+        var g = new ConvGeometry(c, h, w, f, k, 1, pad);
+        float[] x = Reference.Random(batch * g.InputSize, 1), wt = Reference.Random(g.WeightSize, 2), dy = Reference.Random(batch * g.OutputSize, 3);
+        var (expectedW, expectedB, _) = Reference.ConvBackward(g, batch, x, wt, dy);
+        bool usedAtAvx512 = false;
+        AtEveryLevelAndDegree(() =>
+        {
+            usedAtAvx512 |= Conv2D.FilterGradientByProduct(g);
+            float[] dw = new float[g.WeightSize], db = new float[f];
+            dw.AsSpan().Fill(float.NaN);
+            db.AsSpan().Fill(float.NaN);
+            Conv2D.BackwardFilter(g, batch, x, dy, dw, db, new float[Conv2D.WorkspaceSize(g)]);
+            string what = $"{g} batch {batch} {KernelDispatch.Level} degree {KernelDispatch.MaxDegreeOfParallelism}";
+            Reference.Close(dw, expectedW, Tolerance, "weight gradient " + what);
+            Reference.Close(db, expectedB, Tolerance, "bias gradient " + what);
+        });
+        if (KernelDispatch.Supported == SimdLevel.Avx512 && g.PatchSize >= 64) Assert.True(usedAtAvx512, $"{g}: expected the transposed product");
+    }
+
+    [Fact]
+    public void Filter_gradient_by_the_transposed_product_allocates_nothing_after_warm_up()
+    {
+        var g = new ConvGeometry(16, 16, 16, 32, 3, 1, 1);
+        const int batch = 3;
+        float[] x = Reference.Random(batch * g.InputSize, 1), dy = Reference.Random(batch * g.OutputSize, 2);
+        float[] dw = new float[g.WeightSize], db = new float[32], ws = new float[Conv2D.WorkspaceSize(g)];
+        Conv2D.BackwardFilter(g, batch, x, dy, dw, db, ws);
+        Assert.Equal(0, AllocationProbe.Least(() => Conv2D.BackwardFilter(g, batch, x, dy, dw, db, ws)));
+    }
+
     private static void AtEveryLevelAndDegree(Action check)
     {
         try
