@@ -214,25 +214,51 @@ namespace CnnGen.Kernels
         private static void Core(float* xp, int* offsets, int patch, float* wp, float* bp, int filters, float* yp, int outPlane,
             int oh, int ow, int w, int outRow, float* pooled = null, bool relu = false)
         {
-            // With pooled set, blocks are not stored: each one's 2x2 windows are reduced in registers (ReLU applied) and
-            // written to pooled, (oh / 2) x (ow / 2) per filter; the caller guarantees even sizes (PoolsInRegisters).
-            int pooledRow = ow / 2, pooledPlane = (oh / 2) * pooledRow;
-            bool hasBias = bp != null;
             // A last strip of at most eight columns (24 = 16 + 8, for example) is not computed by a shifted-back sixteen-wide
             // block, which would redo up to half of it: two rows' eight columns share one vector instead (PairedRowsTail).
             int tail = ow % VW;
             bool pairedTail = tail > 0 && tail <= VW / 2 && oh >= 2 * RB;
-            int mainWidth = pairedTail ? ow - tail : ow;
+            // Filters go six at a time. A count that leaves four or two over (16 and 32, say) ends in groups of four, not in a
+            // last group of six shifted back over filters already computed, which redid an eighth of a 16- or 32-filter layer.
+            int rest = filters % FB;
+            if (!pairedTail && filters >= 8 && (rest == 4 || rest == 2))
             {
-                for (int f0 = 0; ; f0 += FB)
+                int sixes = filters / FB - (rest == 2 ? 1 : 0);
+                FilterGroups<Six>(xp, offsets, patch, wp, bp, 0, sixes * FB, yp, outPlane, oh, ow, w, outRow, pooled, relu, false);
+                FilterGroups<Four>(xp, offsets, patch, wp, bp, sixes * FB, filters, yp, outPlane, oh, ow, w, outRow, pooled, relu, false);
+                return;
+            }
+
+            FilterGroups<Six>(xp, offsets, patch, wp, bp, 0, filters, yp, outPlane, oh, ow, w, outRow, pooled, relu, pairedTail);
+        }
+
+        /// <summary><see cref="Core"/> for filters [<paramref name="fBegin"/>, <paramref name="fEnd"/>) in groups of
+        /// <c>TFilters</c> (six or four: 24 or 16 accumulators), a last partial group shifted back to end at <paramref name="fEnd"/>.</summary>
+        private static void FilterGroups<TFilters>(float* xp, int* offsets, int patch, float* wp, float* bp, int fBegin, int fEnd, float* yp,
+            int outPlane, int oh, int ow, int w, int outRow, float* pooled, bool relu, bool pairedTail)
+            where TFilters : struct, ICount
+        {
+            int fb = TFilters.Value;
+            if (fEnd - fBegin < fb) return;
+            // With pooled set, blocks are not stored: each one's 2x2 windows are reduced in registers (ReLU applied) and
+            // written to pooled, (oh / 2) x (ow / 2) per filter; the caller guarantees even sizes (PoolsInRegisters).
+            int pooledRow = ow / 2, pooledPlane = (oh / 2) * pooledRow;
+            bool hasBias = bp != null;
+            int mainWidth = pairedTail ? ow - ow % VW : ow;
+            {
+                for (int f0 = fBegin; ; f0 += fb)
                 {
-                    if (f0 + FB > filters) f0 = filters - FB;
+                    if (f0 + fb > fEnd) f0 = fEnd - fb;
                     float* w0 = wp + (long)f0 * patch;
                     Vector512<float> b0 = Vector512<float>.Zero, b1 = b0, b2 = b0, b3 = b0, b4 = b0, b5 = b0;
                     if (hasBias)
                     {
                         b0 = Vector512.Create(bp[f0]); b1 = Vector512.Create(bp[f0 + 1]); b2 = Vector512.Create(bp[f0 + 2]);
-                        b3 = Vector512.Create(bp[f0 + 3]); b4 = Vector512.Create(bp[f0 + 4]); b5 = Vector512.Create(bp[f0 + 5]);
+                        b3 = Vector512.Create(bp[f0 + 3]);
+                        if (fb > 4)
+                        {
+                            b4 = Vector512.Create(bp[f0 + 4]); b5 = Vector512.Create(bp[f0 + 5]);
+                        }
                     }
 
                     for (int oy = 0; ; oy += RB)
@@ -266,12 +292,15 @@ namespace CnnGen.Kernels
                                 c = Vector512.Create(wt[3 * patch]);
                                 a30 = Vector512.FusedMultiplyAdd(v0, c, a30); a31 = Vector512.FusedMultiplyAdd(v1, c, a31);
                                 a32 = Vector512.FusedMultiplyAdd(v2, c, a32); a33 = Vector512.FusedMultiplyAdd(v3, c, a33);
-                                c = Vector512.Create(wt[4 * patch]);
-                                a40 = Vector512.FusedMultiplyAdd(v0, c, a40); a41 = Vector512.FusedMultiplyAdd(v1, c, a41);
-                                a42 = Vector512.FusedMultiplyAdd(v2, c, a42); a43 = Vector512.FusedMultiplyAdd(v3, c, a43);
-                                c = Vector512.Create(wt[5 * patch]);
-                                a50 = Vector512.FusedMultiplyAdd(v0, c, a50); a51 = Vector512.FusedMultiplyAdd(v1, c, a51);
-                                a52 = Vector512.FusedMultiplyAdd(v2, c, a52); a53 = Vector512.FusedMultiplyAdd(v3, c, a53);
+                                if (fb > 4)
+                                {
+                                    c = Vector512.Create(wt[4 * patch]);
+                                    a40 = Vector512.FusedMultiplyAdd(v0, c, a40); a41 = Vector512.FusedMultiplyAdd(v1, c, a41);
+                                    a42 = Vector512.FusedMultiplyAdd(v2, c, a42); a43 = Vector512.FusedMultiplyAdd(v3, c, a43);
+                                    c = Vector512.Create(wt[5 * patch]);
+                                    a50 = Vector512.FusedMultiplyAdd(v0, c, a50); a51 = Vector512.FusedMultiplyAdd(v1, c, a51);
+                                    a52 = Vector512.FusedMultiplyAdd(v2, c, a52); a53 = Vector512.FusedMultiplyAdd(v3, c, a53);
+                                }
                             }
 
                             if (pooled != null)
@@ -281,8 +310,12 @@ namespace CnnGen.Kernels
                                 PoolStore4(p0, pooledRow, a10, a11, a12, a13); p0 += pooledPlane;
                                 PoolStore4(p0, pooledRow, a20, a21, a22, a23); p0 += pooledPlane;
                                 PoolStore4(p0, pooledRow, a30, a31, a32, a33); p0 += pooledPlane;
-                                PoolStore4(p0, pooledRow, a40, a41, a42, a43); p0 += pooledPlane;
-                                PoolStore4(p0, pooledRow, a50, a51, a52, a53);
+                                if (fb > 4)
+                                {
+                                    PoolStore4(p0, pooledRow, a40, a41, a42, a43); p0 += pooledPlane;
+                                    PoolStore4(p0, pooledRow, a50, a51, a52, a53);
+                                }
+
                                 if (j + VW >= mainWidth) break;
                                 continue;
                             }
@@ -292,21 +325,25 @@ namespace CnnGen.Kernels
                             Store4(y0, outRow, a10, a11, a12, a13, relu); y0 += outPlane;
                             Store4(y0, outRow, a20, a21, a22, a23, relu); y0 += outPlane;
                             Store4(y0, outRow, a30, a31, a32, a33, relu); y0 += outPlane;
-                            Store4(y0, outRow, a40, a41, a42, a43, relu); y0 += outPlane;
-                            Store4(y0, outRow, a50, a51, a52, a53, relu);
+                            if (fb > 4)
+                            {
+                                Store4(y0, outRow, a40, a41, a42, a43, relu); y0 += outPlane;
+                                Store4(y0, outRow, a50, a51, a52, a53, relu);
+                            }
+
                             if (j + VW >= mainWidth) break;
                         }
 
                         if (oy + RB >= oh) break;
                     }
 
-                    if (pairedTail)
+                    if (pairedTail && fb == FB)
                     {
                         PairedRowsTail(xp, offsets, patch, w0, b0, b1, b2, b3, b4, b5, yp + (long)f0 * outPlane, outPlane, oh, ow, w, outRow,
                             pooled == null ? null : pooled + (long)f0 * pooledPlane, pooledPlane, pooledRow, relu);
                     }
 
-                    if (f0 + FB >= filters) break;
+                    if (f0 + fb >= fEnd) break;
                 }
             }
         }

@@ -26,6 +26,8 @@ public sealed class ConvFastPathTests
         yield return new object[] { 1, 13, 28, 6, 5, 2 };   // 9x24: the last eight columns in row pairs, row blocks overlapping
         yield return new object[] { 1, 10, 26, 7, 3, 1 };   // 8x24: exactly one block of paired rows
         yield return new object[] { 1, 10, 30, 6, 5, 1 };   // 6x26: a ten-column tail, too few rows to pair (shifted block)
+        yield return new object[] { 2, 18, 20, 10, 3, 2 };  // 10 filters: a group of six and one of four
+        yield return new object[] { 1, 20, 34, 14, 3, 1 };  // 14 filters: six, four and four
     }
 
     [Theory]
@@ -307,6 +309,7 @@ public sealed class ConvFastPathTests
         yield return new object[] { 3, 16, 16, 8, 3, 1, 2, 2, 0, 5 };      // zero-bordered copy
         yield return new object[] { 2, 5, 5, 3, 3, 2, 3, 2, 1, 4 };        // im2col, 3x3 pool with stride 2 and padding
         yield return new object[] { 70, 8, 8, 5, 3, 1, 2, 2, 0, 2 };       // im2col + GEMM
+        yield return new object[] { 4, 16, 16, 14, 3, 1, 2, 2, 0, 3 };     // 14 filters: groups of six, four and four, pooled in registers
     }
 
     [Theory]
