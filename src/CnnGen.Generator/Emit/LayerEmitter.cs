@@ -106,7 +106,7 @@ namespace CnnGen.Generator.Emit
                     if (header)
                     {
                         w.Line(Header(l) + (l.In.IsFlat ? string.Empty : $"   (flattens {l.In} in C, H, W order)"));
-                        if (rectified) w.Line("// The input is a ReLU's: at small batches the rows of W whose input is zero are not read.");
+                        if (rectified) w.Line("// The input is a ReLU's (mostly zeros): for batches up to 128, rows of W whose input is zero in every row are skipped.");
                     }
 
                     string forward = rectified ? "ForwardSkippingZeros" : "Forward";
