@@ -93,21 +93,14 @@ namespace CnnGen.Kernels
 
             // Several rows: a row of W is skipped when the input is zero in every row of the batch (after a ReLU and max
             // pooling, the image borders, for instance: 47% of SimpleConvNet's inputs at batch 8 on MNIST, 24% at batch 100).
-            int[] listed = NonzeroIndices.Buffer(inputs);
-            int count = NonzeroIndices.GatherColumns(x, batch, inputs, listed);
             unsafe
             {
                 fixed (float* px = x)
                 fixed (float* pw = weights)
                 fixed (float* pb = bias)
                 fixed (float* py = y)
-                fixed (int* pl = listed)
                 {
-                    // The tiles' listed walk costs one index per row of W against their 8 x 3 multiply-adds, and listing the
-                    // columns about a tenth of the product's time (SimpleConvNet at batch 100: 65-70 us against 770): skipping
-                    // an eighth of W pays.
-                    if (count * 8L <= inputs * 7L) GemmFewRows.RunListed(batch, outputs, inputs, px, pw, bias.IsEmpty ? null : pb, py, new ListedRows(pl, count));
-                    else GemmFewRows.Run(batch, outputs, inputs, px, pw, bias.IsEmpty ? null : pb, py);
+                    GemmFewRows.RunSkippingZeros(batch, outputs, inputs, px, pw, bias.IsEmpty ? null : pb, py);
                 }
             }
         }

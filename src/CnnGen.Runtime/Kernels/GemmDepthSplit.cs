@@ -34,18 +34,18 @@ namespace CnnGen.Kernels
         public static void Run(in GemmProblem problem, MicroKernel kernel)
         {
             Job job = t_job ??= new Job();
-            job.Set(problem, kernel, fewRows: false, bias: null, depths: null);
+            job.Set(problem, kernel, fewRows: false, bias: null, depths: null, skipZeros: false);
             ParallelBlocks.Run(job, Ranges);
             job.AddPartialSums();
         }
 
         /// <summary><see cref="GemmFewRows"/>' product <c>C = A B (+ bias)</c> (row-major, no transposes), split by depth;
         /// range 0 starts from the bias.</summary>
-        public static void RunFewRows(int m, int n, int k, float* a, float* b, float* bias, float* c, ListedRows? depths = null)
+        public static void RunFewRows(int m, int n, int k, float* a, float* b, float* bias, float* c, ListedRows? depths = null, bool skipZeros = false)
         {
             Job job = t_job ??= new Job();
             var problem = new GemmProblem(false, false, m, n, k, a, b, c, accumulate: false);
-            job.Set(problem, default, fewRows: true, bias, depths);
+            job.Set(problem, default, fewRows: true, bias, depths, skipZeros);
             ParallelBlocks.Run(job, Ranges);
             job.AddPartialSums();
         }
@@ -57,15 +57,26 @@ namespace CnnGen.Kernels
             private bool _fewRows;
             private float* _partials, _bias;
             private ListedRows? _depths;
-            private readonly PinnedBuffer _partialSums = new();
+            private bool _skipZeros;
+            private float* _lists;
+            private int _listStride;
+            private readonly PinnedBuffer _partialSums = new(), _listBuffers = new();
 
-            public void Set(in GemmProblem problem, MicroKernel kernel, bool fewRows, float* bias, ListedRows? depths)
+            public void Set(in GemmProblem problem, MicroKernel kernel, bool fewRows, float* bias, ListedRows? depths, bool skipZeros)
             {
                 _problem = problem;
                 _kernel = kernel;
                 _fewRows = fewRows;
                 _bias = bias;
                 _depths = depths;
+                _skipZeros = skipZeros;
+                if (skipZeros)
+                {
+                    // Each range lists its own depths (on whichever thread runs it) into its own part of one buffer, sized here.
+                    int longest = (ParallelBlocks.Split((problem.K + GemmBlocked.KC - 1) / GemmBlocked.KC, Ranges, 1) + 1) * GemmBlocked.KC;
+                    _listStride = (longest + NonzeroIndices.ColumnScratch(longest) + 15) & ~15;
+                    _lists = _listBuffers.Get((long)Ranges * _listStride);
+                }
                 _partials = _partialSums.Get((Ranges - 1) * (long)problem.M * problem.N);
 
                 if (!fewRows) GemmBlocked.Reserve(problem, kernel, GemmBuffers.ForCurrentThread);
@@ -90,6 +101,18 @@ namespace CnnGen.Kernels
                     float* c = range == 0 ? _problem.C : _partials + (range - 1) * (long)_problem.M * _problem.N;
                     float* a = _problem.A + p0, b = _problem.B + (long)p0 * _problem.N, bias = range == 0 ? _bias : null;
                     int vectors = GemmFewRows.Vectors(_problem.N);
+                    if (_skipZeros)
+                    {
+                        int length = p1 - p0;
+                        int* list = (int*)(_lists + (long)range * _listStride);
+                        int count = NonzeroIndices.GatherColumns(a, _problem.M, length, _problem.K, list, _lists + (long)range * _listStride + length);
+                        if (GemmFewRows.ListingPays(count, length))
+                        {
+                            GemmFewRows.Columns(_problem.M, _problem.N, length, _problem.K, a, b, bias, c, 0, vectors, new ListedRows(list, count));
+                            return;
+                        }
+                    }
+
                     if (_depths is { } depths) GemmFewRows.Columns(_problem.M, _problem.N, p1 - p0, _problem.K, a, b, bias, c, 0, vectors, depths.From(p0));
                     else GemmFewRows.Columns(_problem.M, _problem.N, p1 - p0, _problem.K, a, b, bias, c, 0, vectors);
                     return;

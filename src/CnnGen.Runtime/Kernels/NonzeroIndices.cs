@@ -79,45 +79,61 @@ namespace CnnGen.Kernels
             return count;
         }
 
-        [ThreadStatic] private static float[]? t_seen;
+        [ThreadStatic] private static PinnedBuffer? t_seen;
+
+        /// <summary>Floats of scratch <see cref="GatherColumns(float*, int, int, int, int*, float*)"/> needs for <paramref name="columns"/> columns.</summary>
+        public static int ColumnScratch(int columns) => Math.Max(16, columns / 16 * 16);
 
         /// <summary>Writes, in increasing order, the columns of <paramref name="x"/> (<paramref name="rows"/> x
         /// <paramref name="columns"/>, row-major) that hold a value that is not zero into <paramref name="indices"/> and returns
-        /// how many there are. The values' bits are OR-ed down the columns, eight rows at a time (eight streams the hardware
-        /// prefetcher follows, no test per value), and a column is not zero when its OR without the sign bit is not.</summary>
-        public static int GatherColumns(ReadOnlySpan<float> x, int rows, int columns, Span<int> indices)
+        /// how many there are.</summary>
+        public static unsafe int GatherColumns(ReadOnlySpan<float> x, int rows, int columns, Span<int> indices)
         {
             if (x.Length < (long)rows * columns) throw new ArgumentException($"Expected at least {(long)rows * columns} values ({rows} x {columns}), got {x.Length}.", nameof(x));
             if (indices.Length < columns) throw new ArgumentException($"Expected room for {columns} indices, got {indices.Length}.", nameof(indices));
-            ref float start = ref MemoryMarshal.GetReference(x);
-            ref int list = ref MemoryMarshal.GetReference(indices);
+            fixed (float* xp = x)
+            fixed (int* lp = indices)
+            {
+                return GatherColumns(xp, rows, columns, columns, lp, SeenBuffer(columns));
+            }
+        }
+
+        /// <summary>The calling thread's scratch for <see cref="GatherColumns(float*, int, int, int, int*, float*)"/>, grown once.</summary>
+        public static unsafe float* SeenBuffer(int columns) => (t_seen ??= new PinnedBuffer()).Get(ColumnScratch(columns));
+
+        /// <summary>
+        /// <see cref="GatherColumns(ReadOnlySpan{float}, int, int, Span{int})"/> over the first <paramref name="columns"/> columns
+        /// of rows <paramref name="stride"/> floats apart, with <paramref name="seen"/> (<see cref="ColumnScratch"/> floats) for
+        /// scratch. The values' bits are OR-ed down the columns, eight rows at a time (eight streams the hardware prefetcher
+        /// follows, no test per value), and a column is not zero when its OR without the sign bit is not.
+        /// </summary>
+        public static unsafe int GatherColumns(float* x, int rows, int columns, int stride, int* indices, float* seen)
+        {
+            ref int list = ref Unsafe.AsRef<int>(indices);
             int count = 0, j = 0;
             if (KernelDispatch.Level == SimdLevel.Avx512 && Vector512.IsHardwareAccelerated && rows > 0)
             {
                 int vectors = columns / 16;
-                float[] buffer = t_seen is { } held && held.Length >= 16 * vectors ? held : (t_seen = new float[Math.Max(16 * vectors, 16)]);
-                ref float seen = ref MemoryMarshal.GetArrayDataReference(buffer);
-                nuint stride = (nuint)columns;
                 for (int r0 = 0; r0 < rows; r0 += 8)
                 {
                     int count8 = Math.Min(8, rows - r0);
-                    ref float top = ref Unsafe.Add(ref start, (nint)((long)r0 * columns));
+                    float* top = x + (long)r0 * stride;
                     for (int c = 0; c < vectors; c++)
                     {
-                        nuint at = (nuint)(16 * c);
-                        Vector512<uint> bits = r0 == 0 ? Vector512<uint>.Zero : Vector512.LoadUnsafe(ref seen, at).AsUInt32();
+                        int at = 16 * c;
+                        Vector512<uint> bits = r0 == 0 ? Vector512<uint>.Zero : Vector512.Load(seen + at).AsUInt32();
                         for (int r = 0; r < count8; r++)
                         {
-                            bits |= Vector512.LoadUnsafe(ref top, at + (nuint)r * stride).AsUInt32();
+                            bits |= Vector512.Load(top + (long)r * stride + at).AsUInt32();
                         }
 
-                        bits.AsSingle().StoreUnsafe(ref seen, at);
+                        bits.AsSingle().Store(seen + at);
                     }
                 }
 
                 for (int c = 0; c < vectors; c++)
                 {
-                    Vector512<uint> bits = Vector512.LoadUnsafe(ref seen, (nuint)(16 * c)).AsUInt32() & Vector512.Create(0x7FFF_FFFFu);
+                    Vector512<uint> bits = Vector512.Load(seen + 16 * c).AsUInt32() & Vector512.Create(0x7FFF_FFFFu);
                     uint nonzero = (uint)~Vector512.Equals(bits, Vector512<uint>.Zero).ExtractMostSignificantBits() & 0xFFFF;
                     count = Append(nonzero, 16 * c, ref list, count);
                 }
@@ -128,7 +144,7 @@ namespace CnnGen.Kernels
             for (; j < columns; j++)
             {
                 bool any = false;
-                for (int r = 0; r < rows && !any; r++) any = Unsafe.Add(ref start, (nint)((long)r * columns + j)) != 0;
+                for (int r = 0; r < rows && !any; r++) any = x[(long)r * stride + j] != 0;
                 Unsafe.Add(ref list, count) = j;
                 count += any ? 1 : 0;
             }
