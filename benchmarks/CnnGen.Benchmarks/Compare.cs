@@ -65,7 +65,7 @@ namespace CnnGen.Benchmarks
 
             if (layers)
             {
-                LayerProfile.Run(reps, repSeconds, warmup, layerFilter);
+                LayerProfile.Run(reps, repSeconds, warmup, layerFilter, book ? BookData.TryLoad(bookFolder) : null);
                 return 0;
             }
 

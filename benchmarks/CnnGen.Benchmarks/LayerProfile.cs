@@ -15,14 +15,17 @@ namespace CnnGen.Benchmarks
         private static readonly ConvGeometry Pool3 = new(30, 24, 24, 30, 2, 2, 0);
 
         /// <summary>Profiles every network, or only the one whose name contains <paramref name="filter"/>.</summary>
-        public static void Run(int reps, double repSeconds, double warmup, string? filter = null)
+        /// <param name="data">The book's weights and MNIST test images for SimpleConvNet, or null for random ones (its affine
+        /// layers skip zero inputs, so their times depend on the data).</param>
+        public static void Run(int reps, double repSeconds, double warmup, string? filter = null, BookData? data = null)
         {
             bool Wants(string name) => filter is null || name.Contains(filter, StringComparison.OrdinalIgnoreCase);
             if (Wants("SimpleConvNet"))
             {
+                Console.WriteLine(data is null ? "SimpleConvNet: random weights and inputs" : $"SimpleConvNet: the book's weights on MNIST test images ({data.Root})");
                 foreach (int batch in new[] { 1, 8, 100 })
                 {
-                    Profile(batch, reps, repSeconds, warmup);
+                    Profile(batch, reps, repSeconds, warmup, data);
                 }
 
                 CompareFoldedTrainingStep(rounds: 60);
@@ -99,9 +102,9 @@ namespace CnnGen.Benchmarks
                 ("fwd conv2 16->16 +relu+pool", () => Conv2D.ForwardReluMaxPool(in c2, in p1, batch, big1, w2, b16, mid1, columns)),
                 ("fwd conv3 16->32 3x3 +relu", () => Conv2D.ForwardRelu(in c3, batch, mid1, w3, b32, mid2, columns)),
                 ("fwd conv4 32->32 +relu+pool", () => Conv2D.ForwardReluMaxPool(in c4, in p2, batch, mid2, w4, b32, small, columns)),
-                ("fwd affine 2048->128", () => Dense.Forward(batch, 2048, 128, small, w5, b5, h1)),
+                ("fwd affine 2048->128", () => Dense.ForwardSkippingZeros(batch, 2048, 128, small, w5, b5, h1)),
                 ("fwd relu", () => Activations.ReluForward(h1, h2)),
-                ("fwd affine 128->10", () => Dense.Forward(batch, 128, 10, h2, w6, b6, o)),
+                ("fwd affine 128->10", () => Dense.ForwardSkippingZeros(batch, 128, 10, h2, w6, b6, o)),
             });
         }
 
@@ -130,11 +133,17 @@ namespace CnnGen.Benchmarks
             Console.WriteLine($"  {"sum",-26} {Us(total),10}");
         }
 
-        private static void Profile(int batch, int reps, double repSeconds, double warmup)
+        private static void Profile(int batch, int reps, double repSeconds, double warmup, BookData? data)
         {
             var net = new SimpleConvNet(1);
             var random = new Random(3);
             float[] x = Fill(random, batch * 784);
+            if (data is not null)
+            {
+                data.LoadWeights(net);
+                x = data.Test.Images.AsSpan(0, batch * 784).ToArray();
+            }
+
             float[] a1 = new float[batch * 17280], g1 = new float[batch * 17280];
             float[] a3 = new float[batch * 4320], g3 = new float[batch * 4320];
             int[] arg = new int[batch * 4320];
@@ -151,9 +160,9 @@ namespace CnnGen.Benchmarks
             var steps = new List<(string Name, Action Call)>
             {
                 ("fwd conv1+relu+maxpool", () => Conv2D.ForwardReluMaxPool(in Conv1, in Pool3, batch, x, w1, b1, a3, arg, columns)),
-                ("fwd affine 4320->100", () => Dense.Forward(batch, 4320, 100, a3, w2, b2, a4)),
+                ("fwd affine 4320->100", () => Dense.ForwardSkippingZeros(batch, 4320, 100, a3, w2, b2, a4)),
                 ("fwd relu", () => Activations.ReluForward(a4, a5)),
-                ("fwd affine 100->10", () => Dense.Forward(batch, 100, 10, a5, w3, b3, a6)),
+                ("fwd affine 100->10", () => Dense.ForwardSkippingZeros(batch, 100, 10, a5, w3, b3, a6)),
                 ("loss softmax-xent", () => SoftmaxCrossEntropy.Forward(batch, 10, a6, labels, p)),
                 ("bwd softmax-xent", () => SoftmaxCrossEntropy.Backward(batch, 10, p, labels, g6)),
                 ("bwd affine 100->10", () => Dense.Backward(batch, 100, 10, a5, w3, g6, net.W3.Gradients, net.b3.Gradients, g5)),
@@ -165,7 +174,7 @@ namespace CnnGen.Benchmarks
                 ("(unfused: relu+maxpool)", () => Pooling.MaxReluForward(in Pool3, batch, a1, a3, arg)),
                 ("(unfused: bwd maxpool+relu)", () => Pooling.MaxBackwardRelu(in Pool3, batch, g3, arg, a3, g1)),
                 ("(unfused: bwd conv1 filter)", () => Conv2D.BackwardFilter(in Conv1, batch, x, g1, net.W1.Gradients, net.b1.Gradients, columns)),
-                ("(inference: affine bf16)", () => CompactDense.Forward(batch, a3, compactW2, b2, a4)),
+                ("(inference: affine bf16)", () => CompactDense.ForwardSkippingZeros(batch, a3, compactW2, b2, a4)),
             };
 
             Timing.WarmUp(steps.Select(s => s.Call).ToList(), Timing.JitWarmupSeconds);
@@ -218,7 +227,7 @@ namespace CnnGen.Benchmarks
                     Pooling.MaxReluForward(in Pool3, batch, a1, a3, arg);
                 }
 
-                Dense.Forward(batch, 4320, 100, a3, w2, b2, a4);
+                Dense.ForwardSkippingZeros(batch, 4320, 100, a3, w2, b2, a4);
                 Dense.Backward(batch, 4320, 100, a3, w2, g4, net.W2.Gradients, net.b2.Gradients, g3);
                 if (folded)
                 {

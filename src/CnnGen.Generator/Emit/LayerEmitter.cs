@@ -106,7 +106,7 @@ namespace CnnGen.Generator.Emit
                     if (header)
                     {
                         w.Line(Header(l) + (l.In.IsFlat ? string.Empty : $"   (flattens {l.In} in C, H, W order)"));
-                        if (rectified) w.Line("// The input is a ReLU's (mostly zeros): for batches up to 128, rows of W whose input is zero in every row are skipped.");
+                        if (rectified) w.Line("// The input is a ReLU's (often mostly zeros): rows of W behind inputs that are zero may be skipped (same values).");
                     }
 
                     string forward = rectified ? "ForwardSkippingZeros" : "Forward";

@@ -134,7 +134,9 @@ namespace CnnGen.Kernels
 
         /// <summary><see cref="Forward(int, ReadOnlySpan{float}, CompactMatrix, ReadOnlySpan{float}, Span{float})"/> for an input
         /// that comes out of a ReLU (see <see cref="Dense.ForwardSkippingZeros"/>): the row pairs whose two inputs are both zero
-        /// are not read. The same result bit for bit, as long as the weights are finite.</summary>
+        /// are not read (with AVX-512, when at most three quarters of the pairs have a non-zero input). The same values as
+        /// <see cref="Forward(int, ReadOnlySpan{float}, CompactMatrix, ReadOnlySpan{float}, Span{float})"/>'s as long as the
+        /// weights are finite, but for the sign of a zero result.</summary>
         public static void ForwardSkippingZeros(int batch, ReadOnlySpan<float> x, CompactMatrix weights, ReadOnlySpan<float> bias, Span<float> y)
         {
             ArgumentNullException.ThrowIfNull(weights);
@@ -205,6 +207,9 @@ namespace CnnGen.Kernels
         {
             int pairs = inputs / 2;
             int[] listed = skipZeros ? NonzeroIndices.Buffer(pairs) : Array.Empty<int>();
+            // Listed only when at most three quarters of the pairs have a non-zero input (a pair is skipped only when both
+            // are zero, so a quarter of the values being zero is necessary).
+            skipZeros &= NonzeroIndices.Count(x.Slice(0, 2 * pairs)) * 4L <= 2L * pairs * 3L;
             int count = skipZeros ? NonzeroIndices.GatherPairs(x, listed) : pairs;
             fixed (float* xp = x)
             fixed (uint* wp = words)

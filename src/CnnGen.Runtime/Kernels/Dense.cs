@@ -51,10 +51,13 @@ namespace CnnGen.Kernels
         /// <summary>
         /// <see cref="Forward"/> for an input that comes out of a ReLU (directly or through max pooling or dropout), where
         /// most values are often exactly zero (82% of SimpleConvNet's pooled activations on MNIST): the rows of W whose input
-        /// is zero (in every row of the batch, above one row) are not read at all, at the batch sizes that read W in place
-        /// (one row at a time, or the register-tiled product up to 128 rows, with AVX-512). The products skipped are all
-        /// zero, and the sums keep their order, so the result is the same as <see cref="Forward"/>'s bit for bit as long as
-        /// W is finite (an infinite or NaN weight times zero would be NaN there).
+        /// is zero (in every row of the batch, above one row) are not read, at the batch sizes that read W in place (one row
+        /// at a time for 65 to 128 outputs, or the register-tiled product up to 128 rows; AVX-512 only). An input with few
+        /// zeros (over three quarters of one row non-zero, over seven eighths of the inputs non-zero somewhere in the batch)
+        /// takes the plain walk, as listing would cost more than it saves. The products skipped are all zero and the sums
+        /// keep their order, so the result has the same values as <see cref="Forward"/>'s as long as W is finite (an infinite
+        /// or NaN weight times zero would be NaN there); a zero result may differ in sign (the plain product adds
+        /// <c>w x 0 = +0</c> to a sum of -0, which makes it +0).
         /// </summary>
         public static void ForwardSkippingZeros(int batch, int inputs, int outputs, ReadOnlySpan<float> x, ReadOnlySpan<float> weights,
             ReadOnlySpan<float> bias, Span<float> y)

@@ -34,18 +34,18 @@ namespace CnnGen.Kernels
         public static void Run(in GemmProblem problem, MicroKernel kernel)
         {
             Job job = t_job ??= new Job();
-            job.Set(problem, kernel, fewRows: false, bias: null, depths: null, skipZeros: false);
+            job.Set(problem, kernel, fewRows: false, bias: null, skipZeros: false);
             ParallelBlocks.Run(job, Ranges);
             job.AddPartialSums();
         }
 
         /// <summary><see cref="GemmFewRows"/>' product <c>C = A B (+ bias)</c> (row-major, no transposes), split by depth;
         /// range 0 starts from the bias.</summary>
-        public static void RunFewRows(int m, int n, int k, float* a, float* b, float* bias, float* c, ListedRows? depths = null, bool skipZeros = false)
+        public static void RunFewRows(int m, int n, int k, float* a, float* b, float* bias, float* c, bool skipZeros)
         {
             Job job = t_job ??= new Job();
             var problem = new GemmProblem(false, false, m, n, k, a, b, c, accumulate: false);
-            job.Set(problem, default, fewRows: true, bias, depths, skipZeros);
+            job.Set(problem, default, fewRows: true, bias, skipZeros);
             ParallelBlocks.Run(job, Ranges);
             job.AddPartialSums();
         }
@@ -56,19 +56,17 @@ namespace CnnGen.Kernels
             private MicroKernel _kernel;
             private bool _fewRows;
             private float* _partials, _bias;
-            private ListedRows? _depths;
             private bool _skipZeros;
             private float* _lists;
             private int _listStride;
             private readonly PinnedBuffer _partialSums = new(), _listBuffers = new();
 
-            public void Set(in GemmProblem problem, MicroKernel kernel, bool fewRows, float* bias, ListedRows? depths, bool skipZeros)
+            public void Set(in GemmProblem problem, MicroKernel kernel, bool fewRows, float* bias, bool skipZeros)
             {
                 _problem = problem;
                 _kernel = kernel;
                 _fewRows = fewRows;
                 _bias = bias;
-                _depths = depths;
                 _skipZeros = skipZeros;
                 if (skipZeros)
                 {
@@ -113,8 +111,7 @@ namespace CnnGen.Kernels
                         }
                     }
 
-                    if (_depths is { } depths) GemmFewRows.Columns(_problem.M, _problem.N, p1 - p0, _problem.K, a, b, bias, c, 0, vectors, depths.From(p0));
-                    else GemmFewRows.Columns(_problem.M, _problem.N, p1 - p0, _problem.K, a, b, bias, c, 0, vectors);
+                    GemmFewRows.Columns(_problem.M, _problem.N, p1 - p0, _problem.K, a, b, bias, c, 0, vectors);
                     return;
                 }
 

@@ -42,18 +42,24 @@ namespace CnnGen.Kernels
             && m >= 2 && m <= MaxRows && k >= 16 && n >= 8 && n <= MaxColumns;
 
         /// <summary>C = A B (+ bias when <paramref name="bias"/> is not null), overwriting C.</summary>
-        public static void Run(int m, int n, int k, float* a, float* b, float* bias, float* c) => Run(m, n, k, a, b, bias, c, default(AllRows));
+        public static void Run(int m, int n, int k, float* a, float* b, float* bias, float* c)
+        {
+            if ((long)m * n * k >= Gemm.ParallelThreshold && GemmDepthSplit.Applies(m, n, k))
+            {
+                // A long sum: cut by depth (each thread then reads only its part of A and of B), at every degree.
+                GemmDepthSplit.RunFewRows(m, n, k, a, b, bias, c, skipZeros: false);
+                return;
+            }
 
-        /// <summary><see cref="Run(int, int, int, float*, float*, float*, float*)"/> over the depths <paramref name="depths"/>
-        /// lists only (the columns of A that are not all zero): the rows of B for the others are not read. The sums keep
-        /// their order and every split is the plain product's, so C is the same bit for bit as long as B is finite.</summary>
-        public static void RunListed(int m, int n, int k, float* a, float* b, float* bias, float* c, ListedRows depths) =>
-            Run(m, n, k, a, b, bias, c, depths);
+            RunColumns(m, n, k, a, b, bias, c, default(AllRows));
+        }
 
         /// <summary><see cref="Run(int, int, int, float*, float*, float*, float*)"/> for an A with columns that are zero
         /// throughout (a ReLU's output): the rows of B for those are not read. The columns are listed per depth range of a
         /// depth-split product (by the range's own thread), else once; a range or product with fewer than an eighth of them
-        /// zero takes the plain walk. C is the same bit for bit as the plain product's as long as B is finite.</summary>
+        /// zero takes the plain walk. The sums keep their order and every split is the plain product's, so C has the same
+        /// values as the plain product's as long as B is finite (a zero may differ in sign: the plain product adds
+        /// <c>w x 0 = +0</c> to a sum of -0, which makes it +0).</summary>
         public static void RunSkippingZeros(int m, int n, int k, float* a, float* b, float* bias, float* c)
         {
             if ((long)m * n * k >= Gemm.ParallelThreshold && GemmDepthSplit.Applies(m, n, k))
@@ -66,8 +72,8 @@ namespace CnnGen.Kernels
             fixed (int* lp = listed)
             {
                 int count = NonzeroIndices.GatherColumns(a, m, k, k, lp, NonzeroIndices.SeenBuffer(k));
-                if (ListingPays(count, k)) Run(m, n, k, a, b, bias, c, new ListedRows(lp, count));
-                else Run(m, n, k, a, b, bias, c, default(AllRows));
+                if (ListingPays(count, k)) RunColumns(m, n, k, a, b, bias, c, new ListedRows(lp, count));
+                else RunColumns(m, n, k, a, b, bias, c, default(AllRows));
             }
         }
 
@@ -76,19 +82,13 @@ namespace CnnGen.Kernels
         /// product's time (SimpleConvNet at batch 100: 65-70 us against 770), so skipping an eighth of B does.</summary>
         internal static bool ListingPays(int count, int depth) => count * 8L <= depth * 7L;
 
-        private static void Run<TWalk>(int m, int n, int k, float* a, float* b, float* bias, float* c, TWalk depths)
+        /// <summary>The product over the depths <paramref name="depths"/> visits, its columns shared among threads by whole
+        /// vectors when it is large.</summary>
+        private static void RunColumns<TWalk>(int m, int n, int k, float* a, float* b, float* bias, float* c, TWalk depths)
             where TWalk : struct, IRowWalk
         {
             int vectors = Vectors(n);
             bool large = (long)m * n * k >= Gemm.ParallelThreshold;
-            if (large && GemmDepthSplit.Applies(m, n, k))
-            {
-                // A long sum: cut by depth (each thread then reads only its part of A and of B), at every degree.
-                if (depths is ListedRows listed) GemmDepthSplit.RunFewRows(m, n, k, a, b, bias, c, listed);
-                else GemmDepthSplit.RunFewRows(m, n, k, a, b, bias, c);
-                return;
-            }
-
             int ranges = large ? Math.Min(ParallelBlocks.Degree, vectors) : 1;
             if (ranges <= 1)
             {
@@ -97,7 +97,7 @@ namespace CnnGen.Kernels
             }
 
             Job job = t_job ??= new Job();
-            job.Set(m, n, k, a, b, bias, c, vectors, ranges, depths is ListedRows l ? l : null);
+            job.Set(m, n, k, a, b, bias, c, vectors, ranges, typeof(TWalk) == typeof(ListedRows) ? Unsafe.As<TWalk, ListedRows>(ref depths) : null);
             ParallelBlocks.Run(job, ranges);
         }
 

@@ -23,22 +23,20 @@ namespace CnnGen.Kernels
         public int Position(int row) => row;
     }
 
-    /// <summary>Listed rows (those whose input is not zero, see <see cref="NonzeroIndices"/>), in increasing order, each
-    /// less <c>offset</c> (the walk of a part of the rows that starts at row <c>offset</c>).</summary>
+    /// <summary>Listed rows (those whose input is not zero, see <see cref="NonzeroIndices"/>), in increasing order.</summary>
     internal readonly unsafe struct ListedRows : IRowWalk
     {
         private readonly int* _list;
-        private readonly int _count, _offset;
+        private readonly int _count;
 
-        public ListedRows(int* list, int count, int offset = 0)
+        public ListedRows(int* list, int count)
         {
             _list = list;
             _count = count;
-            _offset = offset;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public int Row(int t) => _list[t] - _offset;
+        public int Row(int t) => _list[t];
 
         public int Position(int row)
         {
@@ -46,14 +44,11 @@ namespace CnnGen.Kernels
             while (lo < hi)
             {
                 int mid = (lo + hi) >>> 1;
-                if (_list[mid] - _offset < row) lo = mid + 1;
+                if (_list[mid] < row) lo = mid + 1;
                 else hi = mid;
             }
 
             return lo;
         }
-
-        /// <summary>The same list seen from row <paramref name="offset"/> on.</summary>
-        public ListedRows From(int offset) => new(_list, _count, _offset + offset);
     }
 }

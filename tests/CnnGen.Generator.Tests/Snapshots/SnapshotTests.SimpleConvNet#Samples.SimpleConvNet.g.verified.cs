@@ -351,7 +351,7 @@ namespace Samples
             else global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv1, in Pool3, batch, _input.AsSpan(0, batch * 784), W1.Values, b1.Values, _a3.AsSpan(0, batch * 4320), _argMax3.AsSpan(0, batch * 4320), _columns);
 
             // Layer 4: Affine 100  30x12x12 -> 100   (flattens 30x12x12 in C, H, W order)
-            // The input is a ReLU's (mostly zeros): for batches up to 128, rows of W whose input is zero in every row are skipped.
+            // The input is a ReLU's (often mostly zeros): rows of W behind inputs that are zero may be skipped (same values).
             if (_compactW2 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.ForwardSkippingZeros(batch, _a3.AsSpan(0, batch * 4320), _compactW2, b2.Values, _a4.AsSpan(0, batch * 100));
             else global::CnnGen.Kernels.Dense.ForwardSkippingZeros(batch, 4320, 100, _a3.AsSpan(0, batch * 4320), W2.Values, b2.Values, _a4.AsSpan(0, batch * 100));
 
@@ -359,7 +359,7 @@ namespace Samples
             global::CnnGen.Kernels.Activations.ReluForward(_a4.AsSpan(0, batch * 100), _a5.AsSpan(0, batch * 100));
 
             // Layer 6: Affine 10  100 -> 10
-            // The input is a ReLU's (mostly zeros): for batches up to 128, rows of W whose input is zero in every row are skipped.
+            // The input is a ReLU's (often mostly zeros): rows of W behind inputs that are zero may be skipped (same values).
             if (_compactW3 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.ForwardSkippingZeros(batch, _a5.AsSpan(0, batch * 100), _compactW3, b3.Values, _a6.AsSpan(0, batch * 10));
             else global::CnnGen.Kernels.Dense.ForwardSkippingZeros(batch, 100, 10, _a5.AsSpan(0, batch * 100), W3.Values, b3.Values, _a6.AsSpan(0, batch * 10));
 

@@ -439,7 +439,7 @@ namespace Samples
             else global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv8, in Pool10, batch, _a7.AsSpan(0, batch * 8192), W4.Values, b4.Values, _a10.AsSpan(0, batch * 2048), _argMax10.AsSpan(0, batch * 2048), _columns);
 
             // Layer 11: Affine 128  32x8x8 -> 128   (flattens 32x8x8 in C, H, W order)
-            // The input is a ReLU's (mostly zeros): for batches up to 128, rows of W whose input is zero in every row are skipped.
+            // The input is a ReLU's (often mostly zeros): rows of W behind inputs that are zero may be skipped (same values).
             if (_compactW5 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.ForwardSkippingZeros(batch, _a10.AsSpan(0, batch * 2048), _compactW5, b5.Values, _a11.AsSpan(0, batch * 128));
             else global::CnnGen.Kernels.Dense.ForwardSkippingZeros(batch, 2048, 128, _a10.AsSpan(0, batch * 2048), W5.Values, b5.Values, _a11.AsSpan(0, batch * 128));
 
@@ -447,7 +447,7 @@ namespace Samples
             global::CnnGen.Kernels.Activations.ReluForward(_a11.AsSpan(0, batch * 128), _a12.AsSpan(0, batch * 128));
 
             // Layer 13: Affine 10  128 -> 10
-            // The input is a ReLU's (mostly zeros): for batches up to 128, rows of W whose input is zero in every row are skipped.
+            // The input is a ReLU's (often mostly zeros): rows of W behind inputs that are zero may be skipped (same values).
             if (_compactW6 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.ForwardSkippingZeros(batch, _a12.AsSpan(0, batch * 128), _compactW6, b6.Values, _a13.AsSpan(0, batch * 10));
             else global::CnnGen.Kernels.Dense.ForwardSkippingZeros(batch, 128, 10, _a12.AsSpan(0, batch * 128), W6.Values, b6.Values, _a13.AsSpan(0, batch * 10));
 

@@ -249,6 +249,39 @@ public sealed class ConvFastPathTests
     }
 
     [Fact]
+    public void Backward_convolutions_leave_nothing_for_the_helpers_to_allocate()
+    {
+        // The input gradient as a convolution and the filter gradient by the transposed product, shared among threads: every
+        // range's scratch is sized by the calling thread.
+        var g = new ConvGeometry(16, 16, 16, 32, 3, 1, 1);
+        const int batch = 8;
+        float[] x = Reference.Random(batch * g.InputSize, 1), dy = Reference.Random(batch * g.OutputSize, 2), wt = Reference.Random(g.WeightSize, 3);
+        float[] dw = new float[g.WeightSize], db = new float[32], dx = new float[batch * g.InputSize], ws = new float[Conv2D.WorkspaceSize(g)];
+        try
+        {
+            KernelDispatch.MaxDegreeOfParallelism = 2;
+            ParallelBlocks.ResetBackoff();
+            Conv2D.BackwardFilter(g, batch, x, dy, dw, db, ws);
+            Conv2D.BackwardData(g, batch, dy, wt, dx, ws);
+            long helpers = ParallelBlocks.HelperAllocatedBytes, jobs = ParallelBlocks.HelperJobs;
+            for (int i = 0; i < 10; i++)
+            {
+                ParallelBlocks.ResetBackoff();
+                Conv2D.BackwardFilter(g, batch, x, dy, dw, db, ws);
+                ParallelBlocks.ResetBackoff();
+                Conv2D.BackwardData(g, batch, dy, wt, dx, ws);
+            }
+
+            Assert.Equal(helpers, ParallelBlocks.HelperAllocatedBytes);
+            Assert.True(ParallelBlocks.HelperJobs > jobs, "the helpers never took part, so the check above proves nothing");
+        }
+        finally
+        {
+            KernelDispatch.Reset();
+        }
+    }
+
+    [Fact]
     public void Filter_gradient_by_the_transposed_product_allocates_nothing_after_warm_up()
     {
         var g = new ConvGeometry(16, 16, 16, 32, 3, 1, 1);
@@ -310,6 +343,7 @@ public sealed class ConvFastPathTests
         yield return new object[] { 2, 5, 5, 3, 3, 2, 3, 2, 1, 4 };        // im2col, 3x3 pool with stride 2 and padding
         yield return new object[] { 70, 8, 8, 5, 3, 1, 2, 2, 0, 2 };       // im2col + GEMM
         yield return new object[] { 4, 16, 16, 14, 3, 1, 2, 2, 0, 3 };     // 14 filters: groups of six, four and four, pooled in registers
+        yield return new object[] { 16, 16, 16, 16, 3, 1, 2, 2, 0, 3 };    // filter gradient by the transposed product (patch 144)
     }
 
     [Theory]

@@ -25,6 +25,19 @@ public sealed class DenseSkippingZerosTests
         return x;
     }
 
+    /// <summary>The same floats bit for bit, but for the sign of a zero (the plain product adds <c>w x 0 = +0</c> to a sum of
+    /// -0, which makes it +0; skipping the term keeps -0).</summary>
+    private static void AssertSameResults(float[] plain, float[] skipping, string what)
+    {
+        Assert.Equal(plain.Length, skipping.Length);
+        for (int i = 0; i < plain.Length; i++)
+        {
+            if (plain[i] == 0 && skipping[i] == 0) continue;
+            Assert.True(BitConverter.SingleToInt32Bits(plain[i]) == BitConverter.SingleToInt32Bits(skipping[i]),
+                $"{what}: [{i}] {plain[i]:R} (plain) against {skipping[i]:R}");
+        }
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(1)]
@@ -121,7 +134,7 @@ public sealed class DenseSkippingZerosTests
                     float[] plain = new float[batch * outputs], skipping = new float[batch * outputs];
                     CompactDense.Forward(batch, x, matrix, b, plain);
                     CompactDense.ForwardSkippingZeros(batch, x, matrix, b, skipping);
-                    Assert.True(plain.AsSpan().SequenceEqual(skipping), $"{batch}x{inputs}x{outputs} density {density} {level}");
+                    AssertSameResults(plain, skipping, $"{batch}x{inputs}x{outputs} density {density} {level}");
                 }
             }
             finally
@@ -190,7 +203,7 @@ public sealed class DenseSkippingZerosTests
                         Dense.Forward(batch, inputs, outputs, x, w, b, plain);
                         Dense.ForwardSkippingZeros(batch, inputs, outputs, x, w, b, skipping);
                         string what = $"{batch}x{inputs}x{outputs} density {density} {level} call {call}";
-                        Assert.True(plain.AsSpan().SequenceEqual(skipping), what);
+                        AssertSameResults(plain, skipping, what);
                         Reference.Close(skipping, product, 1e-4, what);
                     }
                 }
@@ -216,9 +229,9 @@ public sealed class DenseSkippingZerosTests
     }
 
     [Theory]
-    [InlineData(2, 4320, 100)]    // the depth-split product (a long sum over a small C)
+    [InlineData(2, 4320, 100)]    // one thread's tiles (below the threshold for splitting)
     [InlineData(8, 4320, 100)]
-    [InlineData(100, 4320, 100)]
+    [InlineData(100, 4320, 100)]  // the depth-split product (a long sum over a small C): each range lists its own zeros
     [InlineData(7, 333, 127)]     // one thread's tiles
     [InlineData(128, 2000, 384)]  // columns shared among threads
     [InlineData(3, 1327, 17)]
@@ -240,11 +253,11 @@ public sealed class DenseSkippingZerosTests
                     Dense.Forward(batch, inputs, outputs, x, w, b, plain);
                     Dense.ForwardSkippingZeros(batch, inputs, outputs, x, w, b, skipping);
                     string what = $"{batch}x{inputs}x{outputs} zero columns {zeroColumns} degree {degree}";
-                    Assert.True(plain.AsSpan().SequenceEqual(skipping), what);
+                    AssertSameResults(plain, skipping, what);
                     Reference.Close(skipping, product, 1e-4, what);
                     Dense.ForwardSkippingZeros(batch, inputs, outputs, x, w, default, skipping);
                     Dense.Forward(batch, inputs, outputs, x, w, default, plain);
-                    Assert.True(plain.AsSpan().SequenceEqual(skipping), what + " no bias");
+                    AssertSameResults(plain, skipping, what + " no bias");
                 }
             }
             finally
@@ -276,6 +289,74 @@ public sealed class DenseSkippingZerosTests
     }
 
     private static bool GemmFewRowsApplies(int m, int n, int k) => GemmFewRows.Applies(m, n, k);
+
+    [Fact]
+    public void Depth_ranges_that_list_and_ranges_that_do_not_give_the_plain_results_at_every_degree()
+    {
+        // The depth split cuts 4,320 into [0, 1024), [1024, 2048), [2048, 3072), [3072, 4320); each range lists its own zero
+        // columns and decides alone whether the list pays: here 60% zero, none, all (a band on the range's bounds) and 5%.
+        const int batch = 100, inputs = 4320, outputs = 100;
+        var random = new Random(17);
+        float[] x = Sparse(batch * inputs, 0.7, 19), w = Reference.Random(inputs * outputs, 2), b = Reference.Random(outputs, 3);
+        for (int i = 0; i < inputs; i++)
+        {
+            bool zero = i < 1024 ? random.NextDouble() < 0.6 : i < 2048 ? false : i < 3072 ? true : random.NextDouble() < 0.05;
+            for (int n = 0; n < batch; n++)
+            {
+                ref float v = ref x[n * inputs + i];
+                if (zero) v = 0f;
+                else if (n == i % batch) v = 0.5f;   // a column that is not all zero has a non-zero somewhere
+            }
+        }
+
+        var (product, _) = Reference.Gemm(false, false, batch, outputs, inputs, x, w);
+        for (int n = 0; n < batch; n++)
+            for (int j = 0; j < outputs; j++) product[n * outputs + j] += b[j];
+        try
+        {
+            foreach (int degree in new[] { 1, 2 })
+            {
+                KernelDispatch.MaxDegreeOfParallelism = degree;
+                float[] plain = new float[batch * outputs], skipping = new float[batch * outputs];
+                Dense.Forward(batch, inputs, outputs, x, w, b, plain);
+                Dense.ForwardSkippingZeros(batch, inputs, outputs, x, w, b, skipping);
+                AssertSameResults(plain, skipping, $"degree {degree}");
+                Reference.Close(skipping, product, 1e-4, $"degree {degree}");
+            }
+        }
+        finally
+        {
+            KernelDispatch.Reset();
+        }
+    }
+
+    [Theory]
+    [InlineData(100, 4320, 100)]   // depth split: per-range lists in the job's buffer
+    [InlineData(128, 2000, 384)]   // columns shared among threads: one list, made by the calling thread
+    public void Helpers_allocate_nothing_after_warm_up(int batch, int inputs, int outputs)
+    {
+        float[] x = SparseColumns(batch, inputs, 0.4, 23), w = Reference.Random(inputs * outputs, 2), b = Reference.Random(outputs, 3);
+        float[] y = new float[batch * outputs];
+        try
+        {
+            KernelDispatch.MaxDegreeOfParallelism = 2;
+            ParallelBlocks.ResetBackoff();
+            Dense.ForwardSkippingZeros(batch, inputs, outputs, x, w, b, y);
+            long helpers = ParallelBlocks.HelperAllocatedBytes, jobs = ParallelBlocks.HelperJobs;
+            for (int i = 0; i < 20; i++)
+            {
+                ParallelBlocks.ResetBackoff();
+                Dense.ForwardSkippingZeros(batch, inputs, outputs, x, w, b, y);
+            }
+
+            Assert.Equal(helpers, ParallelBlocks.HelperAllocatedBytes);
+            if (GemmFewRows.Applies(batch, outputs, inputs)) Assert.True(ParallelBlocks.HelperJobs > jobs, "the helpers never took part, so the check above proves nothing");
+        }
+        finally
+        {
+            KernelDispatch.Reset();
+        }
+    }
 
     [Theory]
     [InlineData(1, 16)]
@@ -322,7 +403,7 @@ public sealed class DenseSkippingZerosTests
             {
                 Dense.Forward(1, inputs, outputs, x, w, b, plain);
                 Dense.ForwardSkippingZeros(1, inputs, outputs, x, w, b, skipping);
-                Assert.True(plain.AsSpan().SequenceEqual(skipping), $"W at float offset {offset}, call {call}");
+                AssertSameResults(plain, skipping, $"W at float offset {offset}, call {call}");
             }
         }
     }
