@@ -40,6 +40,7 @@ namespace CnnGen.Benchmarks
             {
                 ProfileSmallVgg(1, reps, repSeconds, warmup);
                 ProfileSmallVgg(100, reps, repSeconds, warmup);
+                ProfileSmallVggBackward(100, reps, repSeconds, warmup);
             }
         }
 
@@ -106,6 +107,31 @@ namespace CnnGen.Benchmarks
                 ("fwd relu", () => Activations.ReluForward(h1, h2)),
                 ("fwd affine 128->10", () => Dense.ForwardSkippingZeros(batch, 128, 10, h2, w6, b6, o)),
             });
+        }
+
+        /// <summary>The convolutions' backward kernels of SmallVgg's training step (random data: their cost does not depend
+        /// on it): the filter gradient of every layer and the input gradient of all but the first.</summary>
+        private static void ProfileSmallVggBackward(int batch, int reps, double repSeconds, double warmup)
+        {
+            var layers = new (string Name, ConvGeometry G)[]
+            {
+                ("conv4 32->32 16x16", new ConvGeometry(32, 16, 16, 32, 3, 1, 1)),
+                ("conv3 16->32 16x16", new ConvGeometry(16, 16, 16, 32, 3, 1, 1)),
+                ("conv2 16->16 32x32", new ConvGeometry(16, 32, 32, 16, 3, 1, 1)),
+                ("conv1 3->16 32x32", new ConvGeometry(3, 32, 32, 16, 3, 1, 1)),
+            };
+            var random = new Random(5);
+            float[] columns = new float[layers.Max(l => Conv2D.WorkspaceSize(l.G))];
+            var steps = new List<(string, Action)>();
+            foreach ((string name, ConvGeometry g) in layers)
+            {
+                float[] x = Fill(random, batch * g.InputSize), w = Fill(random, g.WeightSize), dy = Fill(random, batch * g.OutputSize);
+                float[] dw = new float[g.WeightSize], db = new float[g.Filters], dx = new float[batch * g.InputSize];
+                steps.Add(($"bwd {name} filter", () => Conv2D.BackwardFilter(in g, batch, x, dy, dw, db, columns)));
+                if (g.Channels != 3) steps.Add(($"bwd {name} input", () => Conv2D.BackwardData(in g, batch, dy, w, dx, columns)));
+            }
+
+            Print($"SmallVgg training step's convolution backward kernels, batch {batch}", reps, repSeconds, warmup, steps);
         }
 
         private static void Print(string title, int reps, double repSeconds, double warmup, List<(string Name, Action Call)> steps)
