@@ -2,7 +2,8 @@ using CnnGen.Kernels;
 
 namespace CnnGen.Generator.Tests;
 
-/// <summary>The algorithm named in each generated convolution comment is the one the runtime runs on AVX-512.</summary>
+/// <summary>The algorithms named in each generated convolution comment (forward, filter and input gradients) are the ones
+/// the runtime runs on AVX-512.</summary>
 public class ConvAlgorithmTests
 {
     [Fact]
@@ -11,7 +12,7 @@ public class ConvAlgorithmTests
         if (KernelDispatch.Supported < SimdLevel.Avx512) return; // the comment describes the AVX-512 choice
         int checkedShapes = 0;
         foreach (int channels in new[] { 1, 3, 6, 16, 64 })
-        foreach (int filters in new[] { 1, 6, 16, 30, 70 })
+        foreach (int filters in new[] { 1, 6, 8, 16, 30, 70, 400 })
         foreach (int size in new[] { 1, 3, 5, 7 })
         foreach (int stride in new[] { 1, 2 })
         foreach (int pad in new[] { 0, 1, 2 })
@@ -23,6 +24,12 @@ public class ConvAlgorithmTests
             string runtime = ConvAlgorithm.Forward(g);
             string generator = ConvAlgorithmChoice.ForwardOnAvx512(channels, extent, extent, filters, size, stride, pad, g.OutHeight, g.OutWidth);
             Assert.True(runtime == generator, $"{g}: runtime runs '{runtime}', the generated comment would say '{generator}'");
+            runtime = ConvAlgorithm.FilterGradient(g);
+            generator = ConvAlgorithmChoice.FilterGradientOnAvx512(channels, filters, size, stride, pad, g.OutHeight, g.OutWidth);
+            Assert.True(runtime == generator, $"{g}: runtime's filter gradient is '{runtime}', the generated comment would say '{generator}'");
+            runtime = ConvAlgorithm.InputGradient(g);
+            generator = ConvAlgorithmChoice.InputGradientOnAvx512(channels, extent, extent, filters, size, stride, pad);
+            Assert.True(runtime == generator, $"{g}: runtime's input gradient is '{runtime}', the generated comment would say '{generator}'");
             checkedShapes++;
         }
 

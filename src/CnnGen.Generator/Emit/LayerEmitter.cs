@@ -29,6 +29,11 @@ namespace CnnGen.Generator.Emit
 
         public static string Header(LayerPlan l) => $"// Layer {l.Number}: {l.Description}  {l.In} -> {l.Out}";
 
+        /// <summary>The algorithms of a convolution's backward step, as the runtime picks them on AVX-512.</summary>
+        private static string BackwardAlgorithm(LayerPlan conv, bool inputGradient) =>
+            Planning.ConvAlgorithmChoice.BackwardOnAvx512(conv.In.Channels, conv.In.Height, conv.In.Width, conv.Count, conv.Size, conv.Stride, conv.Pad,
+                conv.Out.Height, conv.Out.Width, inputGradient);
+
         /// <summary>The kernel of a ReLU layer folded into the max pool after it: the pooled output, with the arg-max when
         /// <paramref name="argMax"/> (training), never the ReLU's own output.</summary>
         public static string FoldedCall(LayerPlan relu, LayerPlan pool, bool argMax) =>
@@ -52,7 +57,7 @@ namespace CnnGen.Generator.Emit
             int p = conv.ParameterNumber;
             w.Line(Header(pool));
             w.Line(Header(relu));
-            w.Line(Header(conv) + "   (first layer: no input gradient)");
+            w.Line(Header(conv) + "   (first layer: no input gradient)   " + BackwardAlgorithm(conv, inputGradient: false));
             w.Line("// One pass: each image's convolution-output gradient is made in cache from the pool's (a window's gradient goes to its");
             w.Line("// arg-max when the window's maximum is positive) and used at once; the batch's is never written.");
             w.Line($"{K}Conv2D.BackwardFilterThroughMaxPool(in {GeometryName(conv)}, in {GeometryName(pool)}, batch, {Span(conv.InputBuffer, conv.In.Size)}, " +
@@ -169,7 +174,7 @@ namespace CnnGen.Generator.Emit
                     w.Line($"{K}Dense.Backward(batch, {N(l.In.Size)}, {N(l.Count)}, {x}, W{p}.Values, {dy}, W{p}.Gradients, b{p}.Gradients, {(dx.Length > 0 ? dx : "default")});");
                     break;
                 case LayerKind.Conv:
-                    w.Line(Header(l) + (dx.Length == 0 ? "   (first layer: no input gradient)" : string.Empty));
+                    w.Line(Header(l) + (dx.Length == 0 ? "   (first layer: no input gradient)" : string.Empty) + "   " + BackwardAlgorithm(l, dx.Length > 0));
                     w.Line($"{K}Conv2D.BackwardFilter(in {GeometryName(l)}, batch, {x}, {dy}, W{p}.Gradients, {(l.Bias ? $"b{p}.Gradients" : "default")}, _columns);");
                     if (dx.Length > 0)
                     {

@@ -1,8 +1,8 @@
 namespace CnnGen.Generator.Planning
 {
     /// <summary>
-    /// The forward algorithm the runtime's Conv2D picks for a shape on an AVX-512 machine, for the generated comment.
-    /// Mirrors <c>CnnGen.Kernels.ConvAlgorithm.Forward</c>; a generator test compares the two over many shapes, so a
+    /// The algorithms the runtime's Conv2D picks for a shape on an AVX-512 machine, forward and backward, for the generated
+    /// comments. Mirrors <c>CnnGen.Kernels.ConvAlgorithm</c>; a generator test compares the two over many shapes, so a
     /// change to the runtime's routing that is not made here fails the build's tests.
     /// </summary>
     internal static class ConvAlgorithmChoice
@@ -22,6 +22,40 @@ namespace CnnGen.Generator.Planning
             if (kernel == 1 && stride == 1 && pad == 0) return "pointwise GEMM";
             return "im2col + GEMM";
         }
+
+        /// <summary>The filter-gradient algorithm (mirrors <c>CnnGen.Kernels.ConvAlgorithm.FilterGradient</c>).</summary>
+        public static string FilterGradientOnAvx512(long channels, long filters, long kernel, long stride, long pad, long outHeight, long outWidth)
+        {
+            long plane = outHeight * outWidth, patch = channels * kernel * kernel;
+            bool pointwise = kernel == 1 && stride == 1 && pad == 0;
+            bool directDots = !pointwise && filters * patch <= 4096 && plane >= VectorWidth;
+            if (filters >= 8 && filters <= 384 && plane >= 16 && (patch >= 64 || !directDots)) return "transposed product";
+            if (directDots) return "direct dot products";
+            if (stride == 1 && pad == 0 && outWidth >= 8 && channels <= 4 && kernel > 1) return "direct, few channels";
+            return pointwise ? "pointwise GEMM" : "im2col + GEMM";
+        }
+
+        /// <summary>The input-gradient algorithm (mirrors <c>CnnGen.Kernels.ConvAlgorithm.InputGradient</c>): with stride 1 the
+        /// convolution of the output gradient with the flipped filters, padded by K - 1 - P, whose output is the input's size.</summary>
+        public static string InputGradientOnAvx512(long channels, long height, long width, long filters, long kernel, long stride, long pad)
+        {
+            if (stride == 1 && pad <= kernel - 1 &&
+                (DirectUnpadded(filters, channels, kernel, 1, 0, height, width) ||
+                 RowPitch(filters, width - kernel + 1 + 2 * pad, channels, kernel, 1, kernel - 1 - pad, height, width)))
+            {
+                return "convolution with the flipped filters";
+            }
+
+            return kernel == 1 && stride == 1 && pad == 0 ? "pointwise GEMM" : "GEMM + col2im";
+        }
+
+        /// <summary>The comment on a convolution's backward step: its filter-gradient algorithm and, unless it is the first
+        /// layer, its input-gradient one (AVX-512).</summary>
+        public static string BackwardOnAvx512(long channels, long height, long width, long filters, long kernel, long stride, long pad,
+            long outHeight, long outWidth, bool inputGradient) =>
+            "[filter gradient: " + FilterGradientOnAvx512(channels, filters, kernel, stride, pad, outHeight, outWidth) +
+            (inputGradient ? "; input gradient: " + InputGradientOnAvx512(channels, height, width, filters, kernel, stride, pad) : string.Empty) +
+            " on AVX-512]";
 
         private static bool FitsRegisters(long patch, long filters) => patch <= 64 || (patch <= 512 && filters <= 64);
 

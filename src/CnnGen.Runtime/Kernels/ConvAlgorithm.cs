@@ -1,8 +1,8 @@
 namespace CnnGen.Kernels
 {
     /// <summary>
-    /// Names the forward algorithm <see cref="Conv2D"/> picks for a shape on this machine. The generator writes the
-    /// AVX-512 choice into each convolution's comment; a test holds the two in agreement.
+    /// Names the algorithms <see cref="Conv2D"/> picks for a shape on this machine, forward and backward. The generator writes
+    /// the AVX-512 choices into each convolution's comments; a test holds the two in agreement.
     /// </summary>
     public static class ConvAlgorithm
     {
@@ -18,6 +18,30 @@ namespace CnnGen.Kernels
         public const string PointwiseGemm = "pointwise GEMM";
         /// <summary>The notes' baseline: unfold each image, one matrix product.</summary>
         public const string Im2ColGemm = "im2col + GEMM";
+
+        /// <summary>Filter gradient: <c>dWᵀ += col_n dy_nᵀ</c> by register tiles reading each image's transposed output
+        /// gradient in place (AVX-512).</summary>
+        public const string TransposedProduct = "transposed product";
+        /// <summary>Filter gradient: dot products of the output gradient with shifted inputs, 5 x 5 per block (AVX-512).</summary>
+        public const string DirectDotProducts = "direct dot products";
+        /// <summary>Input gradient: the convolution of the output gradient with the flipped, transposed filters (AVX-512).</summary>
+        public const string FlippedConvolution = "convolution with the flipped filters";
+        /// <summary>Input gradient: <c>Wᵀ dy</c> per image, folded back by col2im.</summary>
+        public const string GemmCol2Im = "GEMM + col2im";
+
+        /// <summary>The filter-gradient algorithm <see cref="Conv2D.BackwardFilter"/> uses for <paramref name="g"/> at the current level.</summary>
+        public static string FilterGradient(in ConvGeometry g) =>
+            Conv2D.FilterGradientByProduct(g) ? TransposedProduct
+            : ConvDirectWide.AppliesFilterGradient(g) ? DirectDotProducts
+            : ConvDirect.Applies(g) ? DirectFewChannels
+            : g.Kernel == 1 && g.Stride == 1 && g.Pad == 0 ? PointwiseGemm
+            : Im2ColGemm;
+
+        /// <summary>The input-gradient algorithm <see cref="Conv2D.BackwardData"/> uses for <paramref name="g"/> at the current level.</summary>
+        public static string InputGradient(in ConvGeometry g) =>
+            Conv2D.BackwardDataIsConvolution(g, out _) ? FlippedConvolution
+            : g.Kernel == 1 && g.Stride == 1 && g.Pad == 0 ? PointwiseGemm
+            : GemmCol2Im;
 
         /// <summary>The forward algorithm <see cref="Conv2D.Forward"/> uses for <paramref name="g"/> at the current <see cref="KernelDispatch.Level"/>.</summary>
         public static string Forward(in ConvGeometry g) =>

@@ -184,6 +184,8 @@ public sealed class ConvFastPathTests
         yield return new object[] { 7, 20, 19, 9, 3, 0, 1 };     // no padding: the gradient's convolution is padded by 2
         yield return new object[] { 6, 17, 21, 5, 5, 2, 3 };     // 5x5, odd sizes
         yield return new object[] { 8, 18, 16, 6, 5, 4, 1 };     // padding K - 1: the gradient's convolution is unpadded
+        yield return new object[] { 6, 14, 14, 16, 5, 0, 2 };    // LeNet-5's second layer: 14-wide rows, over the row pitch
+        yield return new object[] { 8, 15, 15, 8, 3, 1, 3 };     // 15-wide rows, padded
     }
 
     [Theory]
