@@ -444,50 +444,16 @@ namespace CnnGen.Kernels
         private static unsafe void BackwardFilterRange(in ConvGeometry g, int batch, ReadOnlySpan<float> x, OutputGradient dy,
             Span<float> weightGradient, Span<float> biasGradient, Span<float> workspace, Span<float> scratch)
         {
-            int plane = g.OutPlane;
-            if (FilterGradientByProduct(g))
-            {
-                int patch = g.PatchSize, filters = g.Filters;
-                if (!biasGradient.IsEmpty) biasGradient.Clear();
-                fixed (float* xp = x)
-                fixed (float* wsp = workspace)
-                fixed (float* sp = scratch)
-                fixed (float* wgp = weightGradient)
-                {
-                    float* transposedW = sp, transposedDy = sp + (long)patch * filters;
-                    for (int n = 0; n < batch; n++)
-                    {
-                        float* col = xp + (long)n * g.InputSize;
-                        if (!IsPointwise(g))
-                        {
-                            Im2Col.Unfold(g, x.Slice(n * g.InputSize, g.InputSize), workspace);
-                            col = wsp;
-                        }
-
-                        float* grad = dy.Image(n);
-                        GemmBlocked.Transpose(grad, plane, filters, plane, transposedDy, filters);
-                        GemmFewRows.Accumulate(patch, filters, plane, plane, col, transposedDy, transposedW, overwrite: n == 0);
-                        if (!biasGradient.IsEmpty)
-                        {
-                            for (int f = 0; f < filters; f++) biasGradient[f] += TensorPrimitives.Sum(new ReadOnlySpan<float>(grad + (long)f * plane, plane));
-                        }
-                    }
-
-                    GemmBlocked.Transpose(transposedW, filters, patch, filters, wgp, patch);
-                }
-
-                return;
-            }
-
-            if (ConvDirectWide.AppliesFilterGradient(g))
+            bool byProduct = FilterGradientByProduct(g);
+            if (!byProduct && ConvDirectWide.AppliesFilterGradient(g))
             {
                 ConvDirectWide.FilterGradient(g, batch, x, dy, weightGradient, biasGradient, workspace, scratch);
                 return;
             }
 
-            weightGradient.Clear();
+            if (!byProduct) weightGradient.Clear();   // (the transposed product writes it whole at the end)
             biasGradient.Clear();
-            if (ConvDirect.Applies(g))
+            if (!byProduct && ConvDirect.Applies(g))
             {
                 for (int n = 0; n < batch; n++)
                 {
@@ -498,26 +464,49 @@ namespace CnnGen.Kernels
                 return;
             }
 
-            for (int n = 0; n < batch; n++)
+            // Image by image: unfold (unless 1x1), then either dWᵀ += col_n dy_nᵀ (the transposed product, into scratch) or
+            // dW += dy_n col_nᵀ (the packed product, into the gradient).
+            int plane = g.OutPlane, patch = g.PatchSize, filters = g.Filters;
+            fixed (float* xp = x)
+            fixed (float* wsp = workspace)
+            fixed (float* sp = scratch)
+            fixed (float* wgp = weightGradient)
             {
-                ReadOnlySpan<float> image = x.Slice(n * g.InputSize, g.InputSize);
-                ReadOnlySpan<float> col = image;
-                if (!IsPointwise(g))
+                float* transposedW = sp, transposedDy = sp + (long)patch * filters;
+                for (int n = 0; n < batch; n++)
                 {
-                    Im2Col.Unfold(g, image, workspace);
-                    col = workspace.Slice(0, g.ColumnSize);
+                    float* col = xp + (long)n * g.InputSize;
+                    if (!IsPointwise(g))
+                    {
+                        Im2Col.Unfold(g, x.Slice(n * g.InputSize, g.InputSize), workspace);
+                        col = wsp;
+                    }
+
+                    float* grad = dy.Image(n);
+                    if (byProduct)
+                    {
+                        GemmBlocked.Transpose(grad, plane, filters, plane, transposedDy, filters);
+                        GemmFewRows.Accumulate(patch, filters, plane, plane, col, transposedDy, transposedW, overwrite: n == 0);
+                    }
+                    else
+                    {
+                        Gemm.MultiplyUnchecked(false, true, filters, patch, plane, new ReadOnlySpan<float>(grad, g.OutputSize),
+                            new ReadOnlySpan<float>(col, g.ColumnSize), weightGradient, accumulate: true);
+                    }
+
+                    AddPlaneSums(grad, filters, plane, biasGradient);
                 }
 
-                var grad = new ReadOnlySpan<float>(dy.Image(n), g.OutputSize);
-                Gemm.MultiplyUnchecked(false, true, g.Filters, g.PatchSize, plane, grad, col, weightGradient, accumulate: true);
-                if (!biasGradient.IsEmpty)
-                {
-                    for (int f = 0; f < g.Filters; f++)
-                    {
-                        biasGradient[f] += TensorPrimitives.Sum(grad.Slice(f * plane, plane));
-                    }
-                }
+                if (byProduct) GemmBlocked.Transpose(transposedW, filters, patch, filters, wgp, patch);
             }
+        }
+
+        /// <summary>Adds each of <paramref name="filters"/> planes' sum to its entry of <paramref name="biasGradient"/> (a bias
+        /// gradient's share of one image); nothing when the bias gradient is empty.</summary>
+        internal static unsafe void AddPlaneSums(float* gradient, int filters, int plane, Span<float> biasGradient)
+        {
+            if (biasGradient.IsEmpty) return;
+            for (int f = 0; f < filters; f++) biasGradient[f] += TensorPrimitives.Sum(new ReadOnlySpan<float>(gradient + (long)f * plane, plane));
         }
 
         /// <summary>Input gradient, <b>overwriting</b> <paramref name="dx"/>: <c>dx_n = col2im(Wᵀ * dy_n)</c>.</summary>

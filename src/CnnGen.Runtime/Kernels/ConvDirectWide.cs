@@ -417,10 +417,7 @@ namespace CnnGen.Kernels
                         }
                     }
 
-                    if (!biasGradient.IsEmpty)
-                    {
-                        for (int f = 0; f < filters; f++) biasGradient[f] += System.Numerics.Tensors.TensorPrimitives.Sum(new ReadOnlySpan<float>(d + (long)f * plane, plane));
-                    }
+                    Conv2D.AddPlaneSums(d, filters, plane, biasGradient);
                 }
 
                 for (int i = 0; i < pairs; i++) dwp[i] += Vector512.Sum(Vector512.Load(pp + (long)i * VW));
