@@ -63,7 +63,7 @@ namespace CnnGen.Kernels
             ReadOnlySpan<float> bias, Span<float> y)
         {
             bool perRow = GemvPerRow(batch, inputs, outputs);
-            if (perRow ? !GemvSkipsZeros(inputs, outputs) : !GemmFewRows.Applies(batch, outputs, inputs))
+            if (perRow ? !GemvInRegistersApplies(inputs, outputs) : !GemmFewRows.Applies(batch, outputs, inputs))
             {
                 Forward(batch, inputs, outputs, x, weights, bias, y);
                 return;
@@ -228,12 +228,10 @@ namespace CnnGen.Kernels
         /// <summary>Outputs that <see cref="GemvInRegisters"/> keeps in eight vector registers.</summary>
         private const int RegisterOutputs = 128;
 
-        private static bool GemvInRegistersApplies(int inputs, int outputs) =>
+        /// <summary>Whether one row goes through <see cref="GemvInRegisters"/> (65 to 128 outputs, AVX-512): the shapes at
+        /// which <see cref="ForwardSkippingZeros"/> also skips zero inputs one row at a time.</summary>
+        internal static bool GemvInRegistersApplies(int inputs, int outputs) =>
             Wide && Avx512F.IsSupported && outputs <= RegisterOutputs && outputs > RegisterOutputs / 2 && inputs > 2 * RegisterOutputs;
-
-        /// <summary>Whether <see cref="ForwardSkippingZeros"/> skips zero inputs at small batches (the shapes the in-register
-        /// product serves); elsewhere it is <see cref="Forward"/>.</summary>
-        internal static bool GemvSkipsZeros(int inputs, int outputs) => GemvInRegistersApplies(inputs, outputs);
 
         /// <summary><c>y = x W + b</c> for one row with all of <c>y</c> in up to eight accumulators: W streams through once, row
         /// by row, with one broadcast and one FMA per vector of outputs and no loads or stores of <c>y</c> in the loop.</summary>
@@ -279,29 +277,8 @@ namespace CnnGen.Kernels
                 {
                     bool upper = (pass == 0) == upperFirst;
                     float* sum = upper ? sp + RegisterOutputs : sp;
-                    if (skipZeros)
-                    {
-                        var rows = new ListedRows(lp, count);
-                        int t0 = upper ? listedHalf : 0, t1 = upper ? count : listedHalf;
-                        switch (vectors)
-                        {
-                            case 5: SumRowsAligned<Five, ListedRows>(xp, wp, outputs, rows, t0, t1, shifts, sum); break;
-                            case 6: SumRowsAligned<Six, ListedRows>(xp, wp, outputs, rows, t0, t1, shifts, sum); break;
-                            case 7: SumRowsAligned<Seven, ListedRows>(xp, wp, outputs, rows, t0, t1, shifts, sum); break;
-                            default: SumRowsAligned<Eight, ListedRows>(xp, wp, outputs, rows, t0, t1, shifts, sum); break;
-                        }
-                    }
-                    else
-                    {
-                        int r0 = upper ? half : 0, r1 = upper ? safeRows : half;
-                        switch (vectors)
-                        {
-                            case 5: SumRowsAligned<Five, AllRows>(xp, wp, outputs, default, r0, r1, shifts, sum); break;
-                            case 6: SumRowsAligned<Six, AllRows>(xp, wp, outputs, default, r0, r1, shifts, sum); break;
-                            case 7: SumRowsAligned<Seven, AllRows>(xp, wp, outputs, default, r0, r1, shifts, sum); break;
-                            default: SumRowsAligned<Eight, AllRows>(xp, wp, outputs, default, r0, r1, shifts, sum); break;
-                        }
-                    }
+                    if (skipZeros) SumRowsAligned(vectors, xp, wp, outputs, new ListedRows(lp, count), upper ? listedHalf : 0, upper ? count : listedHalf, shifts, sum);
+                    else SumRowsAligned(vectors, xp, wp, outputs, default(AllRows), upper ? half : 0, upper ? safeRows : half, shifts, sum);
                 }
             }
 
@@ -330,6 +307,19 @@ namespace CnnGen.Kernels
             }
 
             return table;
+        }
+
+        /// <summary><see cref="SumRowsAligned{TVectors, TRows}"/> for <paramref name="vectors"/> (5 to 8) vectors of outputs.</summary>
+        private static unsafe void SumRowsAligned<TRows>(int vectors, float* xp, float* wp, int outputs, TRows rows, int t0, int t1, int* shifts, float* sum)
+            where TRows : struct, IRowWalk
+        {
+            switch (vectors)
+            {
+                case 5: SumRowsAligned<Five, TRows>(xp, wp, outputs, rows, t0, t1, shifts, sum); break;
+                case 6: SumRowsAligned<Six, TRows>(xp, wp, outputs, rows, t0, t1, shifts, sum); break;
+                case 7: SumRowsAligned<Seven, TRows>(xp, wp, outputs, rows, t0, t1, shifts, sum); break;
+                default: SumRowsAligned<Eight, TRows>(xp, wp, outputs, rows, t0, t1, shifts, sum); break;
+            }
         }
 
         /// <summary>The first <c>16 * TVectors</c> sums <c>sum over t in [t0, t1) of x[i] W[i, ..]</c>, <c>i = rows.Row(t)</c>, into
