@@ -259,28 +259,9 @@ public sealed class ConvFastPathTests
         const int batch = 8;
         float[] x = Reference.Random(batch * g.InputSize, 1), dy = Reference.Random(batch * g.OutputSize, 2), wt = Reference.Random(g.WeightSize, 3);
         float[] dw = new float[g.WeightSize], db = new float[32], dx = new float[batch * g.InputSize], ws = new float[Conv2D.WorkspaceSize(g)];
-        try
-        {
-            KernelDispatch.MaxDegreeOfParallelism = 2;
-            ParallelBlocks.ResetBackoff();
-            Conv2D.BackwardFilter(g, batch, x, dy, dw, db, ws);
-            Conv2D.BackwardData(g, batch, dy, wt, dx, ws);
-            long helpers = ParallelBlocks.HelperAllocatedBytes, jobs = ParallelBlocks.HelperJobs;
-            for (int i = 0; i < 10; i++)
-            {
-                ParallelBlocks.ResetBackoff();
-                Conv2D.BackwardFilter(g, batch, x, dy, dw, db, ws);
-                ParallelBlocks.ResetBackoff();
-                Conv2D.BackwardData(g, batch, dy, wt, dx, ws);
-            }
-
-            Assert.Equal(helpers, ParallelBlocks.HelperAllocatedBytes);
-            Assert.True(ParallelBlocks.HelperJobs > jobs, "the helpers never took part, so the check above proves nothing");
-        }
-        finally
-        {
-            KernelDispatch.Reset();
-        }
+        HelperAllocations.AssertNoneAfterWarmUp(10, expectHelpers: true,
+            () => Conv2D.BackwardFilter(g, batch, x, dy, dw, db, ws),
+            () => Conv2D.BackwardData(g, batch, dy, wt, dx, ws));
     }
 
     [Fact]

@@ -25,6 +25,15 @@ public sealed class DenseSkippingZerosTests
         return x;
     }
 
+    /// <summary>The reference <c>x W + b</c> for <paramref name="batch"/> rows.</summary>
+    private static double[] ProductWithBias(int batch, int inputs, int outputs, float[] x, float[] w, float[] b)
+    {
+        var (product, _) = Reference.Gemm(false, false, batch, outputs, inputs, x, w);
+        for (int n = 0; n < batch; n++)
+            for (int j = 0; j < outputs; j++) product[n * outputs + j] += b[j];
+        return product;
+    }
+
     /// <summary>The same floats bit for bit, but for the sign of a zero (the plain product adds <c>w x 0 = +0</c> to a sum of
     /// -0, which makes it +0; skipping the term keeps -0).</summary>
     private static void AssertSameResults(float[] plain, float[] skipping, string what)
@@ -189,9 +198,7 @@ public sealed class DenseSkippingZerosTests
         foreach (double density in new[] { 0.0, 0.05, 0.18, 0.5, 0.74, 0.76, 1.0 })
         {
             float[] x = Sparse(batch * inputs, density, inputs + (int)(density * 100));
-            var (product, _) = Reference.Gemm(false, false, batch, outputs, inputs, x, w);
-            for (int n = 0; n < batch; n++)
-                for (int j = 0; j < outputs; j++) product[n * outputs + j] += b[j];
+            double[] product = ProductWithBias(batch, inputs, outputs, x, w, b);
             try
             {
                 for (SimdLevel level = SimdLevel.Scalar; level <= KernelDispatch.Supported; level++)
@@ -241,9 +248,7 @@ public sealed class DenseSkippingZerosTests
         foreach (double zeroColumns in new[] { 0.0, 0.3, 0.6, 1.0 })
         {
             float[] x = SparseColumns(batch, inputs, zeroColumns, inputs + batch);
-            var (product, _) = Reference.Gemm(false, false, batch, outputs, inputs, x, w);
-            for (int n = 0; n < batch; n++)
-                for (int j = 0; j < outputs; j++) product[n * outputs + j] += b[j];
+            double[] product = ProductWithBias(batch, inputs, outputs, x, w, b);
             try
             {
                 foreach (int degree in new[] { 1, 2 })
@@ -275,9 +280,7 @@ public sealed class DenseSkippingZerosTests
     {
         if (!GemmFewRowsApplies(batch, outputs, inputs)) return;   // (without AVX-512 it is the plain product)
         float[] x = SparseColumns(batch, inputs, 0.4, 21), w = Reference.Random(inputs * outputs, 2), b = Reference.Random(outputs, 3);
-        var (product, _) = Reference.Gemm(false, false, batch, outputs, inputs, x, w);
-        for (int n = 0; n < batch; n++)
-            for (int j = 0; j < outputs; j++) product[n * outputs + j] += b[j];
+        double[] product = ProductWithBias(batch, inputs, outputs, x, w, b);
         for (int i = 0; i < inputs; i++)
         {
             if (Enumerable.Range(0, batch).All(n => x[n * inputs + i] == 0)) w.AsSpan(i * outputs, outputs).Fill(float.NaN);
@@ -309,9 +312,7 @@ public sealed class DenseSkippingZerosTests
             }
         }
 
-        var (product, _) = Reference.Gemm(false, false, batch, outputs, inputs, x, w);
-        for (int n = 0; n < batch; n++)
-            for (int j = 0; j < outputs; j++) product[n * outputs + j] += b[j];
+        double[] product = ProductWithBias(batch, inputs, outputs, x, w, b);
         try
         {
             foreach (int degree in new[] { 1, 2 })
@@ -337,25 +338,8 @@ public sealed class DenseSkippingZerosTests
     {
         float[] x = SparseColumns(batch, inputs, 0.4, 23), w = Reference.Random(inputs * outputs, 2), b = Reference.Random(outputs, 3);
         float[] y = new float[batch * outputs];
-        try
-        {
-            KernelDispatch.MaxDegreeOfParallelism = 2;
-            ParallelBlocks.ResetBackoff();
-            Dense.ForwardSkippingZeros(batch, inputs, outputs, x, w, b, y);
-            long helpers = ParallelBlocks.HelperAllocatedBytes, jobs = ParallelBlocks.HelperJobs;
-            for (int i = 0; i < 20; i++)
-            {
-                ParallelBlocks.ResetBackoff();
-                Dense.ForwardSkippingZeros(batch, inputs, outputs, x, w, b, y);
-            }
-
-            Assert.Equal(helpers, ParallelBlocks.HelperAllocatedBytes);
-            if (GemmFewRows.Applies(batch, outputs, inputs)) Assert.True(ParallelBlocks.HelperJobs > jobs, "the helpers never took part, so the check above proves nothing");
-        }
-        finally
-        {
-            KernelDispatch.Reset();
-        }
+        HelperAllocations.AssertNoneAfterWarmUp(20, expectHelpers: GemmFewRows.Applies(batch, outputs, inputs),
+            () => Dense.ForwardSkippingZeros(batch, inputs, outputs, x, w, b, y));
     }
 
     [Theory]
@@ -416,10 +400,9 @@ public sealed class DenseSkippingZerosTests
     {
         // NaN in every row of W whose input is zero: the plain product turns them into NaN (0 x NaN), the skipping one must
         // never touch them and give the product of the other rows. (Without AVX-512 it is the plain product.)
-        if (!Dense.GemvSkipsZeros(inputs, outputs)) return;
+        if (!Dense.GemvInRegistersApplies(inputs, outputs)) return;
         float[] x = Sparse(inputs, density, 11), w = Reference.Random(inputs * outputs, 2), b = Reference.Random(outputs, 3);
-        var (product, _) = Reference.Gemm(false, false, 1, outputs, inputs, x, w);
-        for (int j = 0; j < outputs; j++) product[j] += b[j];
+        double[] product = ProductWithBias(1, inputs, outputs, x, w, b);
         for (int i = 0; i < inputs; i++)
         {
             if (x[i] == 0) w.AsSpan(i * outputs, outputs).Fill(float.NaN);
