@@ -36,19 +36,19 @@ namespace CnnGen.Generator.Emit
 
         /// <summary>The kernel of a ReLU layer folded into the max pool after it: the pooled output, with the arg-max when
         /// <paramref name="argMax"/> (training), never the ReLU's own output.</summary>
-        public static string FoldedCall(LayerPlan relu, LayerPlan pool, bool argMax) =>
-            $"{K}Pooling.MaxReluForward(in {GeometryName(pool)}, batch, {Span(relu.InputBuffer, relu.In.Size)}, {Span(pool.OutputBuffer, pool.Out.Size)}" +
-            (argMax ? $", {Span($"_argMax{pool.Number}", pool.Out.Size)});" : ");");
+        public static string FoldedCall(LayerPlan relu, LayerPlan pool, bool argMax, SampleSpans s) =>
+            $"{K}Pooling.MaxReluForward(in {GeometryName(pool)}, batch, {s.Of(relu.InputBuffer, relu.In.Size)}, {s.Of(pool.OutputBuffer, pool.Out.Size)}" +
+            (argMax ? $", {s.Of($"_argMax{pool.Number}", pool.Out.Size)});" : ");");
 
         /// <summary>The kernel of a convolution fused with the ReLU after it: only the ReLU's output is written.</summary>
-        public static string FusedConvReluCall(LayerPlan conv, LayerPlan relu) =>
-            $"{K}Conv2D.ForwardRelu(in {GeometryName(conv)}, batch, {Span(conv.InputBuffer, conv.In.Size)}, W{conv.ParameterNumber}.Values, {(conv.Bias ? $"b{conv.ParameterNumber}.Values" : "default")}, {Span(relu.OutputBuffer, relu.Out.Size)}, _columns);";
+        public static string FusedConvReluCall(LayerPlan conv, LayerPlan relu, SampleSpans s) =>
+            $"{K}Conv2D.ForwardRelu(in {GeometryName(conv)}, batch, {s.Of(conv.InputBuffer, conv.In.Size)}, W{conv.ParameterNumber}.Values, {(conv.Bias ? $"b{conv.ParameterNumber}.Values" : "default")}, {s.Of(relu.OutputBuffer, relu.Out.Size)}, {s.Workspace});";
 
         /// <summary>The one-pass kernel of a convolution with the ReLU and max pool after it folded in (with the pool's arg-max
         /// for a training pass).</summary>
-        public static string FoldedConvCall(LayerPlan conv, LayerPlan pool, bool argMax) =>
-            $"{K}Conv2D.ForwardReluMaxPool(in {GeometryName(conv)}, in {GeometryName(pool)}, batch, {Span(conv.InputBuffer, conv.In.Size)}, W{conv.ParameterNumber}.Values, {(conv.Bias ? $"b{conv.ParameterNumber}.Values" : "default")}, {Span(pool.OutputBuffer, pool.Out.Size)}, " +
-            (argMax ? $"{Span($"_argMax{pool.Number}", pool.Out.Size)}, " : string.Empty) + "_columns);";
+        public static string FoldedConvCall(LayerPlan conv, LayerPlan pool, bool argMax, SampleSpans s) =>
+            $"{K}Conv2D.ForwardReluMaxPool(in {GeometryName(conv)}, in {GeometryName(pool)}, batch, {s.Of(conv.InputBuffer, conv.In.Size)}, W{conv.ParameterNumber}.Values, {(conv.Bias ? $"b{conv.ParameterNumber}.Values" : "default")}, {s.Of(pool.OutputBuffer, pool.Out.Size)}, " +
+            (argMax ? $"{s.Of($"_argMax{pool.Number}", pool.Out.Size)}, " : string.Empty) + s.Workspace + ");";
 
         /// <summary>The backward step of a first-layer convolution with the ReLU and max pool after it folded in: the filter
         /// gradient made image by image from the pool's output gradient (the convolution's output gradient is never stored).</summary>
@@ -77,19 +77,19 @@ namespace CnnGen.Generator.Emit
         }
 
         /// <summary>A layer's forward step; <paramref name="header"/> false leaves out its comment line (the caller wrote it).</summary>
-        public static void Forward(CodeWriter w, NetworkPlan plan, LayerPlan l, bool header = true)
+        public static void Forward(CodeWriter w, NetworkPlan plan, LayerPlan l, SampleSpans s, bool header = true)
         {
-            string x = Span(l.InputBuffer, l.In.Size);
-            string y = Span(l.OutputBuffer, l.Out.Size);
+            string x = s.Of(l.InputBuffer, l.In.Size);
+            string y = s.Of(l.OutputBuffer, l.Out.Size);
             switch (l.Kind)
             {
                 case LayerKind.Conv:
                     if (header) w.Line(Header(l) + "   [" + l.Algorithm + "]");
-                    w.Line($"{K}Conv2D.Forward(in {GeometryName(l)}, batch, {x}, W{l.ParameterNumber}.Values, {(l.Bias ? $"b{l.ParameterNumber}.Values" : "default")}, {y}, _columns);");
+                    w.Line($"{K}Conv2D.Forward(in {GeometryName(l)}, batch, {x}, W{l.ParameterNumber}.Values, {(l.Bias ? $"b{l.ParameterNumber}.Values" : "default")}, {y}, {s.Workspace});");
                     break;
                 case LayerKind.MaxPool:
                     if (header) w.Line(Header(l));
-                    w.Line($"{K}Pooling.MaxForward(in {GeometryName(l)}, batch, {x}, {y}, {Span($"_argMax{l.Number}", l.Out.Size)});");
+                    w.Line($"{K}Pooling.MaxForward(in {GeometryName(l)}, batch, {x}, {y}, {s.Of($"_argMax{l.Number}", l.Out.Size)});");
                     break;
                 case LayerKind.AvgPool:
                     if (header) w.Line(Header(l));
@@ -121,12 +121,12 @@ namespace CnnGen.Generator.Emit
                 }
                 case LayerKind.Dropout:
                     if (header) w.Line(Header(l) + "   (identity in inference mode)");
-                    w.Line($"if (IsTraining) {K}Dropout.Forward({Float(l.Rate)}, ref _random, {x}, {y}, {Span($"_mask{l.Number}", l.Out.Size)});");
+                    w.Line($"if (IsTraining) {K}Dropout.Forward({Float(l.Rate)}, ref _random, {x}, {y}, {s.Of($"_mask{l.Number}", l.Out.Size)});");
                     w.Line($"else {x}.CopyTo({y});");
                     break;
                 case LayerKind.BatchNorm:
                     if (header) w.Line(Header(l) + "   (batch statistics when training, running averages otherwise)");
-                    BatchNormForward(w, l.ParameterNumber, l.In, x, y, $"_xhat{l.Number}", $"_invStd{l.Number}", l.Momentum, l.Epsilon);
+                    BatchNormForward(w, s, l.ParameterNumber, l.In, x, y, $"_xhat{l.Number}", $"_invStd{l.Number}", l.Momentum, l.Epsilon);
                     break;
                 case LayerKind.ResidualBegin:
                     if (header) w.Line(Header(l) + $"   (x stays in {l.InputBuffer} for the shortcut)");
@@ -134,14 +134,14 @@ namespace CnnGen.Generator.Emit
                 case LayerKind.ResidualEnd:
                 {
                     LayerPlan begin = plan.Layers[l.BlockBegin - 1];
-                    string shortcut = Span(begin.InputBuffer, begin.In.Size);
+                    string shortcut = s.Of(begin.InputBuffer, begin.In.Size);
                     if (header) w.Line(Header(l));
                     if (NetworkLayout.HasProjection(plan, l))
                     {
-                        string conv = Span($"_shortcut{l.Number}", l.Out.Size);
-                        string norm = Span($"_shortcutNorm{l.Number}", l.Out.Size);
-                        w.Line($"{K}Conv2D.Forward(in Shortcut{l.Number}, batch, {shortcut}, W{begin.ProjectionParameterNumber}.Values, default, {conv}, _columns);");
-                        BatchNormForward(w, begin.ProjectionParameterNumber + 1, l.Out, conv, norm, $"_shortcutXHat{l.Number}", $"_shortcutInvStd{l.Number}", 0.9, 1e-5);
+                        string conv = s.Of($"_shortcut{l.Number}", l.Out.Size);
+                        string norm = s.Of($"_shortcutNorm{l.Number}", l.Out.Size);
+                        w.Line($"{K}Conv2D.Forward(in Shortcut{l.Number}, batch, {shortcut}, W{begin.ProjectionParameterNumber}.Values, default, {conv}, {s.Workspace});");
+                        BatchNormForward(w, s, begin.ProjectionParameterNumber + 1, l.Out, conv, norm, $"_shortcutXHat{l.Number}", $"_shortcutInvStd{l.Number}", 0.9, 1e-5);
                         shortcut = norm;
                     }
 
@@ -247,10 +247,10 @@ namespace CnnGen.Generator.Emit
             }
         }
 
-        private static void BatchNormForward(CodeWriter w, int number, Shape shape, string x, string y, string xhat, string invStd, double momentum, double epsilon)
+        private static void BatchNormForward(CodeWriter w, SampleSpans spans, int number, Shape shape, string x, string y, string xhat, string invStd, double momentum, double epsilon)
         {
             string c = N(shape.Channels), s = N(shape.Height * shape.Width);
-            w.Line($"if (IsTraining) {K}BatchNorm.ForwardTraining(batch, {c}, {s}, {Float(momentum)}, {Float(epsilon)}, {x}, gamma{number}.Values, beta{number}.Values, running_mean{number}.Values, running_var{number}.Values, {Span(xhat, shape.Size)}, {invStd}, {y});");
+            w.Line($"if (IsTraining) {K}BatchNorm.ForwardTraining(batch, {c}, {s}, {Float(momentum)}, {Float(epsilon)}, {x}, gamma{number}.Values, beta{number}.Values, running_mean{number}.Values, running_var{number}.Values, {spans.Of(xhat, shape.Size)}, {invStd}, {y});");
             w.Line($"else {K}BatchNorm.ForwardInference(batch, {c}, {s}, {Float(epsilon)}, {x}, gamma{number}.Values, beta{number}.Values, running_mean{number}.Values, running_var{number}.Values, {y});");
         }
 

@@ -27,7 +27,7 @@ namespace CnnGen.Generator.Emit
                 PublicMethods(w, plan, layout);
                 CompactWeights(w, plan);
                 Passes(w, plan, layout);
-                Capacity(w, layout);
+                Capacity(w, layout, plan.ClassName);
             }
 
             CloseContainers(w, depth);
@@ -188,7 +188,8 @@ namespace CnnGen.Generator.Emit
         {
             w.Line("private readonly global::CnnGen.Parameter[] _parameters;");
             w.Line("private readonly global::CnnGen.StateBuffer[] _states;");
-            w.Line($"private readonly float[] _columns = new float[{N(layout.WorkspaceSize)}];   // im2col workspace, shared by the convolutions in turn");
+            w.Line($"private float[] _columns = new float[{N(layout.WorkspaceSize)}];   // im2col workspace, shared by the convolutions in turn (one per chunk of samples: see EnsureCapacity)");
+            w.Line("private readonly ForwardChunks _forwardChunks;");
             foreach (BufferDecl b in layout.Buffers.Where(b => !b.Batched))
             {
                 w.Line($"private readonly {(b.IsInt ? "int" : "float")}[] {b.Name} = new {(b.IsInt ? "int" : "float")}[{N(b.PerSample)}];   // {b.Purpose}");
@@ -250,6 +251,7 @@ namespace CnnGen.Generator.Emit
                 w.Line($"_parameters = new global::CnnGen.Parameter[] {{ {string.Join(", ", layout.Parameters.Select(p => p.Name))} }};");
                 w.Line($"_states = new global::CnnGen.StateBuffer[] {{ {string.Join(", ", layout.States.Select(s => s.Name))} }};");
                 w.Line("_random = new global::CnnGen.Kernels.SplitMix64((ulong)seed);");
+                w.Line("_forwardChunks = new ForwardChunks(this);");
                 foreach (LayerPlan l in plan.Layers.Where(l => l.Kind == LayerKind.Affine))
                 {
                     w.Line($"_compactW{l.ParameterNumber} = source?._compactW{l.ParameterNumber};");
@@ -533,7 +535,30 @@ namespace CnnGen.Generator.Emit
 
                 bool convOutputs = layout.FusedConvRelus.Count > 0 || layout.FoldedConvs.Count > 0;
                 if (convOutputs) w.Line("_convOutputsPending = true;");
-                if (layout.FoldedRelus.Count > 0 || convOutputs) w.Line();
+                w.Line("// The batch goes through in chunks of samples, each chunk through every layer on one thread of the pool (the cut");
+                w.Line("// depends on the batch size alone, so results do not depend on the thread count; a small batch is one chunk and");
+                w.Line("// leaves the parallelism to the kernels).");
+                if (layout.TrainingSamplesAreIndependent)
+                {
+                    w.Line($"global::CnnGen.Kernels.SampleChunks.Run(_forwardChunks, batch);");
+                }
+                else
+                {
+                    w.Line("// Batch normalisation and dropout tie a training pass's samples together: it takes the whole batch at once.");
+                    w.Line("if (IsTraining) ForwardSamples(0, batch, 0);");
+                    w.Line($"else global::CnnGen.Kernels.SampleChunks.Run(_forwardChunks, batch);");
+                }
+            }
+
+            w.Line();
+            w.Line("/// <summary>Runs samples [first, first + batch) through every layer, with chunk <paramref name=\"chunk\"/>'s workspace.</summary>");
+            using (w.Block("private void ForwardSamples(int first, int batch, int chunk)"))
+            {
+                if (layout.WorkspaceSize > 0)
+                {
+                    w.Line($"global::System.Span<float> columns = _columns.AsSpan(chunk * {N(layout.WorkspaceSize)}, {N(layout.WorkspaceSize)});");
+                    w.Line();
+                }
 
                 bool first = true;
                 for (int i = 0; i < plan.Layers.Count; i++)
@@ -550,8 +575,8 @@ namespace CnnGen.Generator.Emit
                         w.Line($"// All three image by image (the convolution's output stays in cache; max and ReLU commute); training mode also");
                         w.Line($"// records the pool's arg-max, which inference leaves to CompleteFoldedLayers. Layer {N(l.Number)}'s output is computed");
                         w.Line($"// only when asked for (CompleteConvOutputs), layer {N(relu.Number)}'s likewise (CompleteReluOutputs).");
-                        w.Line($"if (_foldedPass) {LayerEmitter.FoldedConvCall(l, pool, argMax: false)}");
-                        w.Line($"else {LayerEmitter.FoldedConvCall(l, pool, argMax: true)}");
+                        w.Line($"if (_foldedPass) {LayerEmitter.FoldedConvCall(l, pool, argMax: false, SampleSpans.Chunk)}");
+                        w.Line($"else {LayerEmitter.FoldedConvCall(l, pool, argMax: true, SampleSpans.Chunk)}");
                         i += 2;
                         continue;
                     }
@@ -564,7 +589,7 @@ namespace CnnGen.Generator.Emit
                         w.Line("// One pass: the direct kernel rectifies each register block as it stores it (other algorithms each image's output");
                         w.Line($"// while it is in cache); layer {N(l.Number)}'s own output is computed only when asked for (CompleteConvOutputs:");
                         w.Line("// the ReLU's backward pass needs only its output).");
-                        w.Line(LayerEmitter.FusedConvReluCall(l, relu));
+                        w.Line(LayerEmitter.FusedConvReluCall(l, relu, SampleSpans.Chunk));
                         i++;
                         continue;
                     }
@@ -576,13 +601,13 @@ namespace CnnGen.Generator.Emit
                         w.Line(LayerEmitter.Header(pool));
                         w.Line($"// One pass (max and ReLU commute), with arg-max in training mode (inference leaves it to CompleteFoldedLayers);");
                         w.Line($"// layer {N(l.Number)}'s output is computed only when asked for (CompleteReluOutputs).");
-                        w.Line($"if (_foldedPass) {LayerEmitter.FoldedCall(l, pool, argMax: false)}");
+                        w.Line($"if (_foldedPass) {LayerEmitter.FoldedCall(l, pool, argMax: false, SampleSpans.Chunk)}");
                         FoldedElse(w, plan, l, pool);
                         i++;
                         continue;
                     }
 
-                    LayerEmitter.Forward(w, plan, l);
+                    LayerEmitter.Forward(w, plan, l, SampleSpans.Chunk);
                 }
             }
 
@@ -601,7 +626,7 @@ namespace CnnGen.Generator.Emit
                         LayerPlan l = plan.Layers[number - 1], pool = plan.Layers[number];
                         w.Line(LayerEmitter.Header(l));
                         w.Line(LayerEmitter.Header(pool));
-                        w.Line(LayerEmitter.FoldedCall(l, pool, argMax: true));
+                        w.Line(LayerEmitter.FoldedCall(l, pool, argMax: true, SampleSpans.Batch));
                     }
 
                     w.Line("_foldedPass = false;");
@@ -617,7 +642,7 @@ namespace CnnGen.Generator.Emit
                     w.Line("int batch = _batch;");
                     foreach (int number in layout.FoldedRelus)
                     {
-                        LayerEmitter.Forward(w, plan, plan.Layers[number - 1]);
+                        LayerEmitter.Forward(w, plan, plan.Layers[number - 1], SampleSpans.Batch);
                     }
 
                     w.Line("_reluOutputsPending = false;");
@@ -635,7 +660,7 @@ namespace CnnGen.Generator.Emit
                     w.Line("int batch = _batch;");
                     foreach (int number in layout.FusedConvRelus.Concat(layout.FoldedConvs).OrderBy(n => n))
                     {
-                        LayerEmitter.Forward(w, plan, plan.Layers[number - 1]);
+                        LayerEmitter.Forward(w, plan, plan.Layers[number - 1], SampleSpans.Batch);
                     }
 
                     w.Line("_convOutputsPending = false;");
@@ -688,13 +713,13 @@ namespace CnnGen.Generator.Emit
             int first = layers.Length - 2;
             for (int i = 0; i < first; i++)
             {
-                LayerEmitter.Forward(w, plan, layers[i], header: false);
+                LayerEmitter.Forward(w, plan, layers[i], SampleSpans.Chunk, header: false);
             }
 
-            w.Line(LayerEmitter.FoldedCall(layers[first], layers[first + 1], argMax: true));
+            w.Line(LayerEmitter.FoldedCall(layers[first], layers[first + 1], argMax: true, SampleSpans.Chunk));
         }
 
-        private static void Capacity(CodeWriter w, NetworkLayout layout)
+        private static void Capacity(CodeWriter w, NetworkLayout layout, string className)
         {
             using (w.Block("private static int BatchOf(global::System.ReadOnlySpan<float> input)"))
             {
@@ -716,7 +741,23 @@ namespace CnnGen.Generator.Emit
                     w.Line($"{b.Name} = new {(b.IsInt ? "int" : "float")}[batch * {N(b.PerSample)}];");
                 }
 
+                if (layout.WorkspaceSize > 0)
+                {
+                    w.Line($"_columns = new float[global::CnnGen.Kernels.SampleChunks.Count(batch) * {N(layout.WorkspaceSize)}];");
+                }
+
                 w.Line("_capacity = batch;");
+            }
+
+            w.Line();
+            w.Line("/// <summary>Hands the chunks of a forward pass to ForwardSamples (SampleChunks calls it, on any thread of the pool).</summary>");
+            using (w.Block("private sealed class ForwardChunks : global::CnnGen.Kernels.ISampleChunkJob"))
+            {
+                w.Line($"private readonly {className} _network;");
+                w.Line();
+                w.Line($"public ForwardChunks({className} network) => _network = network;");
+                w.Line();
+                w.Line("public void RunChunk(int chunk, int first, int count) => _network.ForwardSamples(first, count, chunk);");
             }
         }
     }

@@ -116,7 +116,14 @@ namespace CnnGen.Generator.Emit
             var unstored = new HashSet<string>(FoldedBackwardConvs.Select(n => plan.Layers[n - 1].OutputGradient).Where(g => g.Length > 0));
             Buffers = Buffers.Where(b => !unstored.Contains(b.Name)).ToArray();
             FusedConvRelus = plan.Layers.Where(l => IsFusedConvRelu(plan, l)).Select(l => l.Number).ToArray();
+            TrainingSamplesAreIndependent = !plan.Layers.Any(l => l.Kind == LayerKind.BatchNorm || l.Kind == LayerKind.Dropout
+                || (l.Kind == LayerKind.ResidualEnd && HasProjection(plan, l)));
         }
+
+        /// <summary>Whether a training pass's samples are independent in every layer, so it may be cut into chunks of samples
+        /// as an inference pass always may: no batch normalisation (its statistics span the batch, a projection shortcut's
+        /// included) and no dropout (its masks come from one generator, in sample order).</summary>
+        public bool TrainingSamplesAreIndependent { get; }
 
         /// <summary>Numbers of the convolutions that every pass runs together with the ReLU right after them (one not folded
         /// into a max pool): <c>Conv2D.ForwardRelu</c> rectifies each image's output while it is in cache and writes only the

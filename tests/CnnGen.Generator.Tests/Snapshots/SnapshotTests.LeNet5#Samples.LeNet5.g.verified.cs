@@ -91,7 +91,8 @@ namespace Samples
 
         private readonly global::CnnGen.Parameter[] _parameters;
         private readonly global::CnnGen.StateBuffer[] _states;
-        private readonly float[] _columns = new float[19600];   // im2col workspace, shared by the convolutions in turn
+        private float[] _columns = new float[19600];   // im2col workspace, shared by the convolutions in turn (one per chunk of samples: see EnsureCapacity)
+        private readonly ForwardChunks _forwardChunks;
 
         // Batch-sized buffers, grown by EnsureCapacity; per sample:
         private float[] _input = global::System.Array.Empty<float>();   // 784: a copy of the input (conv/affine backward needs it)
@@ -150,6 +151,7 @@ namespace Samples
             _parameters = new global::CnnGen.Parameter[] { W1, b1, W2, b2, W3, b3, W4, b4, W5, b5 };
             _states = new global::CnnGen.StateBuffer[] {  };
             _random = new global::CnnGen.Kernels.SplitMix64((ulong)seed);
+            _forwardChunks = new ForwardChunks(this);
             _compactW3 = source?._compactW3;
             _compactW4 = source?._compactW4;
             _compactW5 = source?._compactW5;
@@ -387,41 +389,52 @@ namespace Samples
 
         private void ForwardPass(int batch)
         {
+            // The batch goes through in chunks of samples, each chunk through every layer on one thread of the pool (the cut
+            // depends on the batch size alone, so results do not depend on the thread count; a small batch is one chunk and
+            // leaves the parallelism to the kernels).
+            global::CnnGen.Kernels.SampleChunks.Run(_forwardChunks, batch);
+        }
+
+        /// <summary>Runs samples [first, first + batch) through every layer, with chunk <paramref name="chunk"/>'s workspace.</summary>
+        private void ForwardSamples(int first, int batch, int chunk)
+        {
+            global::System.Span<float> columns = _columns.AsSpan(chunk * 19600, 19600);
+
             // Layer 1: Conv 6 5x5 s1 p2  1x28x28 -> 6x28x28   [direct on a zero-bordered copy on AVX-512, else im2col + GEMM 6x25 * 25x784]
-            global::CnnGen.Kernels.Conv2D.Forward(in Conv1, batch, _input.AsSpan(0, batch * 784), W1.Values, b1.Values, _a1.AsSpan(0, batch * 4704), _columns);
+            global::CnnGen.Kernels.Conv2D.Forward(in Conv1, batch, _input.AsSpan(first * 784, batch * 784), W1.Values, b1.Values, _a1.AsSpan(first * 4704, batch * 4704), columns);
 
             // Layer 2: Tanh  6x28x28 -> 6x28x28
-            global::CnnGen.Kernels.Activations.TanhForward(_a1.AsSpan(0, batch * 4704), _a2.AsSpan(0, batch * 4704));
+            global::CnnGen.Kernels.Activations.TanhForward(_a1.AsSpan(first * 4704, batch * 4704), _a2.AsSpan(first * 4704, batch * 4704));
 
             // Layer 3: AvgPool 2x2 s2  6x28x28 -> 6x14x14
-            global::CnnGen.Kernels.Pooling.AvgForward(in Pool3, batch, _a2.AsSpan(0, batch * 4704), _a3.AsSpan(0, batch * 1176));
+            global::CnnGen.Kernels.Pooling.AvgForward(in Pool3, batch, _a2.AsSpan(first * 4704, batch * 4704), _a3.AsSpan(first * 1176, batch * 1176));
 
             // Layer 4: Conv 16 5x5 s1 p0  6x14x14 -> 16x10x10   [direct over the row pitch on AVX-512, else im2col + GEMM 16x150 * 150x100]
-            global::CnnGen.Kernels.Conv2D.Forward(in Conv4, batch, _a3.AsSpan(0, batch * 1176), W2.Values, b2.Values, _a4.AsSpan(0, batch * 1600), _columns);
+            global::CnnGen.Kernels.Conv2D.Forward(in Conv4, batch, _a3.AsSpan(first * 1176, batch * 1176), W2.Values, b2.Values, _a4.AsSpan(first * 1600, batch * 1600), columns);
 
             // Layer 5: Tanh  16x10x10 -> 16x10x10
-            global::CnnGen.Kernels.Activations.TanhForward(_a4.AsSpan(0, batch * 1600), _a5.AsSpan(0, batch * 1600));
+            global::CnnGen.Kernels.Activations.TanhForward(_a4.AsSpan(first * 1600, batch * 1600), _a5.AsSpan(first * 1600, batch * 1600));
 
             // Layer 6: AvgPool 2x2 s2  16x10x10 -> 16x5x5
-            global::CnnGen.Kernels.Pooling.AvgForward(in Pool6, batch, _a5.AsSpan(0, batch * 1600), _a6.AsSpan(0, batch * 400));
+            global::CnnGen.Kernels.Pooling.AvgForward(in Pool6, batch, _a5.AsSpan(first * 1600, batch * 1600), _a6.AsSpan(first * 400, batch * 400));
 
             // Layer 7: Affine 120  16x5x5 -> 120   (flattens 16x5x5 in C, H, W order)
-            if (_compactW3 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.Forward(batch, _a6.AsSpan(0, batch * 400), _compactW3, b3.Values, _a7.AsSpan(0, batch * 120));
-            else global::CnnGen.Kernels.Dense.Forward(batch, 400, 120, _a6.AsSpan(0, batch * 400), W3.Values, b3.Values, _a7.AsSpan(0, batch * 120));
+            if (_compactW3 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.Forward(batch, _a6.AsSpan(first * 400, batch * 400), _compactW3, b3.Values, _a7.AsSpan(first * 120, batch * 120));
+            else global::CnnGen.Kernels.Dense.Forward(batch, 400, 120, _a6.AsSpan(first * 400, batch * 400), W3.Values, b3.Values, _a7.AsSpan(first * 120, batch * 120));
 
             // Layer 8: Tanh  120 -> 120
-            global::CnnGen.Kernels.Activations.TanhForward(_a7.AsSpan(0, batch * 120), _a8.AsSpan(0, batch * 120));
+            global::CnnGen.Kernels.Activations.TanhForward(_a7.AsSpan(first * 120, batch * 120), _a8.AsSpan(first * 120, batch * 120));
 
             // Layer 9: Affine 84  120 -> 84
-            if (_compactW4 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.Forward(batch, _a8.AsSpan(0, batch * 120), _compactW4, b4.Values, _a9.AsSpan(0, batch * 84));
-            else global::CnnGen.Kernels.Dense.Forward(batch, 120, 84, _a8.AsSpan(0, batch * 120), W4.Values, b4.Values, _a9.AsSpan(0, batch * 84));
+            if (_compactW4 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.Forward(batch, _a8.AsSpan(first * 120, batch * 120), _compactW4, b4.Values, _a9.AsSpan(first * 84, batch * 84));
+            else global::CnnGen.Kernels.Dense.Forward(batch, 120, 84, _a8.AsSpan(first * 120, batch * 120), W4.Values, b4.Values, _a9.AsSpan(first * 84, batch * 84));
 
             // Layer 10: Sigmoid  84 -> 84
-            global::CnnGen.Kernels.Activations.SigmoidForward(_a9.AsSpan(0, batch * 84), _a10.AsSpan(0, batch * 84));
+            global::CnnGen.Kernels.Activations.SigmoidForward(_a9.AsSpan(first * 84, batch * 84), _a10.AsSpan(first * 84, batch * 84));
 
             // Layer 11: Affine 10  84 -> 10
-            if (_compactW5 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.Forward(batch, _a10.AsSpan(0, batch * 84), _compactW5, b5.Values, _a11.AsSpan(0, batch * 10));
-            else global::CnnGen.Kernels.Dense.Forward(batch, 84, 10, _a10.AsSpan(0, batch * 84), W5.Values, b5.Values, _a11.AsSpan(0, batch * 10));
+            if (_compactW5 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.Forward(batch, _a10.AsSpan(first * 84, batch * 84), _compactW5, b5.Values, _a11.AsSpan(first * 10, batch * 10));
+            else global::CnnGen.Kernels.Dense.Forward(batch, 84, 10, _a10.AsSpan(first * 84, batch * 84), W5.Values, b5.Values, _a11.AsSpan(first * 10, batch * 10));
 
             // Layer 12: SoftmaxWithLoss  10 -> 10   (applied by Loss and Predict; Forward returns the logits)
         }
@@ -505,7 +518,18 @@ namespace Samples
             _g11 = new float[batch * 10];
             _probabilities = new float[batch * 10];
             _labels = new int[batch * 1];
+            _columns = new float[global::CnnGen.Kernels.SampleChunks.Count(batch) * 19600];
             _capacity = batch;
+        }
+
+        /// <summary>Hands the chunks of a forward pass to ForwardSamples (SampleChunks calls it, on any thread of the pool).</summary>
+        private sealed class ForwardChunks : global::CnnGen.Kernels.ISampleChunkJob
+        {
+            private readonly LeNet5 _network;
+
+            public ForwardChunks(LeNet5 network) => _network = network;
+
+            public void RunChunk(int chunk, int first, int count) => _network.ForwardSamples(first, count, chunk);
         }
     }
 }

@@ -74,7 +74,8 @@ namespace Samples
 
         private readonly global::CnnGen.Parameter[] _parameters;
         private readonly global::CnnGen.StateBuffer[] _states;
-        private readonly float[] _columns = new float[14400];   // im2col workspace, shared by the convolutions in turn
+        private float[] _columns = new float[14400];   // im2col workspace, shared by the convolutions in turn (one per chunk of samples: see EnsureCapacity)
+        private readonly ForwardChunks _forwardChunks;
 
         // Batch-sized buffers, grown by EnsureCapacity; per sample:
         private float[] _input = global::System.Array.Empty<float>();   // 784: a copy of the input (conv/affine backward needs it)
@@ -120,6 +121,7 @@ namespace Samples
             _parameters = new global::CnnGen.Parameter[] { W1, b1, W2, b2, W3, b3 };
             _states = new global::CnnGen.StateBuffer[] {  };
             _random = new global::CnnGen.Kernels.SplitMix64((ulong)seed);
+            _forwardChunks = new ForwardChunks(this);
             _compactW2 = source?._compactW2;
             _compactW3 = source?._compactW3;
             if (source is null)
@@ -340,6 +342,16 @@ namespace Samples
             _foldedPass = !IsTraining;
             _reluOutputsPending = true;
             _convOutputsPending = true;
+            // The batch goes through in chunks of samples, each chunk through every layer on one thread of the pool (the cut
+            // depends on the batch size alone, so results do not depend on the thread count; a small batch is one chunk and
+            // leaves the parallelism to the kernels).
+            global::CnnGen.Kernels.SampleChunks.Run(_forwardChunks, batch);
+        }
+
+        /// <summary>Runs samples [first, first + batch) through every layer, with chunk <paramref name="chunk"/>'s workspace.</summary>
+        private void ForwardSamples(int first, int batch, int chunk)
+        {
+            global::System.Span<float> columns = _columns.AsSpan(chunk * 14400, 14400);
 
             // Layer 1: Conv 30 5x5 s1 p0  1x28x28 -> 30x24x24   [direct on AVX-512, else im2col + GEMM 30x25 * 25x576]
             // Layer 2: Relu  30x24x24 -> 30x24x24
@@ -347,21 +359,21 @@ namespace Samples
             // All three image by image (the convolution's output stays in cache; max and ReLU commute); training mode also
             // records the pool's arg-max, which inference leaves to CompleteFoldedLayers. Layer 1's output is computed
             // only when asked for (CompleteConvOutputs), layer 2's likewise (CompleteReluOutputs).
-            if (_foldedPass) global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv1, in Pool3, batch, _input.AsSpan(0, batch * 784), W1.Values, b1.Values, _a3.AsSpan(0, batch * 4320), _columns);
-            else global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv1, in Pool3, batch, _input.AsSpan(0, batch * 784), W1.Values, b1.Values, _a3.AsSpan(0, batch * 4320), _argMax3.AsSpan(0, batch * 4320), _columns);
+            if (_foldedPass) global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv1, in Pool3, batch, _input.AsSpan(first * 784, batch * 784), W1.Values, b1.Values, _a3.AsSpan(first * 4320, batch * 4320), columns);
+            else global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv1, in Pool3, batch, _input.AsSpan(first * 784, batch * 784), W1.Values, b1.Values, _a3.AsSpan(first * 4320, batch * 4320), _argMax3.AsSpan(first * 4320, batch * 4320), columns);
 
             // Layer 4: Affine 100  30x12x12 -> 100   (flattens 30x12x12 in C, H, W order)
             // The input is a ReLU's (often mostly zeros): rows of W behind inputs that are zero may be skipped (same values).
-            if (_compactW2 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.ForwardSkippingZeros(batch, _a3.AsSpan(0, batch * 4320), _compactW2, b2.Values, _a4.AsSpan(0, batch * 100));
-            else global::CnnGen.Kernels.Dense.ForwardSkippingZeros(batch, 4320, 100, _a3.AsSpan(0, batch * 4320), W2.Values, b2.Values, _a4.AsSpan(0, batch * 100));
+            if (_compactW2 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.ForwardSkippingZeros(batch, _a3.AsSpan(first * 4320, batch * 4320), _compactW2, b2.Values, _a4.AsSpan(first * 100, batch * 100));
+            else global::CnnGen.Kernels.Dense.ForwardSkippingZeros(batch, 4320, 100, _a3.AsSpan(first * 4320, batch * 4320), W2.Values, b2.Values, _a4.AsSpan(first * 100, batch * 100));
 
             // Layer 5: Relu  100 -> 100
-            global::CnnGen.Kernels.Activations.ReluForward(_a4.AsSpan(0, batch * 100), _a5.AsSpan(0, batch * 100));
+            global::CnnGen.Kernels.Activations.ReluForward(_a4.AsSpan(first * 100, batch * 100), _a5.AsSpan(first * 100, batch * 100));
 
             // Layer 6: Affine 10  100 -> 10
             // The input is a ReLU's (often mostly zeros): rows of W behind inputs that are zero may be skipped (same values).
-            if (_compactW3 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.ForwardSkippingZeros(batch, _a5.AsSpan(0, batch * 100), _compactW3, b3.Values, _a6.AsSpan(0, batch * 10));
-            else global::CnnGen.Kernels.Dense.ForwardSkippingZeros(batch, 100, 10, _a5.AsSpan(0, batch * 100), W3.Values, b3.Values, _a6.AsSpan(0, batch * 10));
+            if (_compactW3 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.ForwardSkippingZeros(batch, _a5.AsSpan(first * 100, batch * 100), _compactW3, b3.Values, _a6.AsSpan(first * 10, batch * 10));
+            else global::CnnGen.Kernels.Dense.ForwardSkippingZeros(batch, 100, 10, _a5.AsSpan(first * 100, batch * 100), W3.Values, b3.Values, _a6.AsSpan(first * 10, batch * 10));
 
             // Layer 7: SoftmaxWithLoss  10 -> 10   (applied by Loss and Predict; Forward returns the logits)
         }
@@ -452,7 +464,18 @@ namespace Samples
             _g6 = new float[batch * 10];
             _probabilities = new float[batch * 10];
             _labels = new int[batch * 1];
+            _columns = new float[global::CnnGen.Kernels.SampleChunks.Count(batch) * 14400];
             _capacity = batch;
+        }
+
+        /// <summary>Hands the chunks of a forward pass to ForwardSamples (SampleChunks calls it, on any thread of the pool).</summary>
+        private sealed class ForwardChunks : global::CnnGen.Kernels.ISampleChunkJob
+        {
+            private readonly SimpleConvNet _network;
+
+            public ForwardChunks(SimpleConvNet network) => _network = network;
+
+            public void RunChunk(int chunk, int first, int count) => _network.ForwardSamples(first, count, chunk);
         }
     }
 }

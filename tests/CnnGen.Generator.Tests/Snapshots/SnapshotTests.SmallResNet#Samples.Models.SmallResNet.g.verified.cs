@@ -128,7 +128,8 @@ namespace Samples
 
             private readonly global::CnnGen.Parameter[] _parameters;
             private readonly global::CnnGen.StateBuffer[] _states;
-            private readonly float[] _columns = new float[16200];   // im2col workspace, shared by the convolutions in turn
+            private float[] _columns = new float[16200];   // im2col workspace, shared by the convolutions in turn (one per chunk of samples: see EnsureCapacity)
+            private readonly ForwardChunks _forwardChunks;
             private readonly float[] _invStd2 = new float[8];   // layer 2 1/std per channel
             private readonly float[] _invStd6 = new float[8];   // layer 6 1/std per channel
             private readonly float[] _invStd9 = new float[8];   // layer 9 1/std per channel
@@ -244,6 +245,7 @@ namespace Samples
                 _parameters = new global::CnnGen.Parameter[] { W1, gamma2, beta2, W3, gamma4, beta4, W5, gamma6, beta6, W7, gamma8, beta8, W9, gamma10, beta10, W11, gamma12, beta12, W13, b13 };
                 _states = new global::CnnGen.StateBuffer[] { running_mean2, running_var2, running_mean4, running_var4, running_mean6, running_var6, running_mean8, running_var8, running_mean10, running_var10, running_mean12, running_var12 };
                 _random = new global::CnnGen.Kernels.SplitMix64((ulong)seed);
+                _forwardChunks = new ForwardChunks(this);
                 _compactW13 = source?._compactW13;
                 if (source is null)
                 {
@@ -522,79 +524,92 @@ namespace Samples
 
             private void ForwardPass(int batch)
             {
+                // The batch goes through in chunks of samples, each chunk through every layer on one thread of the pool (the cut
+                // depends on the batch size alone, so results do not depend on the thread count; a small batch is one chunk and
+                // leaves the parallelism to the kernels).
+                // Batch normalisation and dropout tie a training pass's samples together: it takes the whole batch at once.
+                if (IsTraining) ForwardSamples(0, batch, 0);
+                else global::CnnGen.Kernels.SampleChunks.Run(_forwardChunks, batch);
+            }
+
+            /// <summary>Runs samples [first, first + batch) through every layer, with chunk <paramref name="chunk"/>'s workspace.</summary>
+            private void ForwardSamples(int first, int batch, int chunk)
+            {
+                global::System.Span<float> columns = _columns.AsSpan(chunk * 16200, 16200);
+
                 // Layer 1: Conv 8 3x3 s1 p1 no bias  3x15x15 -> 8x15x15   [direct over the row pitch on AVX-512, else im2col + GEMM 8x27 * 27x225]
-                global::CnnGen.Kernels.Conv2D.Forward(in Conv1, batch, _input.AsSpan(0, batch * 675), W1.Values, default, _a1.AsSpan(0, batch * 1800), _columns);
+                global::CnnGen.Kernels.Conv2D.Forward(in Conv1, batch, _input.AsSpan(first * 675, batch * 675), W1.Values, default, _a1.AsSpan(first * 1800, batch * 1800), columns);
 
                 // Layer 2: BatchNorm (per channel)  8x15x15 -> 8x15x15   (batch statistics when training, running averages otherwise)
-                if (IsTraining) global::CnnGen.Kernels.BatchNorm.ForwardTraining(batch, 8, 225, 0.9f, 1E-05f, _a1.AsSpan(0, batch * 1800), gamma2.Values, beta2.Values, running_mean2.Values, running_var2.Values, _xhat2.AsSpan(0, batch * 1800), _invStd2, _a2.AsSpan(0, batch * 1800));
-                else global::CnnGen.Kernels.BatchNorm.ForwardInference(batch, 8, 225, 1E-05f, _a1.AsSpan(0, batch * 1800), gamma2.Values, beta2.Values, running_mean2.Values, running_var2.Values, _a2.AsSpan(0, batch * 1800));
+                if (IsTraining) global::CnnGen.Kernels.BatchNorm.ForwardTraining(batch, 8, 225, 0.9f, 1E-05f, _a1.AsSpan(first * 1800, batch * 1800), gamma2.Values, beta2.Values, running_mean2.Values, running_var2.Values, _xhat2.AsSpan(first * 1800, batch * 1800), _invStd2, _a2.AsSpan(first * 1800, batch * 1800));
+                else global::CnnGen.Kernels.BatchNorm.ForwardInference(batch, 8, 225, 1E-05f, _a1.AsSpan(first * 1800, batch * 1800), gamma2.Values, beta2.Values, running_mean2.Values, running_var2.Values, _a2.AsSpan(first * 1800, batch * 1800));
 
                 // Layer 3: Relu  8x15x15 -> 8x15x15
-                global::CnnGen.Kernels.Activations.ReluForward(_a2.AsSpan(0, batch * 1800), _a3.AsSpan(0, batch * 1800));
+                global::CnnGen.Kernels.Activations.ReluForward(_a2.AsSpan(first * 1800, batch * 1800), _a3.AsSpan(first * 1800, batch * 1800));
 
                 // Layer 4: Residual (identity shortcut)  8x15x15 -> 8x15x15   (x stays in _a3 for the shortcut)
 
                 // Layer 5: Conv 8 3x3 s1 p1 no bias  8x15x15 -> 8x15x15   [direct over the row pitch on AVX-512, else im2col + GEMM 8x72 * 72x225]
-                global::CnnGen.Kernels.Conv2D.Forward(in Conv5, batch, _a3.AsSpan(0, batch * 1800), W3.Values, default, _a5.AsSpan(0, batch * 1800), _columns);
+                global::CnnGen.Kernels.Conv2D.Forward(in Conv5, batch, _a3.AsSpan(first * 1800, batch * 1800), W3.Values, default, _a5.AsSpan(first * 1800, batch * 1800), columns);
 
                 // Layer 6: BatchNorm (per channel)  8x15x15 -> 8x15x15   (batch statistics when training, running averages otherwise)
-                if (IsTraining) global::CnnGen.Kernels.BatchNorm.ForwardTraining(batch, 8, 225, 0.9f, 1E-05f, _a5.AsSpan(0, batch * 1800), gamma4.Values, beta4.Values, running_mean4.Values, running_var4.Values, _xhat6.AsSpan(0, batch * 1800), _invStd6, _a6.AsSpan(0, batch * 1800));
-                else global::CnnGen.Kernels.BatchNorm.ForwardInference(batch, 8, 225, 1E-05f, _a5.AsSpan(0, batch * 1800), gamma4.Values, beta4.Values, running_mean4.Values, running_var4.Values, _a6.AsSpan(0, batch * 1800));
+                if (IsTraining) global::CnnGen.Kernels.BatchNorm.ForwardTraining(batch, 8, 225, 0.9f, 1E-05f, _a5.AsSpan(first * 1800, batch * 1800), gamma4.Values, beta4.Values, running_mean4.Values, running_var4.Values, _xhat6.AsSpan(first * 1800, batch * 1800), _invStd6, _a6.AsSpan(first * 1800, batch * 1800));
+                else global::CnnGen.Kernels.BatchNorm.ForwardInference(batch, 8, 225, 1E-05f, _a5.AsSpan(first * 1800, batch * 1800), gamma4.Values, beta4.Values, running_mean4.Values, running_var4.Values, _a6.AsSpan(first * 1800, batch * 1800));
 
                 // Layer 7: Relu  8x15x15 -> 8x15x15
-                global::CnnGen.Kernels.Activations.ReluForward(_a6.AsSpan(0, batch * 1800), _a7.AsSpan(0, batch * 1800));
+                global::CnnGen.Kernels.Activations.ReluForward(_a6.AsSpan(first * 1800, batch * 1800), _a7.AsSpan(first * 1800, batch * 1800));
 
                 // Layer 8: Conv 8 3x3 s1 p1 no bias  8x15x15 -> 8x15x15   [direct over the row pitch on AVX-512, else im2col + GEMM 8x72 * 72x225]
-                global::CnnGen.Kernels.Conv2D.Forward(in Conv8, batch, _a7.AsSpan(0, batch * 1800), W5.Values, default, _a8.AsSpan(0, batch * 1800), _columns);
+                global::CnnGen.Kernels.Conv2D.Forward(in Conv8, batch, _a7.AsSpan(first * 1800, batch * 1800), W5.Values, default, _a8.AsSpan(first * 1800, batch * 1800), columns);
 
                 // Layer 9: BatchNorm (per channel)  8x15x15 -> 8x15x15   (batch statistics when training, running averages otherwise)
-                if (IsTraining) global::CnnGen.Kernels.BatchNorm.ForwardTraining(batch, 8, 225, 0.9f, 1E-05f, _a8.AsSpan(0, batch * 1800), gamma6.Values, beta6.Values, running_mean6.Values, running_var6.Values, _xhat9.AsSpan(0, batch * 1800), _invStd9, _a9.AsSpan(0, batch * 1800));
-                else global::CnnGen.Kernels.BatchNorm.ForwardInference(batch, 8, 225, 1E-05f, _a8.AsSpan(0, batch * 1800), gamma6.Values, beta6.Values, running_mean6.Values, running_var6.Values, _a9.AsSpan(0, batch * 1800));
+                if (IsTraining) global::CnnGen.Kernels.BatchNorm.ForwardTraining(batch, 8, 225, 0.9f, 1E-05f, _a8.AsSpan(first * 1800, batch * 1800), gamma6.Values, beta6.Values, running_mean6.Values, running_var6.Values, _xhat9.AsSpan(first * 1800, batch * 1800), _invStd9, _a9.AsSpan(first * 1800, batch * 1800));
+                else global::CnnGen.Kernels.BatchNorm.ForwardInference(batch, 8, 225, 1E-05f, _a8.AsSpan(first * 1800, batch * 1800), gamma6.Values, beta6.Values, running_mean6.Values, running_var6.Values, _a9.AsSpan(first * 1800, batch * 1800));
 
                 // Layer 10: EndResidual: F(x) + x  8x15x15 -> 8x15x15
-                global::CnnGen.Kernels.Residual.Add(_a9.AsSpan(0, batch * 1800), _a3.AsSpan(0, batch * 1800), _a10.AsSpan(0, batch * 1800));
+                global::CnnGen.Kernels.Residual.Add(_a9.AsSpan(first * 1800, batch * 1800), _a3.AsSpan(first * 1800, batch * 1800), _a10.AsSpan(first * 1800, batch * 1800));
 
                 // Layer 11: Relu  8x15x15 -> 8x15x15
-                global::CnnGen.Kernels.Activations.ReluForward(_a10.AsSpan(0, batch * 1800), _a11.AsSpan(0, batch * 1800));
+                global::CnnGen.Kernels.Activations.ReluForward(_a10.AsSpan(first * 1800, batch * 1800), _a11.AsSpan(first * 1800, batch * 1800));
 
                 // Layer 12: Residual (projection shortcut)  8x15x15 -> 8x15x15   (x stays in _a11 for the shortcut)
 
                 // Layer 13: Conv 16 3x3 s2 p1 no bias  8x15x15 -> 16x8x8   [im2col + GEMM: 16x72 * 72x64 per image]
-                global::CnnGen.Kernels.Conv2D.Forward(in Conv13, batch, _a11.AsSpan(0, batch * 1800), W7.Values, default, _a13.AsSpan(0, batch * 1024), _columns);
+                global::CnnGen.Kernels.Conv2D.Forward(in Conv13, batch, _a11.AsSpan(first * 1800, batch * 1800), W7.Values, default, _a13.AsSpan(first * 1024, batch * 1024), columns);
 
                 // Layer 14: BatchNorm (per channel)  16x8x8 -> 16x8x8   (batch statistics when training, running averages otherwise)
-                if (IsTraining) global::CnnGen.Kernels.BatchNorm.ForwardTraining(batch, 16, 64, 0.9f, 1E-05f, _a13.AsSpan(0, batch * 1024), gamma8.Values, beta8.Values, running_mean8.Values, running_var8.Values, _xhat14.AsSpan(0, batch * 1024), _invStd14, _a14.AsSpan(0, batch * 1024));
-                else global::CnnGen.Kernels.BatchNorm.ForwardInference(batch, 16, 64, 1E-05f, _a13.AsSpan(0, batch * 1024), gamma8.Values, beta8.Values, running_mean8.Values, running_var8.Values, _a14.AsSpan(0, batch * 1024));
+                if (IsTraining) global::CnnGen.Kernels.BatchNorm.ForwardTraining(batch, 16, 64, 0.9f, 1E-05f, _a13.AsSpan(first * 1024, batch * 1024), gamma8.Values, beta8.Values, running_mean8.Values, running_var8.Values, _xhat14.AsSpan(first * 1024, batch * 1024), _invStd14, _a14.AsSpan(first * 1024, batch * 1024));
+                else global::CnnGen.Kernels.BatchNorm.ForwardInference(batch, 16, 64, 1E-05f, _a13.AsSpan(first * 1024, batch * 1024), gamma8.Values, beta8.Values, running_mean8.Values, running_var8.Values, _a14.AsSpan(first * 1024, batch * 1024));
 
                 // Layer 15: Relu  16x8x8 -> 16x8x8
-                global::CnnGen.Kernels.Activations.ReluForward(_a14.AsSpan(0, batch * 1024), _a15.AsSpan(0, batch * 1024));
+                global::CnnGen.Kernels.Activations.ReluForward(_a14.AsSpan(first * 1024, batch * 1024), _a15.AsSpan(first * 1024, batch * 1024));
 
                 // Layer 16: Conv 16 3x3 s1 p1 no bias  16x8x8 -> 16x8x8   [direct over the row pitch on AVX-512, else im2col + GEMM 16x144 * 144x64]
-                global::CnnGen.Kernels.Conv2D.Forward(in Conv16, batch, _a15.AsSpan(0, batch * 1024), W9.Values, default, _a16.AsSpan(0, batch * 1024), _columns);
+                global::CnnGen.Kernels.Conv2D.Forward(in Conv16, batch, _a15.AsSpan(first * 1024, batch * 1024), W9.Values, default, _a16.AsSpan(first * 1024, batch * 1024), columns);
 
                 // Layer 17: BatchNorm (per channel)  16x8x8 -> 16x8x8   (batch statistics when training, running averages otherwise)
-                if (IsTraining) global::CnnGen.Kernels.BatchNorm.ForwardTraining(batch, 16, 64, 0.9f, 1E-05f, _a16.AsSpan(0, batch * 1024), gamma10.Values, beta10.Values, running_mean10.Values, running_var10.Values, _xhat17.AsSpan(0, batch * 1024), _invStd17, _a17.AsSpan(0, batch * 1024));
-                else global::CnnGen.Kernels.BatchNorm.ForwardInference(batch, 16, 64, 1E-05f, _a16.AsSpan(0, batch * 1024), gamma10.Values, beta10.Values, running_mean10.Values, running_var10.Values, _a17.AsSpan(0, batch * 1024));
+                if (IsTraining) global::CnnGen.Kernels.BatchNorm.ForwardTraining(batch, 16, 64, 0.9f, 1E-05f, _a16.AsSpan(first * 1024, batch * 1024), gamma10.Values, beta10.Values, running_mean10.Values, running_var10.Values, _xhat17.AsSpan(first * 1024, batch * 1024), _invStd17, _a17.AsSpan(first * 1024, batch * 1024));
+                else global::CnnGen.Kernels.BatchNorm.ForwardInference(batch, 16, 64, 1E-05f, _a16.AsSpan(first * 1024, batch * 1024), gamma10.Values, beta10.Values, running_mean10.Values, running_var10.Values, _a17.AsSpan(first * 1024, batch * 1024));
 
                 // Layer 18: EndResidual: F(x) + BN(Conv 1x1 s2(x))  16x8x8 -> 16x8x8
-                global::CnnGen.Kernels.Conv2D.Forward(in Shortcut18, batch, _a11.AsSpan(0, batch * 1800), W11.Values, default, _shortcut18.AsSpan(0, batch * 1024), _columns);
-                if (IsTraining) global::CnnGen.Kernels.BatchNorm.ForwardTraining(batch, 16, 64, 0.9f, 1E-05f, _shortcut18.AsSpan(0, batch * 1024), gamma12.Values, beta12.Values, running_mean12.Values, running_var12.Values, _shortcutXHat18.AsSpan(0, batch * 1024), _shortcutInvStd18, _shortcutNorm18.AsSpan(0, batch * 1024));
-                else global::CnnGen.Kernels.BatchNorm.ForwardInference(batch, 16, 64, 1E-05f, _shortcut18.AsSpan(0, batch * 1024), gamma12.Values, beta12.Values, running_mean12.Values, running_var12.Values, _shortcutNorm18.AsSpan(0, batch * 1024));
-                global::CnnGen.Kernels.Residual.Add(_a17.AsSpan(0, batch * 1024), _shortcutNorm18.AsSpan(0, batch * 1024), _a18.AsSpan(0, batch * 1024));
+                global::CnnGen.Kernels.Conv2D.Forward(in Shortcut18, batch, _a11.AsSpan(first * 1800, batch * 1800), W11.Values, default, _shortcut18.AsSpan(first * 1024, batch * 1024), columns);
+                if (IsTraining) global::CnnGen.Kernels.BatchNorm.ForwardTraining(batch, 16, 64, 0.9f, 1E-05f, _shortcut18.AsSpan(first * 1024, batch * 1024), gamma12.Values, beta12.Values, running_mean12.Values, running_var12.Values, _shortcutXHat18.AsSpan(first * 1024, batch * 1024), _shortcutInvStd18, _shortcutNorm18.AsSpan(first * 1024, batch * 1024));
+                else global::CnnGen.Kernels.BatchNorm.ForwardInference(batch, 16, 64, 1E-05f, _shortcut18.AsSpan(first * 1024, batch * 1024), gamma12.Values, beta12.Values, running_mean12.Values, running_var12.Values, _shortcutNorm18.AsSpan(first * 1024, batch * 1024));
+                global::CnnGen.Kernels.Residual.Add(_a17.AsSpan(first * 1024, batch * 1024), _shortcutNorm18.AsSpan(first * 1024, batch * 1024), _a18.AsSpan(first * 1024, batch * 1024));
 
                 // Layer 19: Relu  16x8x8 -> 16x8x8
-                global::CnnGen.Kernels.Activations.ReluForward(_a18.AsSpan(0, batch * 1024), _a19.AsSpan(0, batch * 1024));
+                global::CnnGen.Kernels.Activations.ReluForward(_a18.AsSpan(first * 1024, batch * 1024), _a19.AsSpan(first * 1024, batch * 1024));
 
                 // Layer 20: GlobalAvgPool  16x8x8 -> 16
-                global::CnnGen.Kernels.Pooling.GlobalAvgForward(batch, 16, 64, _a19.AsSpan(0, batch * 1024), _a20.AsSpan(0, batch * 16));
+                global::CnnGen.Kernels.Pooling.GlobalAvgForward(batch, 16, 64, _a19.AsSpan(first * 1024, batch * 1024), _a20.AsSpan(first * 16, batch * 16));
 
                 // Layer 21: Dropout 0.25  16 -> 16   (identity in inference mode)
-                if (IsTraining) global::CnnGen.Kernels.Dropout.Forward(0.25f, ref _random, _a20.AsSpan(0, batch * 16), _a21.AsSpan(0, batch * 16), _mask21.AsSpan(0, batch * 16));
-                else _a20.AsSpan(0, batch * 16).CopyTo(_a21.AsSpan(0, batch * 16));
+                if (IsTraining) global::CnnGen.Kernels.Dropout.Forward(0.25f, ref _random, _a20.AsSpan(first * 16, batch * 16), _a21.AsSpan(first * 16, batch * 16), _mask21.AsSpan(first * 16, batch * 16));
+                else _a20.AsSpan(first * 16, batch * 16).CopyTo(_a21.AsSpan(first * 16, batch * 16));
 
                 // Layer 22: Affine 10  16 -> 10
-                if (_compactW13 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.Forward(batch, _a21.AsSpan(0, batch * 16), _compactW13, b13.Values, _a22.AsSpan(0, batch * 10));
-                else global::CnnGen.Kernels.Dense.Forward(batch, 16, 10, _a21.AsSpan(0, batch * 16), W13.Values, b13.Values, _a22.AsSpan(0, batch * 10));
+                if (_compactW13 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.Forward(batch, _a21.AsSpan(first * 16, batch * 16), _compactW13, b13.Values, _a22.AsSpan(first * 10, batch * 10));
+                else global::CnnGen.Kernels.Dense.Forward(batch, 16, 10, _a21.AsSpan(first * 16, batch * 16), W13.Values, b13.Values, _a22.AsSpan(first * 10, batch * 10));
 
                 // Layer 23: SoftmaxWithLoss  10 -> 10   (applied by Loss and Predict; Forward returns the logits)
             }
@@ -749,7 +764,18 @@ namespace Samples
                 _g22 = new float[batch * 10];
                 _probabilities = new float[batch * 10];
                 _labels = new int[batch * 1];
+                _columns = new float[global::CnnGen.Kernels.SampleChunks.Count(batch) * 16200];
                 _capacity = batch;
+            }
+
+            /// <summary>Hands the chunks of a forward pass to ForwardSamples (SampleChunks calls it, on any thread of the pool).</summary>
+            private sealed class ForwardChunks : global::CnnGen.Kernels.ISampleChunkJob
+            {
+                private readonly SmallResNet _network;
+
+                public ForwardChunks(SmallResNet network) => _network = network;
+
+                public void RunChunk(int chunk, int first, int count) => _network.ForwardSamples(first, count, chunk);
             }
         }
     }

@@ -99,7 +99,8 @@ namespace Samples
 
         private readonly global::CnnGen.Parameter[] _parameters;
         private readonly global::CnnGen.StateBuffer[] _states;
-        private readonly float[] _columns = new float[147456];   // im2col workspace, shared by the convolutions in turn
+        private float[] _columns = new float[147456];   // im2col workspace, shared by the convolutions in turn (one per chunk of samples: see EnsureCapacity)
+        private readonly ForwardChunks _forwardChunks;
 
         // Batch-sized buffers, grown by EnsureCapacity; per sample:
         private float[] _input = global::System.Array.Empty<float>();   // 3072: a copy of the input (conv/affine backward needs it)
@@ -166,6 +167,7 @@ namespace Samples
             _parameters = new global::CnnGen.Parameter[] { W1, b1, W2, b2, W3, b3, W4, b4, W5, b5, W6, b6 };
             _states = new global::CnnGen.StateBuffer[] {  };
             _random = new global::CnnGen.Kernels.SplitMix64((ulong)seed);
+            _forwardChunks = new ForwardChunks(this);
             _compactW5 = source?._compactW5;
             _compactW6 = source?._compactW6;
             if (source is null)
@@ -405,13 +407,23 @@ namespace Samples
             _foldedPass = !IsTraining;
             _reluOutputsPending = true;
             _convOutputsPending = true;
+            // The batch goes through in chunks of samples, each chunk through every layer on one thread of the pool (the cut
+            // depends on the batch size alone, so results do not depend on the thread count; a small batch is one chunk and
+            // leaves the parallelism to the kernels).
+            global::CnnGen.Kernels.SampleChunks.Run(_forwardChunks, batch);
+        }
+
+        /// <summary>Runs samples [first, first + batch) through every layer, with chunk <paramref name="chunk"/>'s workspace.</summary>
+        private void ForwardSamples(int first, int batch, int chunk)
+        {
+            global::System.Span<float> columns = _columns.AsSpan(chunk * 147456, 147456);
 
             // Layer 1: Conv 16 3x3 s1 p1  3x32x32 -> 16x32x32   [direct on a zero-bordered copy on AVX-512, else im2col + GEMM 16x27 * 27x1024]
             // Layer 2: Relu  16x32x32 -> 16x32x32
             // One pass: the direct kernel rectifies each register block as it stores it (other algorithms each image's output
             // while it is in cache); layer 1's own output is computed only when asked for (CompleteConvOutputs:
             // the ReLU's backward pass needs only its output).
-            global::CnnGen.Kernels.Conv2D.ForwardRelu(in Conv1, batch, _input.AsSpan(0, batch * 3072), W1.Values, b1.Values, _a2.AsSpan(0, batch * 16384), _columns);
+            global::CnnGen.Kernels.Conv2D.ForwardRelu(in Conv1, batch, _input.AsSpan(first * 3072, batch * 3072), W1.Values, b1.Values, _a2.AsSpan(first * 16384, batch * 16384), columns);
 
             // Layer 3: Conv 16 3x3 s1 p1  16x32x32 -> 16x32x32   [direct on a zero-bordered copy on AVX-512, else im2col + GEMM 16x144 * 144x1024]
             // Layer 4: Relu  16x32x32 -> 16x32x32
@@ -419,15 +431,15 @@ namespace Samples
             // All three image by image (the convolution's output stays in cache; max and ReLU commute); training mode also
             // records the pool's arg-max, which inference leaves to CompleteFoldedLayers. Layer 3's output is computed
             // only when asked for (CompleteConvOutputs), layer 4's likewise (CompleteReluOutputs).
-            if (_foldedPass) global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv3, in Pool5, batch, _a2.AsSpan(0, batch * 16384), W2.Values, b2.Values, _a5.AsSpan(0, batch * 4096), _columns);
-            else global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv3, in Pool5, batch, _a2.AsSpan(0, batch * 16384), W2.Values, b2.Values, _a5.AsSpan(0, batch * 4096), _argMax5.AsSpan(0, batch * 4096), _columns);
+            if (_foldedPass) global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv3, in Pool5, batch, _a2.AsSpan(first * 16384, batch * 16384), W2.Values, b2.Values, _a5.AsSpan(first * 4096, batch * 4096), columns);
+            else global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv3, in Pool5, batch, _a2.AsSpan(first * 16384, batch * 16384), W2.Values, b2.Values, _a5.AsSpan(first * 4096, batch * 4096), _argMax5.AsSpan(first * 4096, batch * 4096), columns);
 
             // Layer 6: Conv 32 3x3 s1 p1  16x16x16 -> 32x16x16   [direct on a zero-bordered copy on AVX-512, else im2col + GEMM 32x144 * 144x256]
             // Layer 7: Relu  32x16x16 -> 32x16x16
             // One pass: the direct kernel rectifies each register block as it stores it (other algorithms each image's output
             // while it is in cache); layer 6's own output is computed only when asked for (CompleteConvOutputs:
             // the ReLU's backward pass needs only its output).
-            global::CnnGen.Kernels.Conv2D.ForwardRelu(in Conv6, batch, _a5.AsSpan(0, batch * 4096), W3.Values, b3.Values, _a7.AsSpan(0, batch * 8192), _columns);
+            global::CnnGen.Kernels.Conv2D.ForwardRelu(in Conv6, batch, _a5.AsSpan(first * 4096, batch * 4096), W3.Values, b3.Values, _a7.AsSpan(first * 8192, batch * 8192), columns);
 
             // Layer 8: Conv 32 3x3 s1 p1  32x16x16 -> 32x16x16   [direct on a zero-bordered copy on AVX-512, else im2col + GEMM 32x288 * 288x256]
             // Layer 9: Relu  32x16x16 -> 32x16x16
@@ -435,21 +447,21 @@ namespace Samples
             // All three image by image (the convolution's output stays in cache; max and ReLU commute); training mode also
             // records the pool's arg-max, which inference leaves to CompleteFoldedLayers. Layer 8's output is computed
             // only when asked for (CompleteConvOutputs), layer 9's likewise (CompleteReluOutputs).
-            if (_foldedPass) global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv8, in Pool10, batch, _a7.AsSpan(0, batch * 8192), W4.Values, b4.Values, _a10.AsSpan(0, batch * 2048), _columns);
-            else global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv8, in Pool10, batch, _a7.AsSpan(0, batch * 8192), W4.Values, b4.Values, _a10.AsSpan(0, batch * 2048), _argMax10.AsSpan(0, batch * 2048), _columns);
+            if (_foldedPass) global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv8, in Pool10, batch, _a7.AsSpan(first * 8192, batch * 8192), W4.Values, b4.Values, _a10.AsSpan(first * 2048, batch * 2048), columns);
+            else global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv8, in Pool10, batch, _a7.AsSpan(first * 8192, batch * 8192), W4.Values, b4.Values, _a10.AsSpan(first * 2048, batch * 2048), _argMax10.AsSpan(first * 2048, batch * 2048), columns);
 
             // Layer 11: Affine 128  32x8x8 -> 128   (flattens 32x8x8 in C, H, W order)
             // The input is a ReLU's (often mostly zeros): rows of W behind inputs that are zero may be skipped (same values).
-            if (_compactW5 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.ForwardSkippingZeros(batch, _a10.AsSpan(0, batch * 2048), _compactW5, b5.Values, _a11.AsSpan(0, batch * 128));
-            else global::CnnGen.Kernels.Dense.ForwardSkippingZeros(batch, 2048, 128, _a10.AsSpan(0, batch * 2048), W5.Values, b5.Values, _a11.AsSpan(0, batch * 128));
+            if (_compactW5 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.ForwardSkippingZeros(batch, _a10.AsSpan(first * 2048, batch * 2048), _compactW5, b5.Values, _a11.AsSpan(first * 128, batch * 128));
+            else global::CnnGen.Kernels.Dense.ForwardSkippingZeros(batch, 2048, 128, _a10.AsSpan(first * 2048, batch * 2048), W5.Values, b5.Values, _a11.AsSpan(first * 128, batch * 128));
 
             // Layer 12: Relu  128 -> 128
-            global::CnnGen.Kernels.Activations.ReluForward(_a11.AsSpan(0, batch * 128), _a12.AsSpan(0, batch * 128));
+            global::CnnGen.Kernels.Activations.ReluForward(_a11.AsSpan(first * 128, batch * 128), _a12.AsSpan(first * 128, batch * 128));
 
             // Layer 13: Affine 10  128 -> 10
             // The input is a ReLU's (often mostly zeros): rows of W behind inputs that are zero may be skipped (same values).
-            if (_compactW6 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.ForwardSkippingZeros(batch, _a12.AsSpan(0, batch * 128), _compactW6, b6.Values, _a13.AsSpan(0, batch * 10));
-            else global::CnnGen.Kernels.Dense.ForwardSkippingZeros(batch, 128, 10, _a12.AsSpan(0, batch * 128), W6.Values, b6.Values, _a13.AsSpan(0, batch * 10));
+            if (_compactW6 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.ForwardSkippingZeros(batch, _a12.AsSpan(first * 128, batch * 128), _compactW6, b6.Values, _a13.AsSpan(first * 10, batch * 10));
+            else global::CnnGen.Kernels.Dense.ForwardSkippingZeros(batch, 128, 10, _a12.AsSpan(first * 128, batch * 128), W6.Values, b6.Values, _a13.AsSpan(first * 10, batch * 10));
 
             // Layer 14: SoftmaxWithLoss  10 -> 10   (applied by Loss and Predict; Forward returns the logits)
         }
@@ -590,7 +602,18 @@ namespace Samples
             _g13 = new float[batch * 10];
             _probabilities = new float[batch * 10];
             _labels = new int[batch * 1];
+            _columns = new float[global::CnnGen.Kernels.SampleChunks.Count(batch) * 147456];
             _capacity = batch;
+        }
+
+        /// <summary>Hands the chunks of a forward pass to ForwardSamples (SampleChunks calls it, on any thread of the pool).</summary>
+        private sealed class ForwardChunks : global::CnnGen.Kernels.ISampleChunkJob
+        {
+            private readonly SmallVgg _network;
+
+            public ForwardChunks(SmallVgg network) => _network = network;
+
+            public void RunChunk(int chunk, int first, int count) => _network.ForwardSamples(first, count, chunk);
         }
     }
 }

@@ -1,0 +1,92 @@
+using System;
+
+namespace CnnGen.Kernels
+{
+    /// <summary>A pass over a range of samples that does not depend on the other samples of the batch (a generated
+    /// network's inference pass): <see cref="SampleChunks.Run"/> cuts a batch into chunks and runs them on several threads.</summary>
+    public interface ISampleChunkJob
+    {
+        /// <summary>Runs samples [<paramref name="first"/>, <paramref name="first"/> + <paramref name="count"/>) of the batch;
+        /// <paramref name="chunk"/> (0 to <see cref="SampleChunks.Count"/> - 1) numbers the chunk, so each can use its own
+        /// workspace.</summary>
+        void RunChunk(int chunk, int first, int count);
+    }
+
+    /// <summary>
+    /// Batch-level parallelism for passes whose samples are independent: the batch is cut into chunks of consecutive samples
+    /// and every thread of the pool takes whole chunks, each through every layer, so the layers do not wait for each other
+    /// between kernels (a kernel called inside a chunk runs on its chunk's thread). The cut depends on the batch size alone
+    /// (<see cref="Count"/>), never on the thread count or the machine's load, so results are the same at every degree of
+    /// parallelism. Nothing is allocated per call.
+    /// </summary>
+    public static class SampleChunks
+    {
+        /// <summary>Fewest samples per chunk: smaller chunks would reread a layer's weights too often for the work on them.</summary>
+        public const int MinSamples = 16;
+
+        /// <summary>Most chunks a batch is cut into.</summary>
+        public const int MaxChunks = 8;
+
+        [ThreadStatic] private static Job? t_job;
+
+        /// <summary>Chunks a batch of <paramref name="batch"/> samples is cut into: a power of two (so two, four or eight
+        /// threads share it evenly), at most <see cref="MaxChunks"/>, each at least <see cref="MinSamples"/> samples; 1 for a
+        /// batch under twice <see cref="MinSamples"/> (such a batch is left to the kernels' own parallelism).</summary>
+        public static int Count(int batch)
+        {
+            Guard.Batch(batch);
+            int chunks = 1;
+            while (chunks < MaxChunks && batch >= 2 * chunks * MinSamples) chunks *= 2;
+            return chunks;
+        }
+
+        /// <summary>First sample of chunk <paramref name="chunk"/> of <paramref name="chunks"/> over a batch of
+        /// <paramref name="batch"/> (chunk sizes differ by at most one sample).</summary>
+        public static int First(int batch, int chunks, int chunk) => (int)((long)batch * chunk / chunks);
+
+        /// <summary>Runs <paramref name="job"/> over the <see cref="Count"/> chunks of a batch of <paramref name="batch"/>
+        /// samples, on up to <see cref="KernelDispatch.MaxDegreeOfParallelism"/> threads (inline on the calling thread when
+        /// there is one chunk).</summary>
+        public static void Run(ISampleChunkJob job, int batch)
+        {
+            if (job is null) throw new ArgumentNullException(nameof(job));
+            int chunks = Count(batch);
+            if (chunks == 1)
+            {
+                job.RunChunk(0, 0, batch);
+                return;
+            }
+
+            Job blocks = t_job ??= new Job();
+            blocks.Set(job, batch, chunks);
+            try
+            {
+                ParallelBlocks.Run(blocks, chunks);
+            }
+            finally
+            {
+                blocks.Set(null, 0, 0);
+            }
+        }
+
+        /// <summary>The chunks as blocks of the shared pool (one object per calling thread, reused).</summary>
+        private sealed class Job : IBlockJob
+        {
+            private ISampleChunkJob? _job;
+            private int _batch, _chunks;
+
+            public void Set(ISampleChunkJob? job, int batch, int chunks)
+            {
+                _job = job;
+                _batch = batch;
+                _chunks = chunks;
+            }
+
+            public void Run(int chunk)
+            {
+                int first = First(_batch, _chunks, chunk);
+                _job!.RunChunk(chunk, first, First(_batch, _chunks, chunk + 1) - first);
+            }
+        }
+    }
+}

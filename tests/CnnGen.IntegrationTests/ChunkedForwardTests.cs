@@ -1,0 +1,135 @@
+using CnnGen.IntegrationTests.Networks;
+using CnnGen.Kernels;
+
+namespace CnnGen.IntegrationTests
+{
+    /// <summary>
+    /// Generated forward passes cut into chunks of samples (SampleChunks, from a batch of 32): each chunk gives what it gives as
+    /// a batch of its own, results do not depend on the thread count, and networks whose training pass ties samples together
+    /// (batch normalisation) keep that pass whole.
+    /// </summary>
+    public sealed class ChunkedForwardTests
+    {
+        private static float[] Inputs(int batch, int size, int seed)
+        {
+            var random = new Random(seed);
+            return Enumerable.Range(0, batch * size).Select(_ => (float)random.NextDouble()).ToArray();
+        }
+
+        private static void AtDegrees(Action<int> test)
+        {
+            try
+            {
+                foreach (int degree in new[] { 1, 2 })
+                {
+                    KernelDispatch.MaxDegreeOfParallelism = degree;
+                    test(degree);
+                }
+            }
+            finally
+            {
+                KernelDispatch.Reset();
+            }
+        }
+
+        private static void SameBits(float[] expected, float[] actual, string what)
+        {
+            Assert.Equal(expected.Length, actual.Length);
+            for (int i = 0; i < expected.Length; i++)
+            {
+                if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(actual[i]))
+                {
+                    Assert.Fail($"{what}: element {i} is {actual[i]}, expected {expected[i]}.");
+                }
+            }
+        }
+
+        /// <summary>The logits of each chunk of <paramref name="batch"/>, each run as a batch of its own (too small to be cut).</summary>
+        private static float[] ChunkByChunk(INetwork net, float[] x, int batch)
+        {
+            int chunks = SampleChunks.Count(batch), size = net.InputSize;
+            var logits = new List<float>();
+            for (int c = 0; c < chunks; c++)
+            {
+                int first = SampleChunks.First(batch, chunks, c), count = SampleChunks.First(batch, chunks, c + 1) - first;
+                Assert.Equal(1, SampleChunks.Count(count));
+                logits.AddRange(net.Forward(x.AsSpan(first * size, count * size)).ToArray());
+            }
+
+            return logits.ToArray();
+        }
+
+        [Theory]
+        [InlineData(32)]
+        [InlineData(100)]
+        [InlineData(130)]
+        public void An_inference_pass_in_chunks_gives_each_chunk_its_own_batch_result_at_every_degree(int batch)
+        {
+            var net = new SimpleConvNet(3) { IsTraining = false };
+            float[] x = Inputs(batch, SimpleConvNet.InputSize, batch);
+            float[] expected = ChunkByChunk(net, x, batch);
+            AtDegrees(degree =>
+            {
+                for (int round = 0; round < 3; round++)
+                {
+                    SameBits(expected, net.Forward(x).ToArray(), $"batch {batch}, degree {degree}, round {round}");
+                }
+
+                // The activations the pass leaves out (the convolution's and ReLU's outputs) are filled in for the whole batch.
+                float[] whole = net.GetActivation(1).ToArray();
+                Assert.Equal(batch * net.Layers[1].OutputShape.Size, whole.Length);
+                Assert.Contains(whole.Skip(whole.Length - 100), v => v != 0);
+            });
+        }
+
+        [Fact]
+        public void A_training_step_in_chunks_gives_the_same_loss_and_gradients_at_every_degree()
+        {
+            const int batch = 64;
+            var net = new SimpleConvNet(5);
+            float[] x = Inputs(batch, SimpleConvNet.InputSize, 9);
+            int[] labels = Enumerable.Range(0, batch).Select(i => i * 7 % 10).ToArray();
+            float loss1 = 0;
+            float[][] gradients1 = Array.Empty<float[]>();
+            AtDegrees(degree =>
+            {
+                float loss = net.Loss(x, labels);
+                net.Backward();
+                float[][] gradients = net.Parameters.Select(p => p.Gradients.ToArray()).ToArray();
+                if (degree == 1)
+                {
+                    loss1 = loss;
+                    gradients1 = gradients;
+                    return;
+                }
+
+                Assert.Equal(BitConverter.SingleToInt32Bits(loss1), BitConverter.SingleToInt32Bits(loss));
+                for (int p = 0; p < gradients.Length; p++) SameBits(gradients1[p], gradients[p], net.Parameters[p].Name);
+            });
+        }
+
+        [Fact]
+        public void Batch_normalisation_keeps_a_training_pass_whole_and_an_inference_pass_is_cut()
+        {
+            const int batch = 64;
+            var net = new GradBatchNorm(2);
+            float[] x = Inputs(batch, GradBatchNorm.InputSize, 4);
+            float[] changed = (float[])x.Clone();
+            for (int i = (batch - 1) * GradBatchNorm.InputSize; i < changed.Length; i++) changed[i] += 3f;
+
+            AtDegrees(degree =>
+            {
+                // Training: the batch statistics span every sample, so changing the last one moves the first one's logits.
+                net.IsTraining = true;
+                float[] first = net.Forward(x).Slice(0, 3).ToArray();
+                float[] firstAfterChange = net.Forward(changed).Slice(0, 3).ToArray();
+                Assert.NotEqual(first, firstAfterChange);
+
+                // Inference: running averages, each chunk on its own.
+                net.IsTraining = false;
+                SameBits(ChunkByChunk(net, x, batch), net.Forward(x).ToArray(), $"inference, degree {degree}");
+                Assert.Equal(net.Forward(x).Slice(0, 3).ToArray(), net.Forward(changed).Slice(0, 3).ToArray());
+            });
+        }
+    }
+}

@@ -1,0 +1,209 @@
+using System;
+using System.Threading;
+using CnnGen.Kernels;
+using Xunit;
+
+namespace CnnGen.Runtime.Tests.Kernels;
+
+/// <summary>The batch-level parallel pass: how a batch is cut, that every sample is run exactly once in its chunk at every
+/// degree, that kernels called inside a chunk give the results they give alone, failures, and no allocation.</summary>
+[Collection("KernelDispatch")]
+public sealed class SampleChunksTests
+{
+    /// <summary>Records which chunk ran each sample (and how often), spinning a little per chunk so that a helper joins.</summary>
+    private sealed class RecordingJob : ISampleChunkJob
+    {
+        public int[] ChunkOfSample = Array.Empty<int>(), Runs = Array.Empty<int>();
+        public int[] FirstOfChunk = new int[SampleChunks.MaxChunks], CountOfChunk = new int[SampleChunks.MaxChunks];
+        public int Threads, SpinMicroseconds;
+        private int _mainThread;
+
+        public void Reset(int batch)
+        {
+            if (ChunkOfSample.Length != batch)
+            {
+                ChunkOfSample = new int[batch];
+                Runs = new int[batch];
+            }
+
+            Array.Fill(ChunkOfSample, -1);
+            Array.Clear(Runs);
+            Array.Fill(FirstOfChunk, -1);
+            Array.Fill(CountOfChunk, -1);
+            Threads = 0;
+            _mainThread = Environment.CurrentManagedThreadId;
+        }
+
+        public void RunChunk(int chunk, int first, int count)
+        {
+            FirstOfChunk[chunk] = first;
+            CountOfChunk[chunk] = count;
+            for (int n = first; n < first + count; n++)
+            {
+                ChunkOfSample[n] = chunk;
+                Interlocked.Increment(ref Runs[n]);
+            }
+
+            if (Environment.CurrentManagedThreadId != _mainThread) Interlocked.Exchange(ref Threads, 2);
+            long until = System.Diagnostics.Stopwatch.GetTimestamp() + SpinMicroseconds * System.Diagnostics.Stopwatch.Frequency / 1_000_000;
+            while (System.Diagnostics.Stopwatch.GetTimestamp() < until) Thread.SpinWait(20);
+        }
+    }
+
+    private sealed class ThrowingJob : ISampleChunkJob
+    {
+        public void RunChunk(int chunk, int first, int count)
+        {
+            if (chunk == 1) throw new InvalidOperationException("chunk 1 failed");
+        }
+    }
+
+    /// <summary>A chunk that multiplies its rows of A by B with the library's product (which splits work among threads when
+    /// called alone, and must run inline inside a chunk).</summary>
+    private sealed class ProductJob : ISampleChunkJob
+    {
+        public float[] A = Array.Empty<float>(), B = Array.Empty<float>(), C = Array.Empty<float>();
+        public int K, N;
+
+        public void RunChunk(int chunk, int first, int count) =>
+            Gemm.Multiply(false, false, count, N, K, A.AsSpan(first * K, count * K), B, C.AsSpan(first * N, count * N));
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(8, 1)]
+    [InlineData(31, 1)]
+    [InlineData(32, 2)]
+    [InlineData(63, 2)]
+    [InlineData(64, 4)]
+    [InlineData(100, 4)]
+    [InlineData(127, 4)]
+    [InlineData(128, 8)]
+    [InlineData(256, 8)]
+    [InlineData(100_000, 8)]
+    public void A_batch_is_cut_into_a_power_of_two_of_chunks_of_at_least_the_minimum(int batch, int expected)
+    {
+        int chunks = SampleChunks.Count(batch);
+        Assert.Equal(expected, chunks);
+        Assert.True(chunks <= SampleChunks.MaxChunks);
+        Assert.Equal(0, chunks & (chunks - 1));
+        if (chunks > 1) Assert.True(batch / chunks >= SampleChunks.MinSamples, $"{batch} samples in {chunks} chunks");
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Every_sample_is_run_once_in_consecutive_chunks_of_nearly_equal_size(int degree)
+    {
+        var job = new RecordingJob();
+        try
+        {
+            KernelDispatch.MaxDegreeOfParallelism = degree;
+            foreach (int batch in new[] { 1, 7, 31, 32, 33, 65, 100, 127, 129, 1001 })
+            {
+                ParallelBlocks.ResetBackoff();
+                job.Reset(batch);
+                SampleChunks.Run(job, batch);
+                int chunks = SampleChunks.Count(batch);
+                Assert.All(job.Runs, runs => Assert.Equal(1, runs));
+                int expectedFirst = 0;
+                for (int c = 0; c < chunks; c++)
+                {
+                    Assert.Equal(expectedFirst, job.FirstOfChunk[c]);
+                    Assert.InRange(job.CountOfChunk[c], batch / chunks, (batch + chunks - 1) / chunks);
+                    Assert.Equal(SampleChunks.First(batch, chunks, c), job.FirstOfChunk[c]);
+                    expectedFirst += job.CountOfChunk[c];
+                }
+
+                Assert.Equal(batch, expectedFirst);
+                Assert.Equal(-1, chunks < SampleChunks.MaxChunks ? job.FirstOfChunk[chunks] : -1);
+            }
+        }
+        finally
+        {
+            KernelDispatch.Reset();
+        }
+    }
+
+    [Fact]
+    public void Chunks_share_the_pool_at_degree_2_and_its_helpers_allocate_nothing_after_warm_up()
+    {
+        var job = new RecordingJob { SpinMicroseconds = 2000 };
+        job.Reset(100);
+        bool helperRan = false;
+        HelperAllocations.AssertNoneAfterWarmUp(rounds: 5, expectHelpers: true, () =>
+        {
+            job.Reset(100);
+            SampleChunks.Run(job, 100);
+            helperRan |= job.Threads == 2;
+        });
+        Assert.True(helperRan, "no chunk ran on a helper thread");
+    }
+
+    [Fact]
+    public void A_kernel_inside_a_chunk_runs_inline_and_gives_the_result_it_gives_alone()
+    {
+        const int batch = 128, k = 640, n = 320;
+        var random = new Random(11);
+        var job = new ProductJob { K = k, N = n, A = Fill(random, batch * k), B = Fill(random, k * n), C = new float[batch * n] };
+        float[] alone = new float[batch * n];
+        try
+        {
+            KernelDispatch.MaxDegreeOfParallelism = 2;
+            int chunks = SampleChunks.Count(batch);
+            for (int c = 0; c < chunks; c++)
+            {
+                int first = SampleChunks.First(batch, chunks, c), count = SampleChunks.First(batch, chunks, c + 1) - first;
+                Gemm.Multiply(false, false, count, n, k, job.A.AsSpan(first * k, count * k), job.B, alone.AsSpan(first * n, count * n));
+            }
+
+            for (int round = 0; round < 3; round++)
+            {
+                ParallelBlocks.ResetBackoff();
+                Array.Clear(job.C);
+                SampleChunks.Run(job, batch);
+                Assert.Equal(alone, job.C);
+            }
+        }
+        finally
+        {
+            KernelDispatch.Reset();
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_failing_chunk_fails_the_call_and_the_pool_serves_the_next(int degree)
+    {
+        try
+        {
+            KernelDispatch.MaxDegreeOfParallelism = degree;
+            var error = Assert.Throws<InvalidOperationException>(() => SampleChunks.Run(new ThrowingJob(), 64));
+            Assert.Equal("chunk 1 failed", error.Message);
+            var job = new RecordingJob();
+            job.Reset(64);
+            SampleChunks.Run(job, 64);
+            Assert.All(job.Runs, runs => Assert.Equal(1, runs));
+        }
+        finally
+        {
+            KernelDispatch.Reset();
+        }
+    }
+
+    [Fact]
+    public void Bad_arguments_are_rejected()
+    {
+        Assert.Throws<ArgumentNullException>(() => SampleChunks.Run(null!, 10));
+        Assert.Throws<ArgumentException>(() => SampleChunks.Run(new RecordingJob(), 0));
+        Assert.Throws<ArgumentException>(() => SampleChunks.Count(-1));
+    }
+
+    private static float[] Fill(Random random, int length)
+    {
+        var values = new float[length];
+        for (int i = 0; i < length; i++) values[i] = (float)(random.NextDouble() * 2 - 1);
+        return values;
+    }
+}
