@@ -26,7 +26,7 @@ namespace CnnGen.Benchmarks
             }
 
             // Every product at both degrees first (see Timing.WarmUp): without this the first shape's two-thread calls (the only
-            // ones that run the shared-B packing and the pool's code) were partly timed on code the JIT had not yet optimised.
+            // ones that run the parallel split and the pool's code) were partly timed on code the JIT had not yet optimised.
             Timing.WarmUp(operands.SelectMany(o => new[] { 1, 2 }.Select(degree => (Action)(() =>
             {
                 KernelDispatch.MaxDegreeOfParallelism = degree;

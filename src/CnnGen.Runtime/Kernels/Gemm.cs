@@ -18,8 +18,8 @@ namespace CnnGen.Kernels
     /// into <c>kc x NR</c> micro-panels and A into <c>MR x kc</c> micro-panels (transposition is absorbed by
     /// the packing), and a register-blocked FMA micro-kernel for the current <see cref="KernelDispatch.Level"/>
     /// computes each <c>MR x NR</c> tile of C. Products above a size threshold are shared with up to
-    /// <see cref="KernelDispatch.MaxDegreeOfParallelism"/> threads (<see cref="GemmWorkers"/>: a shared packed B and
-    /// ranges of rows, or tiles of C); a long sum into a small C is split by depth at every degree
+    /// <see cref="KernelDispatch.MaxDegreeOfParallelism"/> threads (<see cref="GemmWorkers"/>: blocks of C, each packing
+    /// its own rows of A and columns of B); a long sum into a small C is split by depth at every degree
     /// (<see cref="GemmDepthSplit"/>), so its result never depends on the thread count. Tiny products and single rows
     /// take a direct loop. Pack buffers are kept per thread (a pool helper's are sized by the thread that starts the
     /// job), so no call allocates after warm-up.
@@ -220,49 +220,6 @@ namespace CnnGen.Kernels
                     int kc = Math.Min(KC, p1 - pc);
                     PackB(pr, packB, pc, kc, jc, nc, nr);
                     MultiplyRows(pr, mk, packA, packB, tile, i0, i1, jc, nc, pc, kc, pr.Accumulate || pc > p0);
-                }
-            }
-        }
-
-        /// <summary>Floats <see cref="PackAllB"/> writes: op(B) whole, in <c>KC</c>-deep slices of NR-column micro-panels.</summary>
-        public static long PackedBSize(in GemmProblem pr, MicroKernel mk) => (long)pr.K * RoundUp(pr.N, mk.NR);
-
-        /// <summary>Packs column micro-panels [q0, q1) of op(B), every depth slice, into <paramref name="packedB"/> (laid
-        /// out for <see cref="RunPackedB"/>): slice <c>pc</c> starts at <c>pc * paddedN</c>, panel q of it at <c>q * kc * NR</c>.</summary>
-        public static void PackAllB(in GemmProblem pr, MicroKernel mk, float* packedB, int q0, int q1)
-        {
-            int nr = mk.NR, paddedN = RoundUp(pr.N, nr);
-            int j0 = q0 * nr, j1 = Math.Min(pr.N, q1 * nr);
-            if (j1 <= j0) return;
-            for (int pc = 0; pc < pr.K; pc += KC)
-            {
-                int kc = Math.Min(KC, pr.K - pc);
-                PackB(pr, packedB + (long)pc * paddedN + (long)j0 * kc, pc, kc, j0, j1 - j0, nr);
-            }
-        }
-
-        /// <summary>Grows <paramref name="buffers"/> to what <see cref="RunPackedB"/> needs for up to <paramref name="rows"/> rows.</summary>
-        public static void ReservePackedB(in GemmProblem pr, MicroKernel mk, GemmBuffers buffers, int rows)
-        {
-            buffers.PackA(Math.Min(RoundUp(rows, mk.MR), MC(mk.MR)) * Math.Min(pr.K, KC));
-            _ = buffers.Tile;
-        }
-
-        /// <summary>Computes rows [i0, i1) of C, all columns, against op(B) already packed whole by <see cref="PackAllB"/>
-        /// (shared by the threads of a parallel product): only A is packed here, so no thread repeats another's packing.</summary>
-        public static void RunPackedB(in GemmProblem pr, MicroKernel mk, GemmBuffers buffers, float* packedB, int i0, int i1)
-        {
-            int mr = mk.MR, nr = mk.NR, mcMax = MC(mr);
-            int paddedN = RoundUp(pr.N, nr);
-            float* packA = buffers.PackA(Math.Min(RoundUp(i1 - i0, mr), mcMax) * Math.Min(pr.K, KC));
-            float* tile = buffers.Tile;
-            for (int jc = 0; jc < pr.N; jc += NC)
-            {
-                int nc = Math.Min(NC, pr.N - jc);
-                for (int pc = 0; pc < pr.K; pc += KC)
-                {
-                    int kc = Math.Min(KC, pr.K - pc);
-                    MultiplyRows(pr, mk, packA, packedB + (long)pc * paddedN + (long)jc * kc, tile, i0, i1, jc, nc, pc, kc, pr.Accumulate || pc > 0);
                 }
             }
         }
