@@ -29,9 +29,9 @@ namespace CnnGen.Training
         protected override void AllocateState(IReadOnlyList<Parameter> parameters) => _sum = ZeroBuffers(parameters);
 
         /// <inheritdoc/>
-        protected override void Update(int index, Span<float> values, ReadOnlySpan<float> gradient, float decoupledDecay, Span<float> scratch)
+        protected override void Update(int index, int offset, Span<float> values, ReadOnlySpan<float> gradient, float decoupledDecay, Span<float> scratch)
         {
-            Span<float> h = _sum[index];
+            Span<float> h = _sum[index].AsSpan(offset, values.Length);
             TensorPrimitives.MultiplyAdd(gradient, gradient, h, h);
             TensorPrimitives.Sqrt(h, scratch);
             TensorPrimitives.Add(scratch, Epsilon, scratch);

@@ -73,12 +73,12 @@ namespace CnnGen.Training
         }
 
         /// <inheritdoc/>
-        protected override void Update(int index, Span<float> values, ReadOnlySpan<float> gradient, float decoupledDecay, Span<float> scratch)
+        protected override void Update(int index, int offset, Span<float> values, ReadOnlySpan<float> gradient, float decoupledDecay, Span<float> scratch)
         {
             if (decoupledDecay != 0f) TensorPrimitives.Multiply(values, 1f - LearningRate * decoupledDecay, values);
 
-            Span<float> m = _m[index];
-            Span<float> v = _v[index];
+            Span<float> m = _m[index].AsSpan(offset, values.Length);
+            Span<float> v = _v[index].AsSpan(offset, values.Length);
             TensorPrimitives.Lerp(m, gradient, 1f - Beta1, m);
             TensorPrimitives.Multiply(v, Beta2, v);
             TensorPrimitives.Multiply(gradient, gradient, scratch);

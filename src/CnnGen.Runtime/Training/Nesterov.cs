@@ -32,9 +32,9 @@ namespace CnnGen.Training
         protected override void AllocateState(IReadOnlyList<Parameter> parameters) => _velocity = ZeroBuffers(parameters);
 
         /// <inheritdoc/>
-        protected override void Update(int index, Span<float> values, ReadOnlySpan<float> gradient, float decoupledDecay, Span<float> scratch)
+        protected override void Update(int index, int offset, Span<float> values, ReadOnlySpan<float> gradient, float decoupledDecay, Span<float> scratch)
         {
-            Span<float> v = _velocity[index];
+            Span<float> v = _velocity[index].AsSpan(offset, values.Length);
             TensorPrimitives.MultiplyAdd(v, MomentumCoefficient, gradient, v);
             TensorPrimitives.MultiplyAdd(v, MomentumCoefficient, gradient, scratch);
             TensorPrimitives.MultiplyAdd(scratch, -LearningRate, values, values);

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Numerics.Tensors;
+using CnnGen.Kernels;
 
 namespace CnnGen.Training
 {
@@ -9,15 +10,28 @@ namespace CnnGen.Training
     /// the step counter and L2 weight decay on <see cref="ParameterRole.Weight"/> parameters.
     /// </summary>
     /// <remarks>
-    /// <see cref="WeightDecay"/> is classic L2 regularisation, as PyTorch's <c>weight_decay</c>: the effective gradient is
+    /// <para><see cref="WeightDecay"/> is classic L2 regularisation, as PyTorch's <c>weight_decay</c>: the effective gradient is
     /// <c>g + weightDecay * w</c> for weights; biases, scales and shifts are never decayed. The sum is formed in a scratch
-    /// buffer, so <see cref="Parameter.Gradients"/> are left untouched.
+    /// buffer, so <see cref="Parameter.Gradients"/> are left untouched.</para>
+    /// <para>A step updates the parameters in blocks of <see cref="BlockSize"/> elements, so that an update's several passes
+    /// over values, gradient and state (Adam makes eight) run in cache rather than through memory, and shares the blocks
+    /// among up to <see cref="KernelDispatch.MaxDegreeOfParallelism"/> threads when there are many. Every update is
+    /// elementwise, so the result is the same for any blocking and thread count.</para>
     /// </remarks>
     public abstract class Optimizer : IOptimizer
     {
+        /// <summary>Elements per block of an update: a block's values, gradient, state and scratch (32 KiB each) stay in L2.</summary>
+        public const int BlockSize = 8 * 1024;
+
+        /// <summary>Elements of all parameters together from which a step's blocks are shared among threads.</summary>
+        private const int ParallelElements = 64 * 1024;
+
+        [ThreadStatic] private static float[]? t_decayed, t_work;
+
         private Parameter[]? _bound;
-        private float[] _decayed = Array.Empty<float>();
-        private float[] _work = Array.Empty<float>();
+        private int[] _blockParameter = Array.Empty<int>(), _blockOffset = Array.Empty<int>();
+        private int _elements;
+        private UpdateJob? _job;
         private float _learningRate;
         private float _weightDecay;
 
@@ -69,16 +83,28 @@ namespace CnnGen.Training
             }
 
             var bound = new Parameter[parameters.Count];
-            int maxLength = 0;
+            long blocks = 0, elements = 0;
             for (int i = 0; i < bound.Length; i++)
             {
                 bound[i] = parameters[i] ?? throw new ArgumentException($"Parameter {i} is null.", nameof(parameters));
-                maxLength = Math.Max(maxLength, bound[i].Length);
+                blocks += (bound[i].Length + BlockSize - 1) / BlockSize;
+                elements += bound[i].Length;
             }
 
             AllocateState(bound);
-            _decayed = new float[maxLength];
-            _work = new float[maxLength];
+            _blockParameter = new int[blocks];
+            _blockOffset = new int[blocks];
+            for (int i = 0, b = 0; i < bound.Length; i++)
+            {
+                for (int offset = 0; offset < bound[i].Length; offset += BlockSize, b++)
+                {
+                    _blockParameter[b] = i;
+                    _blockOffset[b] = offset;
+                }
+            }
+
+            _elements = (int)Math.Min(int.MaxValue, elements);
+            _job = new UpdateJob(this);
             _bound = bound;
         }
 
@@ -91,22 +117,40 @@ namespace CnnGen.Training
 
             StepCount++;
             OnStepStarting();
-            Parameter[] bound = _bound!;
-            for (int i = 0; i < bound.Length; i++)
+            if (_elements >= ParallelElements) ParallelBlocks.Run(_job!, _blockParameter.Length);
+            else
             {
-                Parameter p = bound[i];
-                int n = p.Length;
-                ReadOnlySpan<float> g = p.Gradients;
-                bool decays = _weightDecay != 0f && p.Role == ParameterRole.Weight;
-                if (decays && !DecoupledDecay)
-                {
-                    Span<float> decayed = _decayed.AsSpan(0, n);
-                    TensorPrimitives.MultiplyAdd(p.Values, _weightDecay, g, decayed);
-                    g = decayed;
-                }
-
-                Update(i, p.Values, g, decays && DecoupledDecay ? _weightDecay : 0f, _work.AsSpan(0, n));
+                for (int b = 0; b < _blockParameter.Length; b++) UpdateBlock(b);
             }
+        }
+
+        /// <summary>Updates block <paramref name="block"/> (of <see cref="BlockSize"/> elements of one parameter), with the
+        /// calling thread's scratch.</summary>
+        private void UpdateBlock(int block)
+        {
+            Parameter p = _bound![_blockParameter[block]];
+            int offset = _blockOffset[block], n = Math.Min(BlockSize, p.Length - offset);
+            Span<float> values = p.Values.AsSpan(offset, n);
+            ReadOnlySpan<float> g = p.Gradients.AsSpan(offset, n);
+            bool decays = _weightDecay != 0f && p.Role == ParameterRole.Weight;
+            if (decays && !DecoupledDecay)
+            {
+                Span<float> decayed = (t_decayed ??= new float[BlockSize]).AsSpan(0, n);
+                TensorPrimitives.MultiplyAdd(values, _weightDecay, g, decayed);
+                g = decayed;
+            }
+
+            Update(_blockParameter[block], offset, values, g, decays && DecoupledDecay ? _weightDecay : 0f, (t_work ??= new float[BlockSize]).AsSpan(0, n));
+        }
+
+        /// <summary>The blocks of a step as a job of the shared pool (one per optimiser, made when it is bound).</summary>
+        private sealed class UpdateJob : IBlockJob
+        {
+            private readonly Optimizer _optimizer;
+
+            public UpdateJob(Optimizer optimizer) => _optimizer = optimizer;
+
+            public void Run(int block) => _optimizer.UpdateBlock(block);
         }
 
         /// <summary>When true, weight decay is not added to the gradient; <see cref="Update"/> receives it instead (decoupled, AdamW-style).</summary>
@@ -121,13 +165,17 @@ namespace CnnGen.Training
         /// <param name="parameters">The bound parameters.</param>
         protected abstract void AllocateState(IReadOnlyList<Parameter> parameters);
 
-        /// <summary>Updates one parameter.</summary>
+        /// <summary>Updates elements [<paramref name="offset"/>, <paramref name="offset"/> + <c>values.Length</c>) of one
+        /// parameter (a block of at most <see cref="BlockSize"/>). Blocks of a step may be updated in any order and on several
+        /// threads at once, so an update must be elementwise: each element's new value and state depend only on that
+        /// element's value, gradient and state (and on what <see cref="OnStepStarting"/> computed).</summary>
         /// <param name="index">The parameter's position in the bound list (indexes the state).</param>
-        /// <param name="values">The values to update in place.</param>
-        /// <param name="gradient">The gradient, with L2 weight decay already added when it applies.</param>
+        /// <param name="offset">The block's first element within the parameter (offsets the state).</param>
+        /// <param name="values">The block's values, to update in place.</param>
+        /// <param name="gradient">The block's gradient, with L2 weight decay already added when it applies.</param>
         /// <param name="decoupledDecay">The decoupled weight decay to apply (0 unless <see cref="DecoupledDecay"/> and the parameter is a weight).</param>
-        /// <param name="scratch">Work space of the parameter's length that does not alias <paramref name="gradient"/>.</param>
-        protected abstract void Update(int index, Span<float> values, ReadOnlySpan<float> gradient, float decoupledDecay, Span<float> scratch);
+        /// <param name="scratch">Work space of the block's length that does not alias <paramref name="gradient"/>.</param>
+        protected abstract void Update(int index, int offset, Span<float> values, ReadOnlySpan<float> gradient, float decoupledDecay, Span<float> scratch);
 
         private void EnsureSameParameters(IReadOnlyList<Parameter> parameters)
         {

@@ -35,9 +35,9 @@ namespace CnnGen.Training
         protected override void AllocateState(IReadOnlyList<Parameter> parameters) => _meanSquare = ZeroBuffers(parameters);
 
         /// <inheritdoc/>
-        protected override void Update(int index, Span<float> values, ReadOnlySpan<float> gradient, float decoupledDecay, Span<float> scratch)
+        protected override void Update(int index, int offset, Span<float> values, ReadOnlySpan<float> gradient, float decoupledDecay, Span<float> scratch)
         {
-            Span<float> v = _meanSquare[index];
+            Span<float> v = _meanSquare[index].AsSpan(offset, values.Length);
             TensorPrimitives.Multiply(v, Alpha, v);
             TensorPrimitives.Multiply(gradient, gradient, scratch);
             TensorPrimitives.MultiplyAdd(scratch, 1f - Alpha, v, v);

@@ -19,7 +19,7 @@ namespace CnnGen.Training
         }
 
         /// <inheritdoc/>
-        protected override void Update(int index, Span<float> values, ReadOnlySpan<float> gradient, float decoupledDecay, Span<float> scratch)
+        protected override void Update(int index, int offset, Span<float> values, ReadOnlySpan<float> gradient, float decoupledDecay, Span<float> scratch)
         {
             TensorPrimitives.MultiplyAdd(gradient, -LearningRate, values, values);
         }
