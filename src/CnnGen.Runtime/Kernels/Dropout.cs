@@ -1,5 +1,4 @@
 using System;
-using System.Numerics.Tensors;
 
 namespace CnnGen.Kernels
 {
@@ -21,7 +20,7 @@ namespace CnnGen.Kernels
                 mask[i] = random.NextSingle() >= rate ? keep : 0f;
             }
 
-            TensorPrimitives.Multiply(x, mask, y);
+            ParallelElementwise.Run(ParallelElementwise.Op.Multiply, x, mask, y);
         }
 
         /// <summary><c>dx = dy * mask</c>.</summary>

@@ -10,7 +10,7 @@ namespace CnnGen.Kernels
     /// </summary>
     internal static unsafe class ParallelElementwise
     {
-        public enum Op { ReluForward, SigmoidForward, TanhForward, ReluBackward, SigmoidBackward, TanhBackward, Multiply }
+        public enum Op { ReluForward, SigmoidForward, TanhForward, ReluBackward, SigmoidBackward, TanhBackward, Multiply, Add }
 
         /// <summary>Floats per chunk at least (64 KiB of each operand).</summary>
         private const int MinChunk = 16 * 1024;
@@ -41,7 +41,21 @@ namespace CnnGen.Kernels
             }
         }
 
+        /// <summary>Floats per step of <see cref="Apply"/> (64 KiB of each operand): TensorPrimitives stores a destination
+        /// longer than 256 KB non-temporally, past the cache, which suits a result nobody reads soon but not a layer's output,
+        /// which the next kernel reads at once.</summary>
+        private const int CachedStep = 16 * 1024;
+
         private static void Apply(Op op, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> output)
+        {
+            for (int i = 0; i < output.Length; i += CachedStep)
+            {
+                int n = Math.Min(CachedStep, output.Length - i);
+                ApplyStep(op, a.Slice(i, n), b.IsEmpty ? b : b.Slice(i, n), output.Slice(i, n));
+            }
+        }
+
+        private static void ApplyStep(Op op, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> output)
         {
             switch (op)
             {
@@ -51,6 +65,7 @@ namespace CnnGen.Kernels
                 case Op.ReluBackward: ElementwiseSimd.ReluBackward(a, b, output); break;
                 case Op.SigmoidBackward: ElementwiseSimd.SigmoidBackward(a, b, output); break;
                 case Op.TanhBackward: ElementwiseSimd.TanhBackward(a, b, output); break;
+                case Op.Add: TensorPrimitives.Add(a, b, output); break;
                 default: TensorPrimitives.Multiply(a, b, output); break;
             }
         }

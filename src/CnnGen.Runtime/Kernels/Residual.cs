@@ -1,5 +1,4 @@
 using System;
-using System.Numerics.Tensors;
 
 namespace CnnGen.Kernels
 {
@@ -11,7 +10,7 @@ namespace CnnGen.Kernels
         {
             Guard.Length(b.Length, a.Length, nameof(b));
             Guard.Length(y.Length, a.Length, nameof(y));
-            TensorPrimitives.Add(a, b, y);
+            ParallelElementwise.Run(ParallelElementwise.Op.Add, a, b, y);
         }
     }
 }

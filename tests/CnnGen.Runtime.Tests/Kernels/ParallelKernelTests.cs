@@ -226,7 +226,7 @@ public sealed class ParallelKernelTests
     {
         float[] x = Reference.Random(length, 7, -4f, 4f), dy = Reference.Random(length, 8);
         float[] mask = Reference.Random(length, 9, 0f, 2f);
-        var names = new[] { "relu", "relu'", "sigmoid", "sigmoid'", "tanh", "tanh'", "dropout'", "relu in place" };
+        var names = new[] { "relu", "relu'", "sigmoid", "sigmoid'", "tanh", "tanh'", "dropout'", "relu in place", "residual add" };
         var runs = new float[3][][];
         for (int degree = 1; degree <= 2; degree++)
         {
@@ -243,6 +243,7 @@ public sealed class ParallelKernelTests
                 Dropout.Backward(mask, dy, r[6]);
                 x.AsSpan().CopyTo(r[7]);
                 Activations.ReluForward(r[7], r[7]);
+                Residual.Add(x, dy, r[8]);
                 return r;
             });
         }
@@ -257,6 +258,7 @@ public sealed class ParallelKernelTests
             Assert.Equal(Math.Max(0f, x[i]), runs[2][0][i]);
             Assert.Equal(runs[2][0][i] > 0 ? dy[i] : 0f, runs[2][1][i]);
             Assert.Equal(dy[i] * mask[i], runs[2][6][i]);
+            Assert.Equal(x[i] + dy[i], runs[2][8][i]);
         }
     }
 
