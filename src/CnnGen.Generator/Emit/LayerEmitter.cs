@@ -38,7 +38,7 @@ namespace CnnGen.Generator.Emit
         /// <paramref name="argMax"/> (training), never the ReLU's own output.</summary>
         public static string FoldedCall(LayerPlan relu, LayerPlan pool, bool argMax, SampleSpans s) =>
             $"{K}Pooling.MaxReluForward(in {GeometryName(pool)}, batch, {s.Of(relu.InputBuffer, relu.In.Size)}, {s.Of(pool.OutputBuffer, pool.Out.Size)}" +
-            (argMax ? $", {s.Of($"_argMax{pool.Number}", pool.Out.Size)});" : ");");
+            (argMax ? $", {s.Of($"_argMax{pool.Number}", pool.Out.Size)}{s.ArgMaxFirstSample});" : ");");
 
         /// <summary>The kernel of a convolution fused with the ReLU after it: only the ReLU's output is written.</summary>
         public static string FusedConvReluCall(LayerPlan conv, LayerPlan relu, SampleSpans s) =>
@@ -48,7 +48,7 @@ namespace CnnGen.Generator.Emit
         /// for a training pass).</summary>
         public static string FoldedConvCall(LayerPlan conv, LayerPlan pool, bool argMax, SampleSpans s) =>
             $"{K}Conv2D.ForwardReluMaxPool(in {GeometryName(conv)}, in {GeometryName(pool)}, batch, {s.Of(conv.InputBuffer, conv.In.Size)}, W{conv.ParameterNumber}.Values, {(conv.Bias ? $"b{conv.ParameterNumber}.Values" : "default")}, {s.Of(pool.OutputBuffer, pool.Out.Size)}, " +
-            (argMax ? $"{s.Of($"_argMax{pool.Number}", pool.Out.Size)}, " : string.Empty) + s.Workspace + ");";
+            (argMax ? $"{s.Of($"_argMax{pool.Number}", pool.Out.Size)}, {s.Workspace}{s.ArgMaxFirstSample});" : s.Workspace + ");");
 
         /// <summary>The backward step of a first-layer convolution with the ReLU and max pool after it folded in: the filter
         /// gradient made image by image from the pool's output gradient (the convolution's output gradient is never stored).</summary>
@@ -89,7 +89,7 @@ namespace CnnGen.Generator.Emit
                     break;
                 case LayerKind.MaxPool:
                     if (header) w.Line(Header(l));
-                    w.Line($"{K}Pooling.MaxForward(in {GeometryName(l)}, batch, {x}, {y}, {s.Of($"_argMax{l.Number}", l.Out.Size)});");
+                    w.Line($"{K}Pooling.MaxForward(in {GeometryName(l)}, batch, {x}, {y}, {s.Of($"_argMax{l.Number}", l.Out.Size)}{s.ArgMaxFirstSample});");
                     break;
                 case LayerKind.AvgPool:
                     if (header) w.Line(Header(l));

@@ -84,14 +84,27 @@ namespace CnnGen.Kernels
         /// gives on the batch's convolution output, and everything is bit-identical to the layers run one after another.
         /// </summary>
         public static void ForwardReluMaxPool(in ConvGeometry g, in ConvGeometry pool, int batch, ReadOnlySpan<float> x,
-            ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, Span<int> argMax, Span<float> workspace)
+            ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, Span<int> argMax, Span<float> workspace) =>
+            ForwardReluMaxPool(g, pool, batch, x, weights, bias, y, argMax, workspace, 0);
+
+        /// <summary>
+        /// <see cref="ForwardReluMaxPool(in ConvGeometry, in ConvGeometry, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{int}, Span{float})"/>
+        /// over samples [<paramref name="firstSample"/>, <paramref name="firstSample"/> + <paramref name="batch"/>) of a larger
+        /// batch (one chunk of a pass, <see cref="SampleChunks"/>): the spans hold those samples only, and the arg-max indices
+        /// count from the larger batch's start, as a pass over the whole batch writes them (the backward pass takes the whole
+        /// batch).
+        /// </summary>
+        public static void ForwardReluMaxPool(in ConvGeometry g, in ConvGeometry pool, int batch, ReadOnlySpan<float> x,
+            ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, Span<int> argMax, Span<float> workspace, int firstSample)
         {
             Guard.Length(argMax.Length, (long)batch * pool.OutputSize, nameof(argMax));
-            ForwardReluMaxPool(g, pool, batch, x, weights, bias, y, workspace, argMax);
+            if (firstSample < 0) throw new ArgumentException($"The first sample must be at least 0, got {firstSample}.", nameof(firstSample));
+            _ = checked((firstSample + batch) * g.OutputSize);
+            ForwardReluMaxPool(g, pool, batch, x, weights, bias, y, workspace, argMax, firstSample);
         }
 
         private static unsafe void ForwardReluMaxPool(in ConvGeometry g, in ConvGeometry pool, int batch, ReadOnlySpan<float> x,
-            ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, Span<float> workspace, Span<int> argMax)
+            ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, Span<float> workspace, Span<int> argMax, int firstSample = 0)
         {
             Guard.Batch(batch);
             Guard.Length(x.Length, (long)batch * g.InputSize, nameof(x));
@@ -104,20 +117,20 @@ namespace CnnGen.Kernels
 
             if (Splits(g, batch))
             {
-                ForwardInRanges(ConvJob.Kind.ForwardPooled, g, pool, batch, x, weights, bias, y, argMax);
+                ForwardInRanges(ConvJob.Kind.ForwardPooled, g, pool, batch, x, weights, bias, y, argMax, firstSample);
                 return;
             }
 
             float* image = PinnedBuffer.ForCurrentThread.Get(ConvDirectWide.ScratchSize(g) + g.OutputSize);
             var scratch = new Span<float>(image, ConvDirectWide.ScratchSize(g));
-            ForwardPooledRange(g, pool, batch, x, weights, bias, y, workspace, scratch, new Span<float>(image + scratch.Length, g.OutputSize), argMax, 0);
+            ForwardPooledRange(g, pool, batch, x, weights, bias, y, workspace, scratch, new Span<float>(image + scratch.Length, g.OutputSize), argMax, firstSample);
         }
 
         /// <summary>A forward pass (<paramref name="pool"/> and, in training, <paramref name="argMax"/> for
         /// <see cref="ConvJob.Kind.ForwardPooled"/>) shared among threads in ranges of consecutive images, each range with its
         /// own scratch.</summary>
         private static unsafe void ForwardInRanges(ConvJob.Kind kind, in ConvGeometry g, in ConvGeometry pool, int batch,
-            ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, Span<int> argMax = default)
+            ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, Span<int> argMax = default, int firstSample = 0)
         {
             fixed (float* xp = x)
             fixed (float* wp = weights)
@@ -129,6 +142,7 @@ namespace CnnGen.Kernels
                 job.Set(kind, g, batch, xp, wp, bp, bias.Length, yp, null);
                 job.Pool = pool;
                 job.ArgMax = argMax.IsEmpty ? null : ap;
+                job.FirstSample = firstSample;
                 job.Ranges = ParallelBlocks.BlocksFor(batch, perThread: 64);
                 ParallelBlocks.Run(job, job.Ranges);
                 job.Clear();
@@ -625,6 +639,10 @@ namespace CnnGen.Kernels
             /// <summary>The pool's arg-max of a training <see cref="Kind.ForwardPooled"/> job (null in inference).</summary>
             public int* ArgMax;
 
+            /// <summary>The first sample of a <see cref="Kind.ForwardPooled"/> job within the whole batch (its arg-max indices count
+            /// from the whole batch's start).</summary>
+            public int FirstSample;
+
             /// <summary>Where a <see cref="Kind.Filter"/> job takes each image's output gradient.</summary>
             public OutputGradient Gradient;
 
@@ -686,6 +704,7 @@ namespace CnnGen.Kernels
             {
                 _a = _b = _c = _out = _partials = null;
                 ArgMax = null;
+                FirstSample = 0;
             }
 
             /// <summary>Grow-once pinned storage for the partial sums of ranges 1 and up.</summary>
@@ -712,7 +731,7 @@ namespace CnnGen.Kernels
                             new ReadOnlySpan<float>(_b, g.WeightSize), new ReadOnlySpan<float>(_c, _biasLength),
                             new Span<float>(_out + n0 * Pool.OutputSize, count * Pool.OutputSize), workspace,
                             new Span<float>(region + workspaceSize, direct), new Span<float>(region + workspaceSize + direct, g.OutputSize),
-                            ArgMax == null ? Span<int>.Empty : new Span<int>(ArgMax + n0 * Pool.OutputSize, count * Pool.OutputSize), n0);
+                            ArgMax == null ? Span<int>.Empty : new Span<int>(ArgMax + n0 * Pool.OutputSize, count * Pool.OutputSize), FirstSample + n0);
                         break;
                     }
 

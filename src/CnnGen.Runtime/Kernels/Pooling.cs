@@ -16,20 +16,38 @@ namespace CnnGen.Kernels
         /// <summary>Max pooling; <paramref name="argMax"/> receives, per output, the input index (within the batch) of the maximum.
         /// Padding never wins.</summary>
         public static void MaxForward(in ConvGeometry g, int batch, ReadOnlySpan<float> x, Span<float> y, Span<int> argMax) =>
-            MaxForwardCore(g, batch, x, y, argMax, relu: false);
+            MaxForwardCore(g, batch, x, y, argMax, relu: false, 0);
 
-        /// <summary>Max pooling with arg-max; with <paramref name="relu"/>, each output goes through a ReLU as it is stored.</summary>
-        private static unsafe void MaxForwardCore(in ConvGeometry g, int batch, ReadOnlySpan<float> x, Span<float> y, Span<int> argMax, bool relu)
+        /// <summary><see cref="MaxForward(in ConvGeometry, int, ReadOnlySpan{float}, Span{float}, Span{int})"/> over samples
+        /// [<paramref name="firstSample"/>, <paramref name="firstSample"/> + <paramref name="batch"/>) of a larger batch (one
+        /// chunk of a pass, <see cref="SampleChunks"/>): <paramref name="x"/>, <paramref name="y"/> and
+        /// <paramref name="argMax"/> hold those samples only, and the arg-max indices count from the larger batch's start, as a
+        /// pass over the whole batch writes them (the backward pass takes the whole batch).</summary>
+        public static void MaxForward(in ConvGeometry g, int batch, ReadOnlySpan<float> x, Span<float> y, Span<int> argMax, int firstSample) =>
+            MaxForwardCore(g, batch, x, y, argMax, relu: false, IndexBase(g, firstSample));
+
+        /// <summary>The arg-max index of the first input of sample <paramref name="firstSample"/>.</summary>
+        private static int IndexBase(in ConvGeometry g, int firstSample)
+        {
+            if (firstSample < 0) throw new ArgumentException($"The first sample must be at least 0, got {firstSample}.", nameof(firstSample));
+            return checked(firstSample * g.InputSize);
+        }
+
+        /// <summary>Max pooling with arg-max (indices offset by <paramref name="indexBase"/>); with <paramref name="relu"/>,
+        /// each output goes through a ReLU as it is stored.</summary>
+        private static unsafe void MaxForwardCore(in ConvGeometry g, int batch, ReadOnlySpan<float> x, Span<float> y, Span<int> argMax, bool relu,
+            int indexBase)
         {
             Validate(g, batch, x.Length, y.Length);
             Guard.Length(argMax.Length, (long)batch * g.OutputSize, nameof(argMax));
+            if (indexBase > 0) _ = checked(indexBase + batch * g.InputSize);
             int h = g.Height, w = g.Width, k = g.Kernel, s = g.Stride, p = g.Pad, oh = g.OutHeight, ow = g.OutWidth;
             int planes = batch * g.Channels;
             if (IsTwoByTwo(g))
             {
                 if (!SplitsPlanes(g, planes))
                 {
-                    MaxForward2x2(0, planes, h, w, oh, ow, x, y, argMax, relu);
+                    MaxForward2x2(0, planes, h, w, oh, ow, x, y, argMax, relu, indexBase);
                     return;
                 }
 
@@ -40,6 +58,7 @@ namespace CnnGen.Kernels
                     PoolJob job = PoolJob.ForCurrentThread;
                     job.Set(PoolJob.Kind.MaxForward, g, planes, xp, yp, ap);
                     job.Relu = relu;
+                    job.IndexBase = indexBase;
                     ParallelBlocks.Run(job, job.Blocks);
                     job.Clear();
                 }
@@ -78,7 +97,7 @@ namespace CnnGen.Kernels
                         // A window made only of padding (possible only when pad >= size) outputs 0 and routes no gradient.
                         float value = bestIndex < 0 ? 0f : best;
                         y[outBase + oy * ow + ox] = relu ? MathF.Max(value, 0f) : value;
-                        argMax[outBase + oy * ow + ox] = bestIndex;
+                        argMax[outBase + oy * ow + ox] = bestIndex < 0 ? -1 : bestIndex + indexBase;
                     }
                 }
             }
@@ -87,7 +106,7 @@ namespace CnnGen.Kernels
         /// <summary>
         /// <c>y = relu(maxpool(x))</c>, which equals <c>maxpool(relu(x))</c> exactly (max and ReLU commute), in one pass and
         /// without arg-max: an inference pass's ReLU followed by max pooling reads its input once and writes only the pooled
-        /// quarter (or so). A window made only of padding outputs 0, as in <see cref="MaxForward"/>.
+        /// quarter (or so). A window made only of padding outputs 0, as in <see cref="MaxForward(in ConvGeometry, int, ReadOnlySpan{float}, Span{float}, Span{int})"/>.
         /// </summary>
         public static unsafe void MaxReluForward(in ConvGeometry g, int batch, ReadOnlySpan<float> x, Span<float> y)
         {
@@ -117,7 +136,14 @@ namespace CnnGen.Kernels
         /// ReLU's own output is never written.
         /// </summary>
         public static void MaxReluForward(in ConvGeometry g, int batch, ReadOnlySpan<float> x, Span<float> y, Span<int> argMax) =>
-            MaxForwardCore(g, batch, x, y, argMax, relu: true);
+            MaxForwardCore(g, batch, x, y, argMax, relu: true, 0);
+
+        /// <summary><see cref="MaxReluForward(in ConvGeometry, int, ReadOnlySpan{float}, Span{float}, Span{int})"/> over samples
+        /// [<paramref name="firstSample"/>, <paramref name="firstSample"/> + <paramref name="batch"/>) of a larger batch: the
+        /// spans hold those samples only, the arg-max indices count from the larger batch's start (see
+        /// <see cref="MaxForward(in ConvGeometry, int, ReadOnlySpan{float}, Span{float}, Span{int}, int)"/>).</summary>
+        public static void MaxReluForward(in ConvGeometry g, int batch, ReadOnlySpan<float> x, Span<float> y, Span<int> argMax, int firstSample) =>
+            MaxForwardCore(g, batch, x, y, argMax, relu: true, IndexBase(g, firstSample));
 
         /// <summary>The inference form of MaxReluForward (no arg-max) over <paramref name="planes"/> planes on the calling thread, unchecked.</summary>
         internal static void MaxReluPlanes(in ConvGeometry g, int planes, ReadOnlySpan<float> x, Span<float> y)
@@ -201,7 +227,7 @@ namespace CnnGen.Kernels
         /// the first maximum wins), without bounds checks (the lengths were validated by the caller); with
         /// <paramref name="relu"/>, each output goes through a ReLU as it is stored.</summary>
         private static void MaxForward2x2(int firstPlane, int endPlane, int h, int w, int oh, int ow, ReadOnlySpan<float> x, Span<float> y, Span<int> argMax,
-            bool relu)
+            bool relu, int indexBase)
         {
             ref float src = ref MemoryMarshal.GetReference(x);
             ref float dst = ref MemoryMarshal.GetReference(y);
@@ -234,7 +260,7 @@ namespace CnnGen.Kernels
                             int i0 = r0 + 2 * ox, i1 = r1 + 2 * ox;
                             (Vector256<float> a, Vector256<float> b) = Deinterleave(ref Unsafe.Add(ref src, i0));
                             (Vector256<float> c, Vector256<float> d) = Deinterleave(ref Unsafe.Add(ref src, i1));
-                            Vector256<int> index = Vector256.Create(i0) + lanes;
+                            Vector256<int> index = Vector256.Create(i0 + indexBase) + lanes;
                             Vector256<float> best = a;
                             Vector256<int> bestIndex = index;
                             Vector256<float> m = Vector256.GreaterThan(b, best);
@@ -267,7 +293,7 @@ namespace CnnGen.Kernels
                         v = Unsafe.Add(ref src, i1 + 1);
                         if (v > best) { best = v; bestIndex = i1 + 1; }
                         Unsafe.Add(ref dst, o) = relu ? MathF.Max(best, 0f) : best;
-                        Unsafe.Add(ref arg, o) = bestIndex;
+                        Unsafe.Add(ref arg, o) = bestIndex + indexBase;
                     }
                 }
             }
@@ -349,7 +375,7 @@ namespace CnnGen.Kernels
 
         /// <summary>2x2 stride-2 windows that tile the input exactly: every input belongs to one window, so each input
         /// gradient is written once (the window's gradient at its arg-max, zero elsewhere) with no clearing pass and no scatter.
-        /// Arg-max entries are the ones <see cref="MaxForward"/> wrote (always inside their window).</summary>
+        /// Arg-max entries are the ones <see cref="MaxForward(in ConvGeometry, int, ReadOnlySpan{float}, Span{float}, Span{int})"/> wrote (always inside their window).</summary>
         private static void MaxBackward2x2(int firstPlane, int endPlane, int w, int oh, int ow, ReadOnlySpan<float> dy, ReadOnlySpan<int> argMax, Span<float> dx,
             ReadOnlySpan<float> reluMask)
         {
@@ -522,6 +548,9 @@ namespace CnnGen.Kernels
             /// <summary>MaxForward: a ReLU applied to each output as it is stored.</summary>
             public bool Relu;
 
+            /// <summary>MaxForward: added to every arg-max index (the chunk's first input within the whole batch).</summary>
+            public int IndexBase;
+
             /// <summary>MaxBackward: the ReLU mask (the pool's output), or null for none.</summary>
             public float* Mask;
 
@@ -549,6 +578,7 @@ namespace CnnGen.Kernels
                 _in = _out = Mask = null;
                 _arg = null;
                 Relu = false;
+                IndexBase = 0;
             }
 
             public void Run(int block)
@@ -565,7 +595,7 @@ namespace CnnGen.Kernels
                 else if (_kind == Kind.MaxForward)
                 {
                     MaxForward2x2(p0, p1, g.Height, g.Width, g.OutHeight, g.OutWidth, new ReadOnlySpan<float>(_in, inLength),
-                        new Span<float>(_out, outLength), new Span<int>(_arg, outLength), Relu);
+                        new Span<float>(_out, outLength), new Span<int>(_arg, outLength), Relu, IndexBase);
                 }
                 else
                 {

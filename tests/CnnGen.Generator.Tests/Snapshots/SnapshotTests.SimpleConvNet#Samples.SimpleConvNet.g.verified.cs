@@ -360,7 +360,7 @@ namespace Samples
             // records the pool's arg-max, which inference leaves to CompleteFoldedLayers. Layer 1's output is computed
             // only when asked for (CompleteConvOutputs), layer 2's likewise (CompleteReluOutputs).
             if (_foldedPass) global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv1, in Pool3, batch, _input.AsSpan(first * 784, batch * 784), W1.Values, b1.Values, _a3.AsSpan(first * 4320, batch * 4320), columns);
-            else global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv1, in Pool3, batch, _input.AsSpan(first * 784, batch * 784), W1.Values, b1.Values, _a3.AsSpan(first * 4320, batch * 4320), _argMax3.AsSpan(first * 4320, batch * 4320), columns);
+            else global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv1, in Pool3, batch, _input.AsSpan(first * 784, batch * 784), W1.Values, b1.Values, _a3.AsSpan(first * 4320, batch * 4320), _argMax3.AsSpan(first * 4320, batch * 4320), columns, first);
 
             // Layer 4: Affine 100  30x12x12 -> 100   (flattens 30x12x12 in C, H, W order)
             // The input is a ReLU's (often mostly zeros): rows of W behind inputs that are zero may be skipped (same values).

@@ -432,7 +432,7 @@ namespace Samples
             // records the pool's arg-max, which inference leaves to CompleteFoldedLayers. Layer 3's output is computed
             // only when asked for (CompleteConvOutputs), layer 4's likewise (CompleteReluOutputs).
             if (_foldedPass) global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv3, in Pool5, batch, _a2.AsSpan(first * 16384, batch * 16384), W2.Values, b2.Values, _a5.AsSpan(first * 4096, batch * 4096), columns);
-            else global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv3, in Pool5, batch, _a2.AsSpan(first * 16384, batch * 16384), W2.Values, b2.Values, _a5.AsSpan(first * 4096, batch * 4096), _argMax5.AsSpan(first * 4096, batch * 4096), columns);
+            else global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv3, in Pool5, batch, _a2.AsSpan(first * 16384, batch * 16384), W2.Values, b2.Values, _a5.AsSpan(first * 4096, batch * 4096), _argMax5.AsSpan(first * 4096, batch * 4096), columns, first);
 
             // Layer 6: Conv 32 3x3 s1 p1  16x16x16 -> 32x16x16   [direct on a zero-bordered copy on AVX-512, else im2col + GEMM 32x144 * 144x256]
             // Layer 7: Relu  32x16x16 -> 32x16x16
@@ -448,7 +448,7 @@ namespace Samples
             // records the pool's arg-max, which inference leaves to CompleteFoldedLayers. Layer 8's output is computed
             // only when asked for (CompleteConvOutputs), layer 9's likewise (CompleteReluOutputs).
             if (_foldedPass) global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv8, in Pool10, batch, _a7.AsSpan(first * 8192, batch * 8192), W4.Values, b4.Values, _a10.AsSpan(first * 2048, batch * 2048), columns);
-            else global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv8, in Pool10, batch, _a7.AsSpan(first * 8192, batch * 8192), W4.Values, b4.Values, _a10.AsSpan(first * 2048, batch * 2048), _argMax10.AsSpan(first * 2048, batch * 2048), columns);
+            else global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv8, in Pool10, batch, _a7.AsSpan(first * 8192, batch * 8192), W4.Values, b4.Values, _a10.AsSpan(first * 2048, batch * 2048), _argMax10.AsSpan(first * 2048, batch * 2048), columns, first);
 
             // Layer 11: Affine 128  32x8x8 -> 128   (flattens 32x8x8 in C, H, W order)
             // The input is a ReLU's (often mostly zeros): rows of W behind inputs that are zero may be skipped (same values).

@@ -153,4 +153,13 @@ namespace CnnGen.IntegrationTests.Networks
     [SoftmaxWithLoss]
     public partial class FashionResNet { }
 #pragma warning restore CNN002
+
+    /// <summary>Max pooling's two arg-max paths in a chunked training pass: after tanh (the pool records arg-max itself, the
+    /// 16x16 input through the eight-window vector path) and after a ReLU folded into the convolution before it.</summary>
+    [Input(2, 16, 16)]
+    [Conv(4, 3, Pad = 1)] [Tanh] [MaxPool(2)]
+    [Conv(4, 3, Pad = 1)] [Relu] [MaxPool(2)]
+    [Affine(5)]
+    [SoftmaxWithLoss]
+    public partial class ChunkPoolNet { }
 }
