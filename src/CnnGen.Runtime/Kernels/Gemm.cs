@@ -74,7 +74,7 @@ namespace CnnGen.Kernels
                     return;
                 }
 
-                int degree = KernelDispatch.MaxDegreeOfParallelism;
+                int degree = ParallelBlocks.Degree;
                 if (degree > 1 && work >= ParallelThreshold)
                 {
                     // Size this thread's buffers for the whole product first, so falling back to running it alone (the pool

@@ -29,9 +29,11 @@ namespace CnnGen.Kernels
     /// next kernel of a pass finds it running, then blocks on an event; an idle pool uses no processor time. A helper that
     /// has not started by the time the caller runs out of blocks is revoked instead of waited for, so a job is never much
     /// slower than running it on the calling thread alone. A helper that started but then lost its core keeps the caller
-    /// waiting; when that happens the following jobs run inline for a while (a pause that doubles while it keeps
-    /// happening), the blocks of each split as they would be at full degree (so neither results nor buffers depend on the
-    /// machine's load): a busy machine costs at most an occasional slow job.
+    /// waiting; when that happens the jobs of the next moment run inline (a pause of 1 ms that doubles, up to a second,
+    /// while it keeps happening), the blocks of each split as they would be at full degree (so neither results nor buffers
+    /// depend on the machine's load): a busy machine costs at most an occasional slow job. The pause is a time, not a number
+    /// of jobs: jobs last from microseconds to milliseconds, and a pause counted in jobs that the JIT's compiling thread
+    /// started during a warm-up kept a pass of long jobs (chunks of samples) inline for seconds afterwards.
     /// With <see cref="KernelDispatch.MaxDegreeOfParallelism"/> 1, with a single block, while the pool serves another
     /// job (including a job nested inside a block) the blocks run inline, in order, on the calling thread.
     /// Nothing is allocated per call: jobs are cached objects and the events are reused.
@@ -49,10 +51,11 @@ namespace CnnGen.Kernels
         private static int s_blocks, s_next;
         private static ExceptionDispatchInfo? s_error;
 
-        // Back-off when the helpers are slow to finish (another process holds their core): the next s_skip jobs run
-        // inline, and each further slow job doubles the pause, up to MaxBackoff jobs; a job where the helpers kept up shortens it by an eighth.
-        private const int MaxBackoff = 4096;
-        private static int s_skip, s_backoff = 1;
+        // Back-off when a participant did not keep its core (another thread holds it): jobs run inline until s_skipUntil
+        // (a Stopwatch timestamp), and each further such job doubles the pause, from MinBackoff up to MaxBackoff; a job where
+        // every participant kept its core shortens it by an eighth.
+        private static readonly long MinBackoff = Stopwatch.Frequency / 1000, MaxBackoff = Stopwatch.Frequency;
+        private static long s_skipUntil, s_backoff = MinBackoff;
 
         /// <summary>Participants that ran at least this long (ns) are checked for having kept their core.</summary>
         private const long JudgedWork = 50_000;
@@ -85,9 +88,11 @@ namespace CnnGen.Kernels
 
         private static long WallNanoseconds(long ticks) => (long)(ticks * (1e9 / Stopwatch.Frequency));
 
-        /// <summary>Whether a participant that worked <paramref name="wall"/> ns got less than 80% of a core for it (the
-        /// machine has more runnable threads than cores).</summary>
-        private static bool LostCore(long wall, long cpu) => cpu >= 0 && wall >= JudgedWork && cpu < wall * 4 / 5;
+        /// <summary>Whether a participant that worked <paramref name="wall"/> ns got less than two thirds of a core for it (the
+        /// machine has more runnable threads than cores: sharing a core with one other busy thread gives about half), so a
+        /// participant of a long job that lost its core for a moment on a shared virtual machine (100 µs of a 500 µs chunk of
+        /// samples is 80%) is not taken for one.</summary>
+        private static bool LostCore(long wall, long cpu) => cpu >= 0 && wall >= JudgedWork && cpu < wall * 2 / 3;
 
         /// <summary>Managed bytes the helper threads had allocated when they last finished a job (for allocation tests).</summary>
         internal static long HelperAllocatedBytes
@@ -115,20 +120,27 @@ namespace CnnGen.Kernels
             }
         }
 
-        /// <summary>Starts a back-off of <paramref name="jobs"/> jobs, as a helper that lost its core would (for tests).</summary>
-        internal static void BackOff(int jobs) => Volatile.Write(ref s_skip, jobs);
+        /// <summary>Starts a back-off of <paramref name="milliseconds"/>, as a participant that lost its core would (for tests).</summary>
+        internal static void BackOff(double milliseconds) =>
+            Volatile.Write(ref s_skipUntil, Stopwatch.GetTimestamp() + (long)(milliseconds * Stopwatch.Frequency / 1000));
 
         /// <summary>Forgets any back-off, so the next jobs use the helpers again (for tests that need them to take part).</summary>
         internal static void ResetBackoff()
         {
-            s_skip = 0;
-            s_backoff = 1;
+            Volatile.Write(ref s_skipUntil, 0);
+            s_backoff = MinBackoff;
         }
 
-        /// <summary>The degree kernels plan their splits for: <see cref="KernelDispatch.MaxDegreeOfParallelism"/>. A kernel's split
-        /// never depends on the pool's back-off (which only runs the blocks inline), so neither do its results nor the buffers
-        /// its warm-up sizes.</summary>
-        public static int Degree => KernelDispatch.MaxDegreeOfParallelism;
+        /// <summary>The degree kernels plan their splits for: <see cref="KernelDispatch.MaxDegreeOfParallelism"/>, or 1 for a
+        /// kernel called inside a block of a job the pool is running (a chunk of samples, <see cref="SampleChunks"/>): its
+        /// own job could only run inline, and cutting it for threads it cannot have cost more than it saved (a convolution cut
+        /// into one-image ranges, each with its own scratch, ran slower on two threads than the whole chunk on one). A kernel's
+        /// split never depends on the pool's back-off (which only runs the blocks inline), so neither do its results nor the
+        /// buffers its warm-up sizes.</summary>
+        public static int Degree => t_blockDepth > 0 ? 1 : KernelDispatch.MaxDegreeOfParallelism;
+
+        /// <summary>Blocks of a pool job the calling thread is inside (see <see cref="Degree"/>).</summary>
+        [ThreadStatic] private static int t_blockDepth;
 
         /// <summary>Runs blocks <c>[0, blocks)</c> of <paramref name="job"/>, in parallel when possible, inline otherwise.</summary>
         public static void Run(IBlockJob job, int blocks)
@@ -152,11 +164,10 @@ namespace CnnGen.Kernels
                 return false;
             }
 
-            if (s_skip > 0)
+            if (Stopwatch.GetTimestamp() < Volatile.Read(ref s_skipUntil))
             {
                 // Backing off: the caller runs the blocks inline. The helpers' buffers are still sized for the job, so a
                 // warm-up that happens during a back-off leaves nothing to allocate once the helpers take part again.
-                s_skip--;
                 try
                 {
                     EnsureWorkers(degree - 1);
@@ -223,13 +234,13 @@ namespace CnnGen.Kernels
                     long wait = Stopwatch.GetTimestamp() - finished, own = finished - start;
                     if (contended || (!s_threadClock && wait > own / 2 + Stopwatch.Frequency / 20_000))
                     {
-                        s_skip = s_backoff;
+                        Volatile.Write(ref s_skipUntil, Stopwatch.GetTimestamp() + s_backoff);
                         s_backoff = Math.Min(2 * s_backoff, MaxBackoff);
                     }
-                    else if (s_backoff > 1)
+                    else if (s_backoff > MinBackoff)
                     {
                         // Recover slowly: under sustained contention some jobs still look fine by chance.
-                        s_backoff -= s_backoff / 8 + 1;
+                        s_backoff = Math.Max(MinBackoff, s_backoff - s_backoff / 8);
                     }
                 }
 
@@ -246,15 +257,23 @@ namespace CnnGen.Kernels
         private static void Work(IBlockJob job)
         {
             int blocks = s_blocks;
-            while (true)
+            t_blockDepth++;
+            try
             {
-                int index = Interlocked.Increment(ref s_next) - 1;
-                if (index >= blocks)
+                while (true)
                 {
-                    return;
-                }
+                    int index = Interlocked.Increment(ref s_next) - 1;
+                    if (index >= blocks)
+                    {
+                        return;
+                    }
 
-                job.Run(index);
+                    job.Run(index);
+                }
+            }
+            finally
+            {
+                t_blockDepth--;
             }
         }
 

@@ -420,7 +420,7 @@ public sealed class ParallelKernelTests
         AtDegree(2, () =>
         {
             var step = new KernelStep(45);  // a batch no other test uses: nothing is sized by an earlier test
-            ParallelBlocks.BackOff(1_000_000);
+            ParallelBlocks.BackOff(milliseconds: 600_000);
             long jobsBefore = ParallelBlocks.HelperJobs;
             step.Run();
             Assert.Equal(jobsBefore, ParallelBlocks.HelperJobs);
@@ -457,7 +457,7 @@ public sealed class ParallelKernelTests
             Conv2D.BackwardFilter(g, batch, x, dy, steady, gb, ws);
 
             // The filter gradient sums in ranges fixed by the configured degree; a back-off only runs them on this thread.
-            ParallelBlocks.BackOff(1_000);
+            ParallelBlocks.BackOff(milliseconds: 600_000);
             long jobs = ParallelBlocks.HelperJobs;
             Conv2D.BackwardFilter(g, batch, x, dy, during, gb2, ws);
             Assert.Equal(jobs, ParallelBlocks.HelperJobs);
