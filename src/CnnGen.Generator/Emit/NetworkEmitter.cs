@@ -188,7 +188,7 @@ namespace CnnGen.Generator.Emit
         {
             w.Line("private readonly global::CnnGen.Parameter[] _parameters;");
             w.Line("private readonly global::CnnGen.StateBuffer[] _states;");
-            w.Line($"private float[] _columns = new float[{N(layout.WorkspaceSize)}];   // im2col workspace, shared by the convolutions in turn (one per chunk of samples: see EnsureCapacity)");
+            w.Line($"private float[] _columns = new float[{N(layout.WorkspaceSize)}];   // im2col workspace, shared by the convolutions in turn (one per thread running chunks of samples: see EnsureCapacity)");
             w.Line("private readonly ForwardChunks _forwardChunks;");
             foreach (BufferDecl b in layout.Buffers.Where(b => !b.Batched))
             {
@@ -551,12 +551,13 @@ namespace CnnGen.Generator.Emit
             }
 
             w.Line();
-            w.Line("/// <summary>Runs samples [first, first + batch) through every layer, with chunk <paramref name=\"chunk\"/>'s workspace.</summary>");
-            using (w.Block("private void ForwardSamples(int first, int batch, int chunk)"))
+            w.Line("/// <summary>Runs samples [first, first + batch) through every layer, with workspace <paramref name=\"slot\"/> (one per thread");
+            w.Line("/// running chunks at once).</summary>");
+            using (w.Block("private void ForwardSamples(int first, int batch, int slot)"))
             {
                 if (layout.WorkspaceSize > 0)
                 {
-                    w.Line($"global::System.Span<float> columns = _columns.AsSpan(chunk * {N(layout.WorkspaceSize)}, {N(layout.WorkspaceSize)});");
+                    w.Line($"global::System.Span<float> columns = _columns.AsSpan(slot * {N(layout.WorkspaceSize)}, {N(layout.WorkspaceSize)});");
                     w.Line();
                 }
 
@@ -757,7 +758,7 @@ namespace CnnGen.Generator.Emit
                 w.Line();
                 w.Line($"public ForwardChunks({className} network) => _network = network;");
                 w.Line();
-                w.Line("public void RunChunk(int chunk, int first, int count) => _network.ForwardSamples(first, count, chunk);");
+                w.Line("public void RunChunk(int slot, int first, int count) => _network.ForwardSamples(first, count, slot);");
             }
         }
     }

@@ -142,6 +142,15 @@ namespace CnnGen.Kernels
         /// <summary>Blocks of a pool job the calling thread is inside (see <see cref="Degree"/>).</summary>
         [ThreadStatic] private static int t_blockDepth;
 
+        /// <summary>The job whose blocks the calling thread is claiming in parallel, and its place among the participants.</summary>
+        [ThreadStatic] private static IBlockJob? t_workJob;
+        [ThreadStatic] private static int t_participant;
+
+        /// <summary>The calling thread's place among the participants of <paramref name="job"/> (0 for the thread that started
+        /// it, 1 and up for helpers) while it runs the job's blocks in parallel; 0 when the blocks run inline. Participants
+        /// running at once have different places, all below the job's block count, so a block may use per-place scratch.</summary>
+        internal static int ParticipantOf(IBlockJob job) => ReferenceEquals(t_workJob, job) ? t_participant : 0;
+
         /// <summary>Runs blocks <c>[0, blocks)</c> of <paramref name="job"/>, in parallel when possible, inline otherwise.</summary>
         public static void Run(IBlockJob job, int blocks)
         {
@@ -201,7 +210,7 @@ namespace CnnGen.Kernels
                 bool waited = false, contended = false;
                 try
                 {
-                    Work(job);
+                    Work(job, 0);
                     finished = Stopwatch.GetTimestamp();
                     cpuEnd = ThreadCpuNanoseconds();
                 }
@@ -254,9 +263,13 @@ namespace CnnGen.Kernels
             }
         }
 
-        private static void Work(IBlockJob job)
+        private static void Work(IBlockJob job, int participant)
         {
             int blocks = s_blocks;
+            IBlockJob? outerJob = t_workJob;
+            int outerParticipant = t_participant;
+            t_workJob = job;
+            t_participant = participant;
             t_blockDepth++;
             try
             {
@@ -274,6 +287,8 @@ namespace CnnGen.Kernels
             finally
             {
                 t_blockDepth--;
+                t_workJob = outerJob;
+                t_participant = outerParticipant;
             }
         }
 
@@ -346,8 +361,11 @@ namespace CnnGen.Kernels
             /// <summary>This helper's GEMM pack buffers (its thread's <see cref="GemmBuffers.ForCurrentThread"/>).</summary>
             public readonly GemmBuffers Gemm = new GemmBuffers();
 
+            private readonly int _index;
+
             public Worker(int index)
             {
+                _index = index;
                 var thread = new Thread(Loop) { IsBackground = true, Name = $"CnnGen worker {index + 1}" };
                 thread.Start();
             }
@@ -370,7 +388,7 @@ namespace CnnGen.Kernels
                     long start = Stopwatch.GetTimestamp(), cpu = ThreadCpuNanoseconds();
                     try
                     {
-                        Work(s_job!);
+                        Work(s_job!, _index + 1);
                     }
                     catch (Exception e)
                     {

@@ -6,10 +6,11 @@ namespace CnnGen.Kernels
     /// network's inference pass): <see cref="SampleChunks.Run"/> cuts a batch into chunks and runs them on several threads.</summary>
     public interface ISampleChunkJob
     {
-        /// <summary>Runs samples [<paramref name="first"/>, <paramref name="first"/> + <paramref name="count"/>) of the batch;
-        /// <paramref name="chunk"/> (0 to <see cref="SampleChunks.Count"/> - 1) numbers the chunk, so each can use its own
-        /// workspace.</summary>
-        void RunChunk(int chunk, int first, int count);
+        /// <summary>Runs samples [<paramref name="first"/>, <paramref name="first"/> + <paramref name="count"/>) of the batch
+        /// with workspace <paramref name="slot"/>: a number below <see cref="SampleChunks.Count"/> that no other chunk running
+        /// at the same time has (the thread's place in the pool; 0 when the chunks run one after another on one thread, so a
+        /// single thread reuses one workspace, which stays in cache).</summary>
+        void RunChunk(int slot, int first, int count);
     }
 
     /// <summary>
@@ -85,7 +86,7 @@ namespace CnnGen.Kernels
             public void Run(int chunk)
             {
                 int first = First(_batch, _chunks, chunk);
-                _job!.RunChunk(chunk, first, First(_batch, _chunks, chunk + 1) - first);
+                _job!.RunChunk(ParallelBlocks.ParticipantOf(this), first, First(_batch, _chunks, chunk + 1) - first);
             }
         }
     }

@@ -91,7 +91,7 @@ namespace Samples
 
         private readonly global::CnnGen.Parameter[] _parameters;
         private readonly global::CnnGen.StateBuffer[] _states;
-        private float[] _columns = new float[19600];   // im2col workspace, shared by the convolutions in turn (one per chunk of samples: see EnsureCapacity)
+        private float[] _columns = new float[19600];   // im2col workspace, shared by the convolutions in turn (one per thread running chunks of samples: see EnsureCapacity)
         private readonly ForwardChunks _forwardChunks;
 
         // Batch-sized buffers, grown by EnsureCapacity; per sample:
@@ -395,10 +395,11 @@ namespace Samples
             global::CnnGen.Kernels.SampleChunks.Run(_forwardChunks, batch);
         }
 
-        /// <summary>Runs samples [first, first + batch) through every layer, with chunk <paramref name="chunk"/>'s workspace.</summary>
-        private void ForwardSamples(int first, int batch, int chunk)
+        /// <summary>Runs samples [first, first + batch) through every layer, with workspace <paramref name="slot"/> (one per thread
+        /// running chunks at once).</summary>
+        private void ForwardSamples(int first, int batch, int slot)
         {
-            global::System.Span<float> columns = _columns.AsSpan(chunk * 19600, 19600);
+            global::System.Span<float> columns = _columns.AsSpan(slot * 19600, 19600);
 
             // Layer 1: Conv 6 5x5 s1 p2  1x28x28 -> 6x28x28   [direct on a zero-bordered copy on AVX-512, else im2col + GEMM 6x25 * 25x784]
             global::CnnGen.Kernels.Conv2D.Forward(in Conv1, batch, _input.AsSpan(first * 784, batch * 784), W1.Values, b1.Values, _a1.AsSpan(first * 4704, batch * 4704), columns);
@@ -529,7 +530,7 @@ namespace Samples
 
             public ForwardChunks(LeNet5 network) => _network = network;
 
-            public void RunChunk(int chunk, int first, int count) => _network.ForwardSamples(first, count, chunk);
+            public void RunChunk(int slot, int first, int count) => _network.ForwardSamples(first, count, slot);
         }
     }
 }

@@ -74,7 +74,7 @@ namespace Samples
 
         private readonly global::CnnGen.Parameter[] _parameters;
         private readonly global::CnnGen.StateBuffer[] _states;
-        private float[] _columns = new float[14400];   // im2col workspace, shared by the convolutions in turn (one per chunk of samples: see EnsureCapacity)
+        private float[] _columns = new float[14400];   // im2col workspace, shared by the convolutions in turn (one per thread running chunks of samples: see EnsureCapacity)
         private readonly ForwardChunks _forwardChunks;
 
         // Batch-sized buffers, grown by EnsureCapacity; per sample:
@@ -348,10 +348,11 @@ namespace Samples
             global::CnnGen.Kernels.SampleChunks.Run(_forwardChunks, batch);
         }
 
-        /// <summary>Runs samples [first, first + batch) through every layer, with chunk <paramref name="chunk"/>'s workspace.</summary>
-        private void ForwardSamples(int first, int batch, int chunk)
+        /// <summary>Runs samples [first, first + batch) through every layer, with workspace <paramref name="slot"/> (one per thread
+        /// running chunks at once).</summary>
+        private void ForwardSamples(int first, int batch, int slot)
         {
-            global::System.Span<float> columns = _columns.AsSpan(chunk * 14400, 14400);
+            global::System.Span<float> columns = _columns.AsSpan(slot * 14400, 14400);
 
             // Layer 1: Conv 30 5x5 s1 p0  1x28x28 -> 30x24x24   [direct on AVX-512, else im2col + GEMM 30x25 * 25x576]
             // Layer 2: Relu  30x24x24 -> 30x24x24
@@ -475,7 +476,7 @@ namespace Samples
 
             public ForwardChunks(SimpleConvNet network) => _network = network;
 
-            public void RunChunk(int chunk, int first, int count) => _network.ForwardSamples(first, count, chunk);
+            public void RunChunk(int slot, int first, int count) => _network.ForwardSamples(first, count, slot);
         }
     }
 }

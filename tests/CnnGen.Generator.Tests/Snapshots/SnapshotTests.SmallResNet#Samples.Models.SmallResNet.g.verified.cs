@@ -128,7 +128,7 @@ namespace Samples
 
             private readonly global::CnnGen.Parameter[] _parameters;
             private readonly global::CnnGen.StateBuffer[] _states;
-            private float[] _columns = new float[16200];   // im2col workspace, shared by the convolutions in turn (one per chunk of samples: see EnsureCapacity)
+            private float[] _columns = new float[16200];   // im2col workspace, shared by the convolutions in turn (one per thread running chunks of samples: see EnsureCapacity)
             private readonly ForwardChunks _forwardChunks;
             private readonly float[] _invStd2 = new float[8];   // layer 2 1/std per channel
             private readonly float[] _invStd6 = new float[8];   // layer 6 1/std per channel
@@ -532,10 +532,11 @@ namespace Samples
                 else global::CnnGen.Kernels.SampleChunks.Run(_forwardChunks, batch);
             }
 
-            /// <summary>Runs samples [first, first + batch) through every layer, with chunk <paramref name="chunk"/>'s workspace.</summary>
-            private void ForwardSamples(int first, int batch, int chunk)
+            /// <summary>Runs samples [first, first + batch) through every layer, with workspace <paramref name="slot"/> (one per thread
+            /// running chunks at once).</summary>
+            private void ForwardSamples(int first, int batch, int slot)
             {
-                global::System.Span<float> columns = _columns.AsSpan(chunk * 16200, 16200);
+                global::System.Span<float> columns = _columns.AsSpan(slot * 16200, 16200);
 
                 // Layer 1: Conv 8 3x3 s1 p1 no bias  3x15x15 -> 8x15x15   [direct over the row pitch on AVX-512, else im2col + GEMM 8x27 * 27x225]
                 global::CnnGen.Kernels.Conv2D.Forward(in Conv1, batch, _input.AsSpan(first * 675, batch * 675), W1.Values, default, _a1.AsSpan(first * 1800, batch * 1800), columns);
@@ -775,7 +776,7 @@ namespace Samples
 
                 public ForwardChunks(SmallResNet network) => _network = network;
 
-                public void RunChunk(int chunk, int first, int count) => _network.ForwardSamples(first, count, chunk);
+                public void RunChunk(int slot, int first, int count) => _network.ForwardSamples(first, count, slot);
             }
         }
     }

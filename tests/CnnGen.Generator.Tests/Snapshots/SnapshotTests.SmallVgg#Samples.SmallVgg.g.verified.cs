@@ -99,7 +99,7 @@ namespace Samples
 
         private readonly global::CnnGen.Parameter[] _parameters;
         private readonly global::CnnGen.StateBuffer[] _states;
-        private float[] _columns = new float[147456];   // im2col workspace, shared by the convolutions in turn (one per chunk of samples: see EnsureCapacity)
+        private float[] _columns = new float[147456];   // im2col workspace, shared by the convolutions in turn (one per thread running chunks of samples: see EnsureCapacity)
         private readonly ForwardChunks _forwardChunks;
 
         // Batch-sized buffers, grown by EnsureCapacity; per sample:
@@ -413,10 +413,11 @@ namespace Samples
             global::CnnGen.Kernels.SampleChunks.Run(_forwardChunks, batch);
         }
 
-        /// <summary>Runs samples [first, first + batch) through every layer, with chunk <paramref name="chunk"/>'s workspace.</summary>
-        private void ForwardSamples(int first, int batch, int chunk)
+        /// <summary>Runs samples [first, first + batch) through every layer, with workspace <paramref name="slot"/> (one per thread
+        /// running chunks at once).</summary>
+        private void ForwardSamples(int first, int batch, int slot)
         {
-            global::System.Span<float> columns = _columns.AsSpan(chunk * 147456, 147456);
+            global::System.Span<float> columns = _columns.AsSpan(slot * 147456, 147456);
 
             // Layer 1: Conv 16 3x3 s1 p1  3x32x32 -> 16x32x32   [direct on a zero-bordered copy on AVX-512, else im2col + GEMM 16x27 * 27x1024]
             // Layer 2: Relu  16x32x32 -> 16x32x32
@@ -613,7 +614,7 @@ namespace Samples
 
             public ForwardChunks(SmallVgg network) => _network = network;
 
-            public void RunChunk(int chunk, int first, int count) => _network.ForwardSamples(first, count, chunk);
+            public void RunChunk(int slot, int first, int count) => _network.ForwardSamples(first, count, slot);
         }
     }
 }

@@ -10,51 +10,51 @@ namespace CnnGen.Runtime.Tests.Kernels;
 [Collection("KernelDispatch")]
 public sealed class SampleChunksTests
 {
-    /// <summary>Records which chunk ran each sample (and how often), spinning a little per chunk so that a helper joins.</summary>
+    /// <summary>Records the chunks (first sample, count, workspace slot) and how often each sample ran, spinning a little
+    /// per chunk so that a helper joins, and whether two chunks ever held the same slot at once.</summary>
     private sealed class RecordingJob : ISampleChunkJob
     {
-        public int[] ChunkOfSample = Array.Empty<int>(), Runs = Array.Empty<int>();
-        public int[] FirstOfChunk = new int[SampleChunks.MaxChunks], CountOfChunk = new int[SampleChunks.MaxChunks];
-        public int Threads, SpinMicroseconds;
+        public int[] Runs = Array.Empty<int>();
+        public int[] CountAtFirst = Array.Empty<int>(), SlotAtFirst = Array.Empty<int>();
+        public int Threads, SpinMicroseconds, SlotClashes;
+        private readonly int[] _slotInUse = new int[SampleChunks.MaxChunks];
         private int _mainThread;
 
         public void Reset(int batch)
         {
-            if (ChunkOfSample.Length != batch)
+            if (Runs.Length != batch)
             {
-                ChunkOfSample = new int[batch];
                 Runs = new int[batch];
+                CountAtFirst = new int[batch];
+                SlotAtFirst = new int[batch];
             }
 
-            Array.Fill(ChunkOfSample, -1);
             Array.Clear(Runs);
-            Array.Fill(FirstOfChunk, -1);
-            Array.Fill(CountOfChunk, -1);
+            Array.Fill(CountAtFirst, -1);
+            Array.Fill(SlotAtFirst, -1);
             Threads = 0;
+            SlotClashes = 0;
             _mainThread = Environment.CurrentManagedThreadId;
         }
 
-        public void RunChunk(int chunk, int first, int count)
+        public void RunChunk(int slot, int first, int count)
         {
-            FirstOfChunk[chunk] = first;
-            CountOfChunk[chunk] = count;
-            for (int n = first; n < first + count; n++)
-            {
-                ChunkOfSample[n] = chunk;
-                Interlocked.Increment(ref Runs[n]);
-            }
-
+            if (Interlocked.Exchange(ref _slotInUse[slot], 1) != 0) Interlocked.Increment(ref SlotClashes);
+            CountAtFirst[first] = count;
+            SlotAtFirst[first] = slot;
+            for (int n = first; n < first + count; n++) Interlocked.Increment(ref Runs[n]);
             if (Environment.CurrentManagedThreadId != _mainThread) Interlocked.Exchange(ref Threads, 2);
             long until = System.Diagnostics.Stopwatch.GetTimestamp() + SpinMicroseconds * System.Diagnostics.Stopwatch.Frequency / 1_000_000;
             while (System.Diagnostics.Stopwatch.GetTimestamp() < until) Thread.SpinWait(20);
+            Volatile.Write(ref _slotInUse[slot], 0);
         }
     }
 
     private sealed class ThrowingJob : ISampleChunkJob
     {
-        public void RunChunk(int chunk, int first, int count)
+        public void RunChunk(int slot, int first, int count)
         {
-            if (chunk == 1) throw new InvalidOperationException("chunk 1 failed");
+            if (first == SampleChunks.First(64, SampleChunks.Count(64), 1)) throw new InvalidOperationException("chunk 1 failed");
         }
     }
 
@@ -65,7 +65,7 @@ public sealed class SampleChunksTests
         public float[] A = Array.Empty<float>(), B = Array.Empty<float>(), C = Array.Empty<float>();
         public int K, N;
 
-        public void RunChunk(int chunk, int first, int count) =>
+        public void RunChunk(int slot, int first, int count) =>
             Gemm.Multiply(false, false, count, N, K, A.AsSpan(first * K, count * K), B, C.AsSpan(first * N, count * N));
     }
 
@@ -93,9 +93,9 @@ public sealed class SampleChunksTests
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
-    public void Every_sample_is_run_once_in_consecutive_chunks_of_nearly_equal_size(int degree)
+    public void Every_sample_is_run_once_in_consecutive_chunks_of_nearly_equal_size_each_with_a_free_slot(int degree)
     {
-        var job = new RecordingJob();
+        var job = new RecordingJob { SpinMicroseconds = 200 };
         try
         {
             KernelDispatch.MaxDegreeOfParallelism = degree;
@@ -106,17 +106,17 @@ public sealed class SampleChunksTests
                 SampleChunks.Run(job, batch);
                 int chunks = SampleChunks.Count(batch);
                 Assert.All(job.Runs, runs => Assert.Equal(1, runs));
-                int expectedFirst = 0;
                 for (int c = 0; c < chunks; c++)
                 {
-                    Assert.Equal(expectedFirst, job.FirstOfChunk[c]);
-                    Assert.InRange(job.CountOfChunk[c], batch / chunks, (batch + chunks - 1) / chunks);
-                    Assert.Equal(SampleChunks.First(batch, chunks, c), job.FirstOfChunk[c]);
-                    expectedFirst += job.CountOfChunk[c];
+                    int first = SampleChunks.First(batch, chunks, c), count = SampleChunks.First(batch, chunks, c + 1) - first;
+                    Assert.Equal(count, job.CountAtFirst[first]);
+                    Assert.InRange(count, batch / chunks, (batch + chunks - 1) / chunks);
+                    // One thread reuses workspace 0; two threads use 0 and 1.
+                    Assert.InRange(job.SlotAtFirst[first], 0, Math.Min(degree, chunks) - 1);
                 }
 
-                Assert.Equal(batch, expectedFirst);
-                Assert.Equal(-1, chunks < SampleChunks.MaxChunks ? job.FirstOfChunk[chunks] : -1);
+                Assert.Equal(chunks, job.CountAtFirst.Count(c => c >= 0));
+                Assert.Equal(0, job.SlotClashes);
             }
         }
         finally
