@@ -65,6 +65,30 @@ public class CompileAndRunTests
     }
 
     [Fact]
+    public void A_network_whose_only_convolution_is_1x1_compiles_and_runs_in_chunks()
+    {
+        // A 1x1 stride-1 convolution needs no im2col workspace, yet takes the workspace argument like every convolution.
+        GeneratorResult result = GeneratorHarness.Run("""
+            using CnnGen;
+            [Input(3, 6, 6)]
+            [Conv(4, 1)] [Relu]
+            [Affine(5)]
+            [SoftmaxWithLoss]
+            public partial class Pointwise { }
+            """);
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(result.CompilationProblems);
+        var net = (INetwork)Activator.CreateInstance(result.Load().GetType("Pointwise")!, 2)!;
+        net.IsTraining = false;
+        var random = new Random(5);
+        float[] x = Enumerable.Range(0, 64 * 108).Select(_ => (float)random.NextDouble()).ToArray();
+        float[] whole = net.Forward(x).ToArray();
+        var byQuarters = new List<float>();
+        for (int q = 0; q < 4; q++) byQuarters.AddRange(net.Forward(x.AsSpan(q * 16 * 108, 16 * 108)).ToArray());
+        Assert.Equal(byQuarters.ToArray(), whole);
+    }
+
+    [Fact]
     public void No_allocation_after_the_first_call_at_a_batch_size()
     {
         Assembly assembly = GeneratorHarness.Run(Source).Load();

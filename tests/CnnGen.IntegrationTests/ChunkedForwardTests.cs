@@ -8,6 +8,7 @@ namespace CnnGen.IntegrationTests
     /// a batch of its own, results do not depend on the thread count, and networks whose training pass ties samples together
     /// (batch normalisation) keep that pass whole.
     /// </summary>
+    [Collection(nameof(ChunkedForwardTests))]
     public sealed class ChunkedForwardTests
     {
         private static float[] Inputs(int batch, int size, int seed)
@@ -188,5 +189,11 @@ namespace CnnGen.IntegrationTests
                 Assert.Equal(net.Forward(x).Slice(0, 3).ToArray(), net.Forward(changed).Slice(0, 3).ToArray());
             });
         }
+    }
+
+    /// <summary>The tests that set the kernels' degree of parallelism (global) run alone, never beside other tests.</summary>
+    [CollectionDefinition(nameof(ChunkedForwardTests), DisableParallelization = true)]
+    public sealed class ChunkedForwardCollection
+    {
     }
 }

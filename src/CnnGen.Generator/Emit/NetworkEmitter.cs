@@ -188,7 +188,7 @@ namespace CnnGen.Generator.Emit
         {
             w.Line("private readonly global::CnnGen.Parameter[] _parameters;");
             w.Line("private readonly global::CnnGen.StateBuffer[] _states;");
-            w.Line($"private float[] _columns = new float[{N(layout.WorkspaceSize)}];   // im2col workspace, shared by the convolutions in turn (one per thread running chunks of samples: see EnsureCapacity)");
+            w.Line($"private float[] _columns = new float[{N(layout.WorkspaceSize)}];   // im2col workspace, shared by the convolutions in turn (one per thread running chunks of samples: see ForwardPass)");
             w.Line("private readonly ForwardChunks _forwardChunks;");
             foreach (BufferDecl b in layout.Buffers.Where(b => !b.Batched))
             {
@@ -538,6 +538,12 @@ namespace CnnGen.Generator.Emit
                 w.Line("// The batch goes through in chunks of samples, each chunk through every layer on one thread of the pool (the cut");
                 w.Line("// depends on the batch size alone, so results do not depend on the thread count; a small batch is one chunk and");
                 w.Line("// leaves the parallelism to the kernels).");
+                if (layout.UsesWorkspace)
+                {
+                    w.Line($"int slots = global::CnnGen.Kernels.SampleChunks.Slots(batch);   // one workspace per thread that runs chunks");
+                    w.Line($"if (_columns.Length < slots * {N(layout.WorkspaceSize)}) _columns = new float[slots * {N(layout.WorkspaceSize)}];   // grows only with the degree of parallelism");
+                }
+
                 if (layout.TrainingSamplesAreIndependent)
                 {
                     w.Line($"global::CnnGen.Kernels.SampleChunks.Run(_forwardChunks, batch);");
@@ -555,7 +561,7 @@ namespace CnnGen.Generator.Emit
             w.Line("/// running chunks at once).</summary>");
             using (w.Block("private void ForwardSamples(int first, int batch, int slot)"))
             {
-                if (layout.WorkspaceSize > 0)
+                if (layout.UsesWorkspace)
                 {
                     w.Line($"global::System.Span<float> columns = _columns.AsSpan(slot * {N(layout.WorkspaceSize)}, {N(layout.WorkspaceSize)});");
                     w.Line();
@@ -740,11 +746,6 @@ namespace CnnGen.Generator.Emit
                 foreach (BufferDecl b in layout.Buffers.Where(b => b.Batched))
                 {
                     w.Line($"{b.Name} = new {(b.IsInt ? "int" : "float")}[batch * {N(b.PerSample)}];");
-                }
-
-                if (layout.WorkspaceSize > 0)
-                {
-                    w.Line($"_columns = new float[global::CnnGen.Kernels.SampleChunks.Count(batch) * {N(layout.WorkspaceSize)}];");
                 }
 
                 w.Line("_capacity = batch;");

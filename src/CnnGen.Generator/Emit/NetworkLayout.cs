@@ -116,9 +116,13 @@ namespace CnnGen.Generator.Emit
             var unstored = new HashSet<string>(FoldedBackwardConvs.Select(n => plan.Layers[n - 1].OutputGradient).Where(g => g.Length > 0));
             Buffers = Buffers.Where(b => !unstored.Contains(b.Name)).ToArray();
             FusedConvRelus = plan.Layers.Where(l => IsFusedConvRelu(plan, l)).Select(l => l.Number).ToArray();
+            UsesWorkspace = plan.Layers.Any(l => l.Kind == LayerKind.Conv || (l.Kind == LayerKind.ResidualEnd && HasProjection(plan, l)));
             TrainingSamplesAreIndependent = !plan.Layers.Any(l => l.Kind == LayerKind.BatchNorm || l.Kind == LayerKind.Dropout
                 || (l.Kind == LayerKind.ResidualEnd && HasProjection(plan, l)));
         }
+
+        /// <summary>Whether any kernel takes the im2col workspace (every convolution does, even a 1x1 one that needs none of it).</summary>
+        public bool UsesWorkspace { get; }
 
         /// <summary>Whether a training pass's samples are independent in every layer, so it may be cut into chunks of samples
         /// as an inference pass always may: no batch normalisation (its statistics span the batch, a projection shortcut's
@@ -174,7 +178,8 @@ namespace CnnGen.Generator.Emit
 
         public IReadOnlyList<BufferDecl> Buffers { get; }
 
-        /// <summary>Floats of the im2col column buffer shared by all convolutions (one at a time).</summary>
+        /// <summary>Floats of one im2col workspace, shared by the convolutions of a pass in turn (a chunked pass has one per
+        /// thread running chunks).</summary>
         public long WorkspaceSize { get; }
 
         /// <summary>Number of logits per sample.</summary>

@@ -12,7 +12,8 @@ namespace CnnGen.Kernels
     /// With <see cref="KernelDispatch.MaxDegreeOfParallelism"/> above 1 and enough work, images are shared among threads
     /// (each thread unfolds into its own column buffer); forward and input gradient are then bit-identical to one thread.
     /// The filter gradient splits the batch into a fixed number of contiguous image ranges for the degree, sums each range
-    /// separately and adds the partial sums in range order, so its result depends only on the degree.
+    /// separately and adds the partial sums in range order, so its result depends only on the degree. Called inside a
+    /// chunk of samples (<see cref="SampleChunks"/>), a kernel plans for one thread (<see cref="ParallelBlocks.Degree"/>).
     /// </remarks>
     public static class Conv2D
     {

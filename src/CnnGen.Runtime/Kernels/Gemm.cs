@@ -22,7 +22,7 @@ namespace CnnGen.Kernels
     /// its own rows of A and columns of B); a long sum into a small C is split by depth at every degree
     /// (<see cref="GemmDepthSplit"/>), so its result never depends on the thread count. Tiny products and single rows
     /// take a direct loop. Pack buffers are kept per thread (a pool helper's are sized by the thread that starts the
-    /// job), so no call allocates after warm-up.
+    /// job, or by the helper itself for a product it runs inside a chunk of samples), so no call allocates after warm-up.
     /// </remarks>
     public static class Gemm
     {
@@ -163,7 +163,8 @@ namespace CnnGen.Kernels
         private readonly PinnedBuffer _a = new(), _b = new(), _tile = new();
 
         /// <summary>This thread's buffers. A pool helper's are its own <see cref="ParallelBlocks"/> slot's, which the thread
-        /// that starts a parallel job sizes before the helper joins (<see cref="IBlockJob.Prepare"/>).</summary>
+        /// that starts a parallel product sizes before the helper joins (<see cref="IBlockJob.Prepare"/>), or the helper
+        /// itself when it runs a product inline inside a block.</summary>
         public static GemmBuffers ForCurrentThread => t_current ??= new GemmBuffers();
 
         /// <summary>Makes <paramref name="buffers"/> the calling thread's (a pool helper, at its start).</summary>

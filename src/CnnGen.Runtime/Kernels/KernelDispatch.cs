@@ -51,8 +51,9 @@ namespace CnnGen.Kernels
             }
         }
 
-        /// <summary>The most threads one matrix product may use (at least 1). With 1, every kernel runs inline on the
-        /// calling thread without any synchronisation.</summary>
+        /// <summary>The most threads the kernels may use (at least 1): a matrix product, a convolution over a batch, a
+        /// forward pass cut into chunks of samples (<see cref="SampleChunks"/>), an optimiser's step. With 1, every kernel
+        /// runs inline on the calling thread without any synchronisation.</summary>
         public static int MaxDegreeOfParallelism
         {
             get => s_degree;

@@ -52,8 +52,8 @@ namespace CnnGen.Kernels
         private static ExceptionDispatchInfo? s_error;
 
         // Back-off when a participant did not keep its core (another thread holds it): jobs run inline until s_skipUntil
-        // (a Stopwatch timestamp), and each further such job doubles the pause, from MinBackoff up to MaxBackoff; a job where
-        // every participant kept its core shortens it by an eighth.
+        // (a Stopwatch timestamp), and each further such job doubles the pause, from MinBackoff up to MaxBackoff; a job that
+        // a helper took part in and where every participant kept its core shortens it by an eighth.
         private static readonly long MinBackoff = Stopwatch.Frequency / 1000, MaxBackoff = Stopwatch.Frequency;
         private static long s_skipUntil, s_backoff = MinBackoff;
 
@@ -105,8 +105,9 @@ namespace CnnGen.Kernels
             }
         }
 
-        /// <summary>The GEMM pack buffers of helper <paramref name="helper"/> (0-based). Only a job's
-        /// <see cref="IBlockJob.Prepare"/> may grow them: the helpers are idle then.</summary>
+        /// <summary>The GEMM pack buffers of helper <paramref name="helper"/> (0-based). Another thread may grow them only in a
+        /// job's <see cref="IBlockJob.Prepare"/>, while the helpers are idle; the helper itself grows them when it runs a
+        /// product inline inside a block (a chunk of samples: the first time it takes one, once).</summary>
         internal static GemmBuffers HelperGemmBuffers(int helper) => s_workers[helper].Gemm;
 
         /// <summary>Jobs the helpers have taken part in, summed over helpers (for tests that need them to have joined).</summary>
@@ -132,11 +133,11 @@ namespace CnnGen.Kernels
         }
 
         /// <summary>The degree kernels plan their splits for: <see cref="KernelDispatch.MaxDegreeOfParallelism"/>, or 1 for a
-        /// kernel called inside a block of a job the pool is running (a chunk of samples, <see cref="SampleChunks"/>): its
-        /// own job could only run inline, and cutting it for threads it cannot have cost more than it saved (a convolution cut
-        /// into one-image ranges, each with its own scratch, ran slower on two threads than the whole chunk on one). A kernel's
-        /// split never depends on the pool's back-off (which only runs the blocks inline), so neither do its results nor the
-        /// buffers its warm-up sizes.</summary>
+        /// kernel called inside a block of a job (a chunk of samples, <see cref="SampleChunks"/>), whether the pool runs that
+        /// job or the blocks run inline: its own job could only run inline, and cutting it for threads it cannot have cost
+        /// more than it saved (a convolution cut into one-image ranges, each with its own scratch, ran slower on two threads
+        /// than the whole chunk on one). A kernel's split never depends on the pool's back-off (which only runs the blocks
+        /// inline), so neither do its results.</summary>
         public static int Degree => t_blockDepth > 0 ? 1 : KernelDispatch.MaxDegreeOfParallelism;
 
         /// <summary>Blocks of a pool job the calling thread is inside (see <see cref="Degree"/>).</summary>
@@ -156,9 +157,19 @@ namespace CnnGen.Kernels
         {
             if (!TryRun(job, blocks))
             {
-                for (int b = 0; b < blocks; b++)
+                // Inline (degree 1, one block, a back-off, or the pool busy): kernels called inside the blocks plan for one
+                // thread here too, so their splits never depend on whether the pool took the job.
+                t_blockDepth++;
+                try
                 {
-                    job.Run(b);
+                    for (int b = 0; b < blocks; b++)
+                    {
+                        job.Run(b);
+                    }
+                }
+                finally
+                {
+                    t_blockDepth--;
                 }
             }
         }

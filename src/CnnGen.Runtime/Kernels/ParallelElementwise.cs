@@ -48,10 +48,14 @@ namespace CnnGen.Kernels
 
         private static void Apply(Op op, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> output)
         {
-            for (int i = 0; i < output.Length; i += CachedStep)
+            for (int i = 0; i < output.Length; )
             {
-                int n = Math.Min(CachedStep, output.Length - i);
+                // A step never leaves fewer than 16 floats behind: TensorPrimitives computes a span shorter than a vector
+                // with scalar code, which need not give the vector code's bits, and the steps (which start at each thread's
+                // range) would then differ by degree.
+                int n = output.Length - i <= CachedStep + 16 ? output.Length - i : CachedStep;
                 ApplyStep(op, a.Slice(i, n), b.IsEmpty ? b : b.Slice(i, n), output.Slice(i, n));
+                i += n;
             }
         }
 

@@ -3,7 +3,8 @@ using System;
 namespace CnnGen.Kernels
 {
     /// <summary>A pass over a range of samples that does not depend on the other samples of the batch (a generated
-    /// network's inference pass): <see cref="SampleChunks.Run"/> cuts a batch into chunks and runs them on several threads.</summary>
+    /// network's forward pass: always in inference, in training when no layer ties the samples together):
+    /// <see cref="SampleChunks.Run"/> cuts a batch into chunks and runs them on several threads.</summary>
     public interface ISampleChunkJob
     {
         /// <summary>Runs samples [<paramref name="first"/>, <paramref name="first"/> + <paramref name="count"/>) of the batch
@@ -30,6 +31,10 @@ namespace CnnGen.Kernels
 
         [ThreadStatic] private static Job? t_job;
 
+        /// <summary>Whether the calling thread's <see cref="t_job"/> is running a batch (a chunk that starts another batch on
+        /// the same thread, when the pool runs the first inline, then runs the second's chunks in turn without it).</summary>
+        [ThreadStatic] private static bool t_running;
+
         /// <summary>Chunks a batch of <paramref name="batch"/> samples is cut into: a power of two (so two, four or eight
         /// threads share it evenly), at most <see cref="MaxChunks"/>, each at least <see cref="MinSamples"/> samples; 1 for a
         /// batch under twice <see cref="MinSamples"/> (such a batch is left to the kernels' own parallelism).</summary>
@@ -40,6 +45,11 @@ namespace CnnGen.Kernels
             while (chunks < MaxChunks && batch >= 2 * chunks * MinSamples) chunks *= 2;
             return chunks;
         }
+
+        /// <summary>Workspace slots a pass over a batch of <paramref name="batch"/> samples may use at once right now: the
+        /// threads that can take its chunks (<see cref="Count"/> capped by the degree of parallelism; 1 inside a pool job's
+        /// block, where chunks run one after another). <see cref="ISampleChunkJob.RunChunk"/>'s slot is always below it.</summary>
+        public static int Slots(int batch) => Math.Min(Count(batch), ParallelBlocks.Degree);
 
         /// <summary>First sample of chunk <paramref name="chunk"/> of <paramref name="chunks"/> over a batch of
         /// <paramref name="batch"/> (chunk sizes differ by at most one sample).</summary>
@@ -52,20 +62,29 @@ namespace CnnGen.Kernels
         {
             if (job is null) throw new ArgumentNullException(nameof(job));
             int chunks = Count(batch);
-            if (chunks == 1)
+            if (chunks == 1 || t_running || ParallelBlocks.Degree == 1)
             {
-                job.RunChunk(0, 0, batch);
+                // One chunk, or chunks that can only run one after another on this thread (degree 1, inside a pool block,
+                // or inside a chunk of this thread's own running batch): in order, with workspace 0.
+                for (int c = 0; c < chunks; c++)
+                {
+                    int first = First(batch, chunks, c);
+                    job.RunChunk(0, first, First(batch, chunks, c + 1) - first);
+                }
+
                 return;
             }
 
             Job blocks = t_job ??= new Job();
             blocks.Set(job, batch, chunks);
+            t_running = true;
             try
             {
                 ParallelBlocks.Run(blocks, chunks);
             }
             finally
             {
+                t_running = false;
                 blocks.Set(null, 0, 0);
             }
         }

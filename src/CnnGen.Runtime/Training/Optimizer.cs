@@ -26,12 +26,14 @@ namespace CnnGen.Training
         /// <summary>Elements of all parameters together from which a step's blocks are shared among threads.</summary>
         private const int ParallelElements = 64 * 1024;
 
-        [ThreadStatic] private static float[]? t_decayed, t_work;
-
         private Parameter[]? _bound;
         private int[] _blockParameter = Array.Empty<int>(), _blockOffset = Array.Empty<int>();
         private int _elements;
         private UpdateJob? _job;
+
+        /// <summary>Scratch per participant of a step (0: the calling thread; 1 and up: the pool's helpers, sized before they
+        /// join), <see cref="BlockSize"/> floats for the decayed gradient then as many for the update's work.</summary>
+        private float[][] _scratch = Array.Empty<float[]>();
         private float _learningRate;
         private float _weightDecay;
 
@@ -105,6 +107,7 @@ namespace CnnGen.Training
 
             _elements = (int)Math.Min(int.MaxValue, elements);
             _job = new UpdateJob(this);
+            EnsureScratch(1);
             _bound = bound;
         }
 
@@ -132,15 +135,26 @@ namespace CnnGen.Training
             int offset = _blockOffset[block], n = Math.Min(BlockSize, p.Length - offset);
             Span<float> values = p.Values.AsSpan(offset, n);
             ReadOnlySpan<float> g = p.Gradients.AsSpan(offset, n);
+            float[] scratch = _scratch[ParallelBlocks.ParticipantOf(_job!)];
             bool decays = _weightDecay != 0f && p.Role == ParameterRole.Weight;
             if (decays && !DecoupledDecay)
             {
-                Span<float> decayed = (t_decayed ??= new float[BlockSize]).AsSpan(0, n);
+                Span<float> decayed = scratch.AsSpan(0, n);
                 TensorPrimitives.MultiplyAdd(values, _weightDecay, g, decayed);
                 g = decayed;
             }
 
-            Update(_blockParameter[block], offset, values, g, decays && DecoupledDecay ? _weightDecay : 0f, (t_work ??= new float[BlockSize]).AsSpan(0, n));
+            Update(_blockParameter[block], offset, values, g, decays && DecoupledDecay ? _weightDecay : 0f, scratch.AsSpan(BlockSize, n));
+        }
+
+        /// <summary>Grows the scratch to <paramref name="participants"/> participants (only ever on the thread that steps, before
+        /// any helper joins).</summary>
+        private void EnsureScratch(int participants)
+        {
+            if (_scratch.Length >= participants) return;
+            var scratch = new float[participants][];
+            for (int i = 0; i < participants; i++) scratch[i] = i < _scratch.Length ? _scratch[i] : new float[2 * BlockSize];
+            _scratch = scratch;
         }
 
         /// <summary>The blocks of a step as a job of the shared pool (one per optimiser, made when it is bound).</summary>
@@ -149,6 +163,8 @@ namespace CnnGen.Training
             private readonly Optimizer _optimizer;
 
             public UpdateJob(Optimizer optimizer) => _optimizer = optimizer;
+
+            public void Prepare(int helpers) => _optimizer.EnsureScratch(helpers + 1);
 
             public void Run(int block) => _optimizer.UpdateBlock(block);
         }

@@ -91,7 +91,7 @@ namespace Samples
 
         private readonly global::CnnGen.Parameter[] _parameters;
         private readonly global::CnnGen.StateBuffer[] _states;
-        private float[] _columns = new float[19600];   // im2col workspace, shared by the convolutions in turn (one per thread running chunks of samples: see EnsureCapacity)
+        private float[] _columns = new float[19600];   // im2col workspace, shared by the convolutions in turn (one per thread running chunks of samples: see ForwardPass)
         private readonly ForwardChunks _forwardChunks;
 
         // Batch-sized buffers, grown by EnsureCapacity; per sample:
@@ -392,6 +392,8 @@ namespace Samples
             // The batch goes through in chunks of samples, each chunk through every layer on one thread of the pool (the cut
             // depends on the batch size alone, so results do not depend on the thread count; a small batch is one chunk and
             // leaves the parallelism to the kernels).
+            int slots = global::CnnGen.Kernels.SampleChunks.Slots(batch);   // one workspace per thread that runs chunks
+            if (_columns.Length < slots * 19600) _columns = new float[slots * 19600];   // grows only with the degree of parallelism
             global::CnnGen.Kernels.SampleChunks.Run(_forwardChunks, batch);
         }
 
@@ -519,7 +521,6 @@ namespace Samples
             _g11 = new float[batch * 10];
             _probabilities = new float[batch * 10];
             _labels = new int[batch * 1];
-            _columns = new float[global::CnnGen.Kernels.SampleChunks.Count(batch) * 19600];
             _capacity = batch;
         }
 

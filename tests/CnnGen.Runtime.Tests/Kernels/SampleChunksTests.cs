@@ -171,6 +171,78 @@ public sealed class SampleChunksTests
         }
     }
 
+    /// <summary>Each chunk records the degree its kernels plan for and, for the outer batch, runs an inner batch of its own.</summary>
+    private sealed class NestingJob : ISampleChunkJob
+    {
+        public readonly RecordingJob Inner = new();
+        public int[] OuterRuns = new int[128];
+        public int DegreeAboveOne;
+
+        public void RunChunk(int slot, int first, int count)
+        {
+            if (ParallelBlocks.Degree != 1) Interlocked.Increment(ref DegreeAboveOne);
+            for (int n = first; n < first + count; n++) Interlocked.Increment(ref OuterRuns[n]);
+            lock (Inner)
+            {
+                Inner.Reset(64);
+                SampleChunks.Run(Inner, 64); // the same thread starts another batch inside a chunk
+                Assert.All(Inner.Runs, runs => Assert.Equal(1, runs));
+                Assert.All(Inner.SlotAtFirst.Where(s => s >= 0), s => Assert.Equal(0, s));
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Kernels_and_batches_started_inside_a_chunk_run_on_its_thread_and_leave_the_outer_batch_whole(int degree)
+    {
+        try
+        {
+            KernelDispatch.MaxDegreeOfParallelism = degree;
+            for (int round = 0; round < 3; round++)
+            {
+                ParallelBlocks.ResetBackoff();
+                var job = new NestingJob();
+                SampleChunks.Run(job, 128);
+                Assert.All(job.OuterRuns, runs => Assert.Equal(1, runs));
+                Assert.Equal(0, job.DegreeAboveOne);
+            }
+
+            // Inline too (a back-off): kernels inside the chunks still plan for one thread.
+            ParallelBlocks.BackOff(milliseconds: 60_000);
+            var inline = new NestingJob();
+            SampleChunks.Run(inline, 128);
+            Assert.All(inline.OuterRuns, runs => Assert.Equal(1, runs));
+            Assert.Equal(0, inline.DegreeAboveOne);
+        }
+        finally
+        {
+            ParallelBlocks.ResetBackoff();
+            KernelDispatch.Reset();
+        }
+    }
+
+    [Fact]
+    public void Slots_cover_every_thread_that_can_take_a_chunk()
+    {
+        try
+        {
+            foreach (int degree in new[] { 1, 2, 3, 16 })
+            {
+                KernelDispatch.MaxDegreeOfParallelism = degree;
+                foreach (int batch in new[] { 1, 31, 32, 64, 100, 1000 })
+                {
+                    Assert.Equal(Math.Min(degree, SampleChunks.Count(batch)), SampleChunks.Slots(batch));
+                }
+            }
+        }
+        finally
+        {
+            KernelDispatch.Reset();
+        }
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(2)]

@@ -83,8 +83,7 @@ public sealed class OptimizerBlockTests
         var parameters = new[] { new Parameter("W1", [length], ParameterRole.Weight, 100, 100, InitKind.He) };
         Values(length, 2).CopyTo(parameters[0].Values);
         var adam = new Adam(0.01f) { WeightDecay = 0.01f };
-        // Two steps in the warm-up: a helper's second step allocated 24 bytes once (measured; its first step allocates the
-        // optimiser's scratch), and none after.
+        // Two steps in the warm-up: a helper's second step allocated 24 bytes once (measured), and none after.
         HelperAllocations.AssertNoneAfterWarmUp(rounds: 5, expectHelpers: true, () => adam.Step(parameters), () => adam.Step(parameters));
     }
 }
