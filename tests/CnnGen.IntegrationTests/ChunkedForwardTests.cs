@@ -24,6 +24,7 @@ namespace CnnGen.IntegrationTests
                 foreach (int degree in new[] { 1, 2 })
                 {
                     KernelDispatch.MaxDegreeOfParallelism = degree;
+                    ParallelBlocks.ResetBackoff(); // so that the helpers take part at degree 2
                     test(degree);
                 }
             }
@@ -164,6 +165,46 @@ namespace CnnGen.IntegrationTests
                     }
                 }
             });
+        }
+
+        [Fact]
+        public void Training_and_inference_on_two_threads_allocate_nothing_after_warm_up_on_any_thread()
+        {
+            foreach (INetwork net in new INetwork[] { new SimpleConvNet(4), new ChunkPoolNet(4) })
+            {
+                const int batch = 100;
+                float[] x = Inputs(batch, net.InputSize, 2);
+                int[] labels = Enumerable.Range(0, batch).Select(i => i % net.OutputSize).ToArray();
+                var adam = new CnnGen.Training.Adam(0.001f) { WeightDecay = 1e-4f };
+                void Step()
+                {
+                    ParallelBlocks.ResetBackoff();
+                    net.IsTraining = true;
+                    net.Loss(x, labels);
+                    net.Backward();
+                    adam.Step(net.Parameters);
+                    net.IsTraining = false;
+                    net.Forward(x);
+                    net.Forward(x.AsSpan(0, 40 * net.InputSize));
+                }
+
+                try
+                {
+                    KernelDispatch.MaxDegreeOfParallelism = 2;
+                    for (int i = 0; i < 5; i++) Step();
+                    long helpers = ParallelBlocks.HelperAllocatedBytes, jobs = ParallelBlocks.HelperJobs;
+                    Assert.Equal(0, AllocationProbe.Least(() =>
+                    {
+                        for (int i = 0; i < 5; i++) Step();
+                    }));
+                    Assert.Equal(helpers, ParallelBlocks.HelperAllocatedBytes);
+                    Assert.True(ParallelBlocks.HelperJobs > jobs, "the helpers never took part, so the check above proves nothing");
+                }
+                finally
+                {
+                    KernelDispatch.Reset();
+                }
+            }
         }
 
         [Fact]
