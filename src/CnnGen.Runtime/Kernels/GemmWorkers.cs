@@ -12,8 +12,8 @@ namespace CnnGen.Kernels
     /// across its longer side (a square one into rows). Each thread's packed panels then stay in its own core's caches. Packing B once into a buffer
     /// that both threads read, the earlier way, measured 8% slower at 512³ (1.75x against 1.90x one thread): a thread
     /// reading panels that the other core packed runs about 9% slower than alone, which costs more than packing twice.</item>
-    /// <item><b>Several blocks per thread</b> (few rows: an affine layer's batch): blocks claimed from a shared counter, so a
-    /// thread that starts late does fewer of them.</item>
+    /// <item><b>Several blocks per thread</b> (few rows: an affine layer's batch; or, cut as above, when the operand each
+    /// block packs again is small): blocks claimed from a shared counter, so a thread that starts late does fewer of them.</item>
     /// </list>
     /// Nothing is allocated per call: the job object (one per calling thread) and the buffers are reused, and the helpers'
     /// pack buffers are sized by the calling thread before they join.
@@ -22,6 +22,10 @@ namespace CnnGen.Kernels
     {
         /// <summary>Blocks of C per participating thread when C has few rows, for load balancing.</summary>
         private const int BlocksPerThread = 4;
+
+        /// <summary>Floats of the operand that every block of one-block-per-thread cut packs again (B for a cut into rows, A
+        /// for a cut into columns) up to which the blocks are made smaller and claimed in turn instead.</summary>
+        private const long SmallRepeatedOperand = 1L << 16;
 
         /// <summary>Micro-panel rows (192 rows with the AVX-512 kernel) from which C is cut into one block per thread.</summary>
         private const int MinRowPanelsForOneBlockPerThread = 16;
@@ -52,6 +56,18 @@ namespace CnnGen.Kernels
                 _colPanels = (problem.N + kernel.NR - 1) / kernel.NR;
                 if (_rowPanels >= MinRowPanelsForOneBlockPerThread && OneBlockPerThread(problem, degree))
                 {
+                    // When the operand each block packs again is small (an affine layer's weight gradient: B is the batch's
+                    // output gradient, 100 x 100), cut further into blocks claimed in turn: the extra packing costs little,
+                    // and a thread that starts late or loses its core for a moment then takes fewer blocks.
+                    if (_colBlocks == 1 && (long)problem.K * problem.N <= SmallRepeatedOperand)
+                    {
+                        _rowBlocks = Math.Max(_rowBlocks, Math.Min(degree * BlocksPerThread, _rowPanels / 2));
+                    }
+                    else if (_rowBlocks == 1 && (long)problem.M * problem.K <= SmallRepeatedOperand)
+                    {
+                        _colBlocks = Math.Max(_colBlocks, Math.Min(degree * BlocksPerThread, _colPanels / 2));
+                    }
+
                     return true;
                 }
 

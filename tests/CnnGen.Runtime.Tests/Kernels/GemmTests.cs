@@ -30,8 +30,9 @@ public sealed class GemmTests : IDisposable
         yield return (200, 33, 17);   // more than one m block
         yield return (5, 2100, 3);    // more than one n block
         yield return (127, 129, 257); // above the parallel threshold
-        yield return (513, 257, 129); // two threads: one block of rows each (C taller than wide)
-        yield return (200, 4200, 64);  // two threads: one block of columns each, each wider than one n block
+        yield return (300, 260, 300); // two threads: one block of rows each (C taller than wide, B repacked per block)
+        yield return (513, 257, 129); // two threads: rows, B small enough to repack for blocks claimed in turn
+        yield return (200, 4200, 64);  // two threads: columns, A small enough to repack for blocks claimed in turn
         yield return (100, 2080, 300); // two threads: too few rows for one block each, tiles of C claimed in turn
         yield return (24, 2100, 300);  // two threads: tiles of C
         yield return (100, 100, 4320); // two threads: split by depth
