@@ -188,7 +188,7 @@ namespace CnnGen.Generator.Emit
         {
             w.Line("private readonly global::CnnGen.Parameter[] _parameters;");
             w.Line("private readonly global::CnnGen.StateBuffer[] _states;");
-            w.Line($"private float[] _columns = new float[{N(layout.WorkspaceSize)}];   // im2col workspace, shared by the convolutions in turn (one per thread running chunks of samples: see ForwardPass)");
+            w.Line($"private float[] _columns = new float[{N(layout.WorkspaceSize)}];   // im2col workspace, shared by the convolutions in turn (one per thread running chunks of samples: see ForwardChunks)");
             w.Line("private readonly ForwardChunks _forwardChunks;");
             foreach (BufferDecl b in layout.Buffers.Where(b => !b.Batched))
             {
@@ -538,11 +538,6 @@ namespace CnnGen.Generator.Emit
                 w.Line("// The batch goes through in chunks of samples, each chunk through every layer on one thread of the pool (the cut");
                 w.Line("// depends on the batch size alone, so results do not depend on the thread count; a small batch is one chunk and");
                 w.Line("// leaves the parallelism to the kernels).");
-                if (layout.UsesWorkspace)
-                {
-                    w.Line($"int slots = global::CnnGen.Kernels.SampleChunks.Slots(batch);   // one workspace per thread that runs chunks");
-                    w.Line($"if (_columns.Length < slots * {N(layout.WorkspaceSize)}) _columns = new float[slots * {N(layout.WorkspaceSize)}];   // grows only with the degree of parallelism");
-                }
 
                 if (layout.TrainingSamplesAreIndependent)
                 {
@@ -760,6 +755,15 @@ namespace CnnGen.Generator.Emit
                 w.Line($"public ForwardChunks({className} network) => _network = network;");
                 w.Line();
                 w.Line("public void RunChunk(int slot, int first, int count) => _network.ForwardSamples(first, count, slot);");
+                if (layout.UsesWorkspace)
+                {
+                    w.Line();
+                    w.Line("/// <summary>One im2col workspace per thread that runs chunks (grown before the helpers join, only when more threads take part).</summary>");
+                    w.Line("public void PrepareSlots(int slots)");
+                    w.Line("{");
+                    w.Line($"    if (_network._columns.Length < slots * {N(layout.WorkspaceSize)}) _network._columns = new float[slots * {N(layout.WorkspaceSize)}];");
+                    w.Line("}");
+                }
             }
         }
     }

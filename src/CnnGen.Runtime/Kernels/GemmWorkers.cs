@@ -27,6 +27,9 @@ namespace CnnGen.Kernels
         /// for a cut into columns) up to which the blocks are made smaller and claimed in turn instead.</summary>
         private const long SmallRepeatedOperand = 1L << 16;
 
+        /// <summary>Rows (columns) a block claimed in turn keeps at least, when the repeated operand is small.</summary>
+        private const int MinClaimedBlock = 64;
+
         /// <summary>Micro-panel rows (192 rows with the AVX-512 kernel) from which C is cut into one block per thread.</summary>
         private const int MinRowPanelsForOneBlockPerThread = 16;
 
@@ -59,13 +62,14 @@ namespace CnnGen.Kernels
                     // When the operand each block packs again is small (an affine layer's weight gradient: B is the batch's
                     // output gradient, 100 x 100), cut further into blocks claimed in turn: the extra packing costs little,
                     // and a thread that starts late or loses its core for a moment then takes fewer blocks.
+                    // Each block keeps at least MinClaimedBlock rows (columns), so its repacking stays small beside its work.
                     if (_colBlocks == 1 && (long)problem.K * problem.N <= SmallRepeatedOperand)
                     {
-                        _rowBlocks = Math.Max(_rowBlocks, Math.Min(degree * BlocksPerThread, _rowPanels / 2));
+                        _rowBlocks = Math.Max(_rowBlocks, Math.Min(degree * BlocksPerThread, problem.M / MinClaimedBlock));
                     }
                     else if (_rowBlocks == 1 && (long)problem.M * problem.K <= SmallRepeatedOperand)
                     {
-                        _colBlocks = Math.Max(_colBlocks, Math.Min(degree * BlocksPerThread, _colPanels / 2));
+                        _colBlocks = Math.Max(_colBlocks, Math.Min(degree * BlocksPerThread, problem.N / MinClaimedBlock));
                     }
 
                     return true;

@@ -15,7 +15,9 @@ namespace CnnGen.Kernels
 
         /// <summary>Called once the pool is reserved for this job and before any helper joins, with the number of helpers
         /// that may join: the place to size per-helper buffers (<see cref="ParallelBlocks.HelperGemmBuffers"/>), so that a
-        /// helper never allocates, however late it first takes part.</summary>
+        /// helper never allocates, however late it first takes part. Also called when a back-off runs the job inline (no
+        /// helper joins then, but later jobs find the buffers sized); not when the job runs inline for another reason
+        /// (degree 1, one block, the pool busy), so what the calling thread itself needs must be sized elsewhere.</summary>
         void Prepare(int helpers)
         {
         }

@@ -8,10 +8,17 @@ namespace CnnGen.Kernels
     public interface ISampleChunkJob
     {
         /// <summary>Runs samples [<paramref name="first"/>, <paramref name="first"/> + <paramref name="count"/>) of the batch
-        /// with workspace <paramref name="slot"/>: a number below <see cref="SampleChunks.Count"/> that no other chunk running
-        /// at the same time has (the thread's place in the pool; 0 when the chunks run one after another on one thread, so a
-        /// single thread reuses one workspace, which stays in cache).</summary>
+        /// with workspace <paramref name="slot"/>: a number that no other chunk running at the same time has, below the
+        /// slots last passed to <see cref="PrepareSlots"/> (the thread's place in the pool; 0 when the chunks run one after
+        /// another on one thread, so a single thread reuses one workspace, which stays in cache).</summary>
         void RunChunk(int slot, int first, int count);
+
+        /// <summary>Called on the calling thread before the chunks of a batch run on <paramref name="slots"/> threads at once
+        /// (and before any helper joins): the place to grow per-slot workspaces. Slot 0 must always be ready: chunks that run
+        /// one after another on one thread use it without this call.</summary>
+        void PrepareSlots(int slots)
+        {
+        }
     }
 
     /// <summary>
@@ -45,11 +52,6 @@ namespace CnnGen.Kernels
             while (chunks < MaxChunks && batch >= 2 * chunks * MinSamples) chunks *= 2;
             return chunks;
         }
-
-        /// <summary>Workspace slots a pass over a batch of <paramref name="batch"/> samples may use at once right now: the
-        /// threads that can take its chunks (<see cref="Count"/> capped by the degree of parallelism; 1 inside a pool job's
-        /// block, where chunks run one after another). <see cref="ISampleChunkJob.RunChunk"/>'s slot is always below it.</summary>
-        public static int Slots(int batch) => Math.Min(Count(batch), ParallelBlocks.Degree);
 
         /// <summary>First sample of chunk <paramref name="chunk"/> of <paramref name="chunks"/> over a batch of
         /// <paramref name="batch"/> (chunk sizes differ by at most one sample).</summary>
@@ -101,6 +103,8 @@ namespace CnnGen.Kernels
                 _batch = batch;
                 _chunks = chunks;
             }
+
+            public void Prepare(int helpers) => _job!.PrepareSlots(helpers + 1);
 
             public void Run(int chunk)
             {

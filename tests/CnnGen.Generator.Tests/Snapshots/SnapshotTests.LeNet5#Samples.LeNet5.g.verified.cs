@@ -91,7 +91,7 @@ namespace Samples
 
         private readonly global::CnnGen.Parameter[] _parameters;
         private readonly global::CnnGen.StateBuffer[] _states;
-        private float[] _columns = new float[19600];   // im2col workspace, shared by the convolutions in turn (one per thread running chunks of samples: see ForwardPass)
+        private float[] _columns = new float[19600];   // im2col workspace, shared by the convolutions in turn (one per thread running chunks of samples: see ForwardChunks)
         private readonly ForwardChunks _forwardChunks;
 
         // Batch-sized buffers, grown by EnsureCapacity; per sample:
@@ -392,8 +392,6 @@ namespace Samples
             // The batch goes through in chunks of samples, each chunk through every layer on one thread of the pool (the cut
             // depends on the batch size alone, so results do not depend on the thread count; a small batch is one chunk and
             // leaves the parallelism to the kernels).
-            int slots = global::CnnGen.Kernels.SampleChunks.Slots(batch);   // one workspace per thread that runs chunks
-            if (_columns.Length < slots * 19600) _columns = new float[slots * 19600];   // grows only with the degree of parallelism
             global::CnnGen.Kernels.SampleChunks.Run(_forwardChunks, batch);
         }
 
@@ -532,6 +530,12 @@ namespace Samples
             public ForwardChunks(LeNet5 network) => _network = network;
 
             public void RunChunk(int slot, int first, int count) => _network.ForwardSamples(first, count, slot);
+
+            /// <summary>One im2col workspace per thread that runs chunks (grown before the helpers join, only when more threads take part).</summary>
+            public void PrepareSlots(int slots)
+            {
+                if (_network._columns.Length < slots * 19600) _network._columns = new float[slots * 19600];
+            }
         }
     }
 }

@@ -128,7 +128,7 @@ namespace Samples
 
             private readonly global::CnnGen.Parameter[] _parameters;
             private readonly global::CnnGen.StateBuffer[] _states;
-            private float[] _columns = new float[16200];   // im2col workspace, shared by the convolutions in turn (one per thread running chunks of samples: see ForwardPass)
+            private float[] _columns = new float[16200];   // im2col workspace, shared by the convolutions in turn (one per thread running chunks of samples: see ForwardChunks)
             private readonly ForwardChunks _forwardChunks;
             private readonly float[] _invStd2 = new float[8];   // layer 2 1/std per channel
             private readonly float[] _invStd6 = new float[8];   // layer 6 1/std per channel
@@ -527,8 +527,6 @@ namespace Samples
                 // The batch goes through in chunks of samples, each chunk through every layer on one thread of the pool (the cut
                 // depends on the batch size alone, so results do not depend on the thread count; a small batch is one chunk and
                 // leaves the parallelism to the kernels).
-                int slots = global::CnnGen.Kernels.SampleChunks.Slots(batch);   // one workspace per thread that runs chunks
-                if (_columns.Length < slots * 16200) _columns = new float[slots * 16200];   // grows only with the degree of parallelism
                 // Batch normalisation and dropout tie a training pass's samples together: it takes the whole batch at once.
                 if (IsTraining) ForwardSamples(0, batch, 0);
                 else global::CnnGen.Kernels.SampleChunks.Run(_forwardChunks, batch);
@@ -778,6 +776,12 @@ namespace Samples
                 public ForwardChunks(SmallResNet network) => _network = network;
 
                 public void RunChunk(int slot, int first, int count) => _network.ForwardSamples(first, count, slot);
+
+                /// <summary>One im2col workspace per thread that runs chunks (grown before the helpers join, only when more threads take part).</summary>
+                public void PrepareSlots(int slots)
+                {
+                    if (_network._columns.Length < slots * 16200) _network._columns = new float[slots * 16200];
+                }
             }
         }
     }

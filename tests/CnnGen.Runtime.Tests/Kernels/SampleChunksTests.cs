@@ -16,7 +16,7 @@ public sealed class SampleChunksTests
     {
         public int[] Runs = Array.Empty<int>();
         public int[] CountAtFirst = Array.Empty<int>(), SlotAtFirst = Array.Empty<int>();
-        public int Threads, SpinMicroseconds, SlotClashes;
+        public int Threads, SpinMicroseconds, SlotClashes, SlotsBeyondPrepared, PreparedSlots = 1;
         private readonly int[] _slotInUse = new int[SampleChunks.MaxChunks];
         private int _mainThread;
 
@@ -34,11 +34,16 @@ public sealed class SampleChunksTests
             Array.Fill(SlotAtFirst, -1);
             Threads = 0;
             SlotClashes = 0;
+            SlotsBeyondPrepared = 0;
+            PreparedSlots = 1;
             _mainThread = Environment.CurrentManagedThreadId;
         }
 
+        public void PrepareSlots(int slots) => PreparedSlots = slots;
+
         public void RunChunk(int slot, int first, int count)
         {
+            if (slot >= Volatile.Read(ref PreparedSlots)) Interlocked.Increment(ref SlotsBeyondPrepared);
             if (Interlocked.Exchange(ref _slotInUse[slot], 1) != 0) Interlocked.Increment(ref SlotClashes);
             CountAtFirst[first] = count;
             SlotAtFirst[first] = slot;
@@ -117,6 +122,7 @@ public sealed class SampleChunksTests
 
                 Assert.Equal(chunks, job.CountAtFirst.Count(c => c >= 0));
                 Assert.Equal(0, job.SlotClashes);
+                Assert.Equal(0, job.SlotsBeyondPrepared);
             }
         }
         finally
@@ -219,26 +225,6 @@ public sealed class SampleChunksTests
         finally
         {
             ParallelBlocks.ResetBackoff();
-            KernelDispatch.Reset();
-        }
-    }
-
-    [Fact]
-    public void Slots_cover_every_thread_that_can_take_a_chunk()
-    {
-        try
-        {
-            foreach (int degree in new[] { 1, 2, 3, 16 })
-            {
-                KernelDispatch.MaxDegreeOfParallelism = degree;
-                foreach (int batch in new[] { 1, 31, 32, 64, 100, 1000 })
-                {
-                    Assert.Equal(Math.Min(degree, SampleChunks.Count(batch)), SampleChunks.Slots(batch));
-                }
-            }
-        }
-        finally
-        {
             KernelDispatch.Reset();
         }
     }

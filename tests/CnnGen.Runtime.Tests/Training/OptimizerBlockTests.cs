@@ -79,7 +79,8 @@ public sealed class OptimizerBlockTests
     [Fact]
     public void Steps_on_two_threads_allocate_nothing_on_the_helpers_after_warm_up()
     {
-        int length = FullBlocks * Optimizer.BlockSize + Tail;
+        // Long enough (about half a millisecond a step) for a helper woken from sleep to take part.
+        int length = 48 * Optimizer.BlockSize + Tail;
         var parameters = new[] { new Parameter("W1", [length], ParameterRole.Weight, 100, 100, InitKind.He) };
         Values(length, 2).CopyTo(parameters[0].Values);
         var adam = new Adam(0.01f) { WeightDecay = 0.01f };
