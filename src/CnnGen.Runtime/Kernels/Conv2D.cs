@@ -99,8 +99,7 @@ namespace CnnGen.Kernels
             ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, Span<int> argMax, Span<float> workspace, int firstSample)
         {
             Guard.Length(argMax.Length, (long)batch * pool.OutputSize, nameof(argMax));
-            if (firstSample < 0) throw new ArgumentException($"The first sample must be at least 0, got {firstSample}.", nameof(firstSample));
-            _ = checked((firstSample + batch) * g.OutputSize);
+            Guard.FirstSample(firstSample, batch, g.OutputSize);
             ForwardReluMaxPool(g, pool, batch, x, weights, bias, y, workspace, argMax, firstSample);
         }
 

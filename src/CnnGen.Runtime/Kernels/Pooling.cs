@@ -24,13 +24,14 @@ namespace CnnGen.Kernels
         /// <paramref name="argMax"/> hold those samples only, and the arg-max indices count from the larger batch's start, as a
         /// pass over the whole batch writes them (the backward pass takes the whole batch).</summary>
         public static void MaxForward(in ConvGeometry g, int batch, ReadOnlySpan<float> x, Span<float> y, Span<int> argMax, int firstSample) =>
-            MaxForwardCore(g, batch, x, y, argMax, relu: false, IndexBase(g, firstSample));
+            MaxForwardCore(g, batch, x, y, argMax, relu: false, IndexBase(g, batch, firstSample));
 
-        /// <summary>The arg-max index of the first input of sample <paramref name="firstSample"/>.</summary>
-        private static int IndexBase(in ConvGeometry g, int firstSample)
+        /// <summary>The arg-max index of the first input of sample <paramref name="firstSample"/> (validated for a chunk of
+        /// <paramref name="batch"/> samples).</summary>
+        private static int IndexBase(in ConvGeometry g, int batch, int firstSample)
         {
-            if (firstSample < 0) throw new ArgumentException($"The first sample must be at least 0, got {firstSample}.", nameof(firstSample));
-            return checked(firstSample * g.InputSize);
+            Guard.FirstSample(firstSample, batch, g.InputSize);
+            return firstSample * g.InputSize;
         }
 
         /// <summary>Max pooling with arg-max (indices offset by <paramref name="indexBase"/>); with <paramref name="relu"/>,
@@ -40,7 +41,6 @@ namespace CnnGen.Kernels
         {
             Validate(g, batch, x.Length, y.Length);
             Guard.Length(argMax.Length, (long)batch * g.OutputSize, nameof(argMax));
-            if (indexBase > 0) _ = checked(indexBase + batch * g.InputSize);
             int h = g.Height, w = g.Width, k = g.Kernel, s = g.Stride, p = g.Pad, oh = g.OutHeight, ow = g.OutWidth;
             int planes = batch * g.Channels;
             if (IsTwoByTwo(g))
@@ -143,7 +143,7 @@ namespace CnnGen.Kernels
         /// spans hold those samples only, the arg-max indices count from the larger batch's start (see
         /// <see cref="MaxForward(in ConvGeometry, int, ReadOnlySpan{float}, Span{float}, Span{int}, int)"/>).</summary>
         public static void MaxReluForward(in ConvGeometry g, int batch, ReadOnlySpan<float> x, Span<float> y, Span<int> argMax, int firstSample) =>
-            MaxForwardCore(g, batch, x, y, argMax, relu: true, IndexBase(g, firstSample));
+            MaxForwardCore(g, batch, x, y, argMax, relu: true, IndexBase(g, batch, firstSample));
 
         /// <summary>The inference form of MaxReluForward (no arg-max) over <paramref name="planes"/> planes on the calling thread, unchecked.</summary>
         internal static void MaxReluPlanes(in ConvGeometry g, int planes, ReadOnlySpan<float> x, Span<float> y)
