@@ -38,10 +38,6 @@ namespace CnnGen.Kernels
 
         [ThreadStatic] private static Job? t_job;
 
-        /// <summary>Whether the calling thread's <see cref="t_job"/> is running a batch (a chunk that starts another batch on
-        /// the same thread, when the pool runs the first inline, then runs the second's chunks in turn without it).</summary>
-        [ThreadStatic] private static bool t_running;
-
         /// <summary>Chunks a batch of <paramref name="batch"/> samples is cut into: a power of two (so two, four or eight
         /// threads share it evenly), at most <see cref="MaxChunks"/>, each at least <see cref="MinSamples"/> samples; 1 for a
         /// batch under twice <see cref="MinSamples"/> (such a batch is left to the kernels' own parallelism).</summary>
@@ -64,10 +60,11 @@ namespace CnnGen.Kernels
         {
             if (job is null) throw new ArgumentNullException(nameof(job));
             int chunks = Count(batch);
-            if (chunks == 1 || t_running || ParallelBlocks.Degree == 1)
+            if (chunks == 1 || ParallelBlocks.Degree == 1)
             {
-                // One chunk, or chunks that can only run one after another on this thread (degree 1, inside a pool block,
-                // or inside a chunk of this thread's own running batch): in order, with workspace 0.
+                // One chunk, or chunks that can only run one after another on this thread (degree 1, or inside a block of a
+                // pool job, this thread's own running batch included, whether the pool runs it or not): in order, with
+                // workspace 0, leaving t_job to the batch that may be using it.
                 for (int c = 0; c < chunks; c++)
                 {
                     int first = First(batch, chunks, c);
@@ -79,14 +76,12 @@ namespace CnnGen.Kernels
 
             Job blocks = t_job ??= new Job();
             blocks.Set(job, batch, chunks);
-            t_running = true;
             try
             {
                 ParallelBlocks.Run(blocks, chunks);
             }
             finally
             {
-                t_running = false;
                 blocks.Set(null, 0, 0);
             }
         }
