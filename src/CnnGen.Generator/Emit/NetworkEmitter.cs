@@ -27,7 +27,8 @@ namespace CnnGen.Generator.Emit
                 PublicMethods(w, plan, layout);
                 CompactWeights(w, plan);
                 Passes(w, plan, layout);
-                Capacity(w, layout, plan.ClassName);
+                Capacity(w, layout);
+                ForwardChunks(w, layout, plan.ClassName);
             }
 
             CloseContainers(w, depth);
@@ -721,7 +722,7 @@ namespace CnnGen.Generator.Emit
             w.Line(LayerEmitter.FoldedCall(layers[first], layers[first + 1], argMax: true, SampleSpans.Chunk));
         }
 
-        private static void Capacity(CodeWriter w, NetworkLayout layout, string className)
+        private static void Capacity(CodeWriter w, NetworkLayout layout)
         {
             using (w.Block("private static int BatchOf(global::System.ReadOnlySpan<float> input)"))
             {
@@ -745,7 +746,12 @@ namespace CnnGen.Generator.Emit
 
                 w.Line("_capacity = batch;");
             }
+        }
 
+        /// <summary>The nested job that hands a forward pass's chunks of samples to ForwardSamples, and sizes a workspace per
+        /// thread taking part.</summary>
+        private static void ForwardChunks(CodeWriter w, NetworkLayout layout, string className)
+        {
             w.Line();
             w.Line("/// <summary>Hands the chunks of a forward pass to ForwardSamples (SampleChunks calls it, on any thread of the pool).</summary>");
             using (w.Block("private sealed class ForwardChunks : global::CnnGen.Kernels.ISampleChunkJob"))

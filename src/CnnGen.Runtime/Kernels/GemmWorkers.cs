@@ -9,9 +9,10 @@ namespace CnnGen.Kernels
     /// <list type="bullet">
     /// <item><b>One block per thread</b> (C has enough rows): <c>r x c = degree</c> blocks, with r and c chosen so that the
     /// packing the threads repeat (each packs M/r rows of A and N/c columns of B) is least; at two threads C is halved
-    /// across its longer side (a square one into rows). Each thread's packed panels then stay in its own core's caches. Packing B once into a buffer
-    /// that both threads read, the earlier way, measured 8% slower at 512³ (1.75x against 1.90x one thread): a thread
-    /// reading panels that the other core packed runs about 9% slower than alone, which costs more than packing twice.</item>
+    /// across its longer side (a square one into rows). Each thread's packed panels then stay in its own core's caches.
+    /// Packing B once into a buffer that both threads read, the earlier way, measured 8% slower at 512³ (1.75x against
+    /// 1.90x one thread): a thread reading panels that the other core packed runs about 9% slower than alone, which costs
+    /// more than packing twice.</item>
     /// <item><b>Several blocks per thread</b> (few rows: an affine layer's batch; or, cut as above, when the operand each
     /// block packs again is small): blocks claimed from a shared counter, so a thread that starts late does fewer of them.</item>
     /// </list>
