@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
+using System.Threading;
 using CnnGen.Kernels;
 using CnnGen.Training;
 
@@ -10,75 +11,159 @@ namespace CnnGen.Benchmarks
 {
     /// <summary>
     /// <c>scaling [SECONDS] [NETWORK]</c>: one thread against two, by the wall clock, for each network's training step and
-    /// batch-100 inference. The two degrees take turns call batch by call batch, so a change in the machine's load during
-    /// the run (other processes, the clock) falls on both alike; the speed-up is the ratio of the medians (the ratio of
-    /// the minima, the best each reached, beside it).
+    /// batch-100 inference. Three modes take turns call batch by call batch, so a change in the machine's load during the
+    /// run (other processes, other virtual machines on the host, the clock) falls on all alike: one thread; two threads
+    /// (the network's own parallelism); and two copies, a second instance of the network doing the same calls on a thread of
+    /// its own at the same time as the first, each on one thread. The copies share nothing and never wait for each other,
+    /// so their combined throughput is what the two cores give this work at that moment: the ceiling of any two-thread
+    /// speed-up (2x on an idle machine with two real cores; less when the host runs other work on the same physical cores
+    /// or memory). The speed-ups are ratios of medians (of minima, the best each reached, in brackets).
     /// </summary>
     public static class Scaling
     {
+        private const int CallsPerTurn = 5;
+
         public static int Run(string[] args)
         {
             double seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 4;
-            Console.WriteLine($"CnnGen scaling: 1 vs 2 threads, wall clock, degrees alternating, about {seconds:F0} s per case, {Environment.ProcessorCount} processors");
-            Console.WriteLine();
-            Console.WriteLine($"{"network",-14} {"case",-12} {"1 thread",-22} {"2 threads",-22} {"speed-up (medians)",19} {"(minima)",9}");
-            var random = new Random(5);
             string? only = args.Length > 1 ? args[1] : null;
-            foreach (INetwork net in new INetwork[] { new SimpleConvNet(1), new LeNet5(1), new SmallVgg(1) })
+            Console.WriteLine($"CnnGen scaling: 1 vs 2 threads, wall clock, modes taking turns, about {seconds:F0} s per case, {Environment.ProcessorCount} processors");
+            Console.WriteLine("  two copies: two instances, one thread each, at once (the two cores' ceiling for this work at that moment)");
+            Console.WriteLine();
+            Console.WriteLine($"{"network",-14} {"case",-11} {"1 thread",-21} {"2 threads",-21} {"2 copies (per call)",-21} {"2 threads",14} {"2 copies",14} {"threads/copies",15}");
+            using var twin = new TwinThread();
+            foreach ((INetwork net, INetwork copy) in new (INetwork, INetwork)[]
+                     {
+                         (new SimpleConvNet(1), new SimpleConvNet(1)), (new LeNet5(1), new LeNet5(1)), (new SmallVgg(1), new SmallVgg(1)),
+                     })
             {
                 if (only is not null && !net.Name.Contains(only, StringComparison.OrdinalIgnoreCase)) continue;
+                var random = new Random(5);
                 float[] inference = Enumerable.Range(0, 100 * net.InputSize).Select(_ => (float)random.NextDouble()).ToArray();
                 float[] train = Enumerable.Range(0, Compare.TrainBatch * net.InputSize).Select(_ => (float)random.NextDouble()).ToArray();
                 int[] labels = Enumerable.Range(0, Compare.TrainBatch).Select(_ => random.Next(net.OutputSize)).ToArray();
+                float[] inferenceCopy = (float[])inference.Clone(), trainCopy = (float[])train.Clone();
+                int[] labelsCopy = (int[])labels.Clone();
                 var sgd = new Sgd(0.001f);
-                Print(net.Name, "infer b100", Measure(() =>
-                {
-                    net.IsTraining = false;
-                    net.Forward(inference);
-                    net.IsTraining = true;
-                }, seconds));
-                Print(net.Name, "train b100", Measure(() =>
-                {
-                    net.Loss(train, labels);
-                    net.Backward();
-                    sgd.Step(net.Parameters);
-                }, seconds));
+                var sgdCopy = new Sgd(0.001f);
+                Print(net.Name, "infer b100", Measure(twin, Infer(net, inference), Infer(copy, inferenceCopy), seconds));
+                Print(net.Name, "train b100", Measure(twin, Train(net, train, labels, sgd), Train(copy, trainCopy, labelsCopy, sgdCopy), seconds));
             }
 
             KernelDispatch.Reset();
             return 0;
         }
 
-        private static (List<double> One, List<double> Two) Measure(Action call, double seconds)
+        private static Action Infer(INetwork net, float[] images) => () =>
         {
-            var one = new List<double>();
-            var two = new List<double>();
-            Timing.WarmUp(new Action[] { call, call }, Timing.JitWarmupSeconds, i => KernelDispatch.MaxDegreeOfParallelism = 1 + i);
+            net.IsTraining = false;
+            net.Forward(images);
+            net.IsTraining = true;
+        };
+
+        private static Action Train(INetwork net, float[] images, int[] labels, Optimizer optimizer) => () =>
+        {
+            net.Loss(images, labels);
+            net.Backward();
+            optimizer.Step(net.Parameters);
+        };
+
+        /// <summary>Seconds per call in each mode, one entry per turn (a turn's time divided by its calls).</summary>
+        private sealed record Times(List<double> One, List<double> Two, List<double> Copies);
+
+        private static Times Measure(TwinThread twin, Action call, Action copy, double seconds)
+        {
+            var times = new Times(new List<double>(), new List<double>(), new List<double>());
+            Action copies = () => twin.RunAlongside(call, copy, 1);
+            Timing.WarmUp(new Action[] { call, call, copies }, Timing.JitWarmupSeconds,
+                i => KernelDispatch.MaxDegreeOfParallelism = i == 1 ? 2 : 1);
 
             var total = Stopwatch.StartNew();
-            for (int round = 0; total.Elapsed.TotalSeconds < seconds || round < 10; round++)
+            for (int turn = 0; total.Elapsed.TotalSeconds < seconds || turn < 15; turn++)
             {
-                int degree = 1 + round % 2;
-                KernelDispatch.MaxDegreeOfParallelism = degree;
-                const int Calls = 5;
+                int mode = turn % 3;
+                KernelDispatch.MaxDegreeOfParallelism = mode == 1 ? 2 : 1;
                 long t0 = Stopwatch.GetTimestamp();
-                for (int i = 0; i < Calls; i++) call();
-                double perCall = Stopwatch.GetElapsedTime(t0).TotalSeconds / Calls;
-                (degree == 1 ? one : two).Add(perCall);
+                if (mode == 2)
+                {
+                    // Both instances make CallsPerTurn calls at once: twice the work of a turn of the other modes.
+                    twin.RunAlongside(call, copy, CallsPerTurn);
+                    times.Copies.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds / (2 * CallsPerTurn));
+                }
+                else
+                {
+                    for (int i = 0; i < CallsPerTurn; i++) call();
+                    (mode == 0 ? times.One : times.Two).Add(Stopwatch.GetElapsedTime(t0).TotalSeconds / CallsPerTurn);
+                }
             }
 
-            return (one, two);
+            KernelDispatch.MaxDegreeOfParallelism = 1;
+            return times;
         }
 
-        private static void Print(string network, string name, (List<double> One, List<double> Two) t)
+        private static void Print(string network, string name, Times t)
         {
             t.One.Sort();
             t.Two.Sort();
-            double m1 = t.One[t.One.Count / 2], m2 = t.Two[t.Two.Count / 2];
-            Console.WriteLine($"{network,-14} {name,-12} {Fmt(m1, t.One),-22} {Fmt(m2, t.Two),-22} {m1 / m2,18:F2}x {t.One[0] / t.Two[0],8:F2}x");
+            t.Copies.Sort();
+            double m1 = Median(t.One), m2 = Median(t.Two), mc = Median(t.Copies);
+            Console.WriteLine($"{network,-14} {name,-11} {Fmt(m1, t.One),-21} {Fmt(m2, t.Two),-21} {Fmt(mc, t.Copies),-21} " +
+                              $"{Ratio(m1 / m2, t.One[0] / t.Two[0]),14} {Ratio(m1 / mc, t.One[0] / t.Copies[0]),14} {Ratio(mc / m2, t.Copies[0] / t.Two[0]),15}");
         }
 
+        private static double Median(List<double> sorted) => sorted[sorted.Count / 2];
+
+        private static string Ratio(double medians, double minima) => $"{medians:F2}x ({minima:F2}x)";
+
         private static string Fmt(double median, List<double> sorted) =>
-            $"{median * 1e3:F2} ms ({sorted[0] * 1e3:F2}-{sorted[^1] * 1e3:F2})";
+            $"{median * 1e3:F2} ({sorted[0] * 1e3:F2}-{sorted[^1] * 1e3:F2})";
+
+        /// <summary>A thread that runs a second instance's calls while the calling thread runs the first's. It blocks between
+        /// turns (it never spins), so it takes no processor time from the other modes' helper threads.</summary>
+        private sealed class TwinThread : IDisposable
+        {
+            private readonly Thread _thread;
+            private readonly SemaphoreSlim _start = new SemaphoreSlim(0), _done = new SemaphoreSlim(0);
+            private Action? _work;
+            private int _calls;
+            private volatile bool _stop;
+
+            public TwinThread()
+            {
+                _thread = new Thread(Loop) { IsBackground = true, Name = "scaling copy" };
+                _thread.Start();
+            }
+
+            /// <summary>Runs <paramref name="mine"/> on the calling thread and <paramref name="theirs"/> on this one,
+            /// <paramref name="calls"/> times each, and returns when both have finished.</summary>
+            public void RunAlongside(Action mine, Action theirs, int calls)
+            {
+                _work = theirs;
+                _calls = calls;
+                _start.Release();
+                for (int i = 0; i < calls; i++) mine();
+                _done.Wait();
+            }
+
+            private void Loop()
+            {
+                while (true)
+                {
+                    _start.Wait();
+                    if (_stop) return;
+                    for (int i = 0; i < _calls; i++) _work!();
+                    _done.Release();
+                }
+            }
+
+            public void Dispose()
+            {
+                _stop = true;
+                _start.Release();
+                _thread.Join();
+                _start.Dispose();
+                _done.Dispose();
+            }
+        }
     }
 }
