@@ -324,7 +324,7 @@ namespace CnnGen.Kernels
             MaxBackwardCore(g, batch, dy, argMax, y, masked: true, dx);
         }
 
-        /// <summary>Whether the 2x2 backward kernel takes <paramref name="g"/>: windows that tile the input exactly.</summary>
+        /// <summary>Whether the 2x2 backward kernels (max and average) take <paramref name="g"/>: windows that tile the input exactly.</summary>
         private static bool UsesBackward2x2(in ConvGeometry g) =>
             IsTwoByTwo(g) && g.OutHeight * 2 == g.Height && g.OutWidth * 2 == g.Width && g.OutWidth >= 8 &&
             KernelDispatch.Level >= SimdLevel.Avx2 && Avx2.IsSupported;
@@ -425,6 +425,49 @@ namespace CnnGen.Kernels
             Avx.Permute2x128(lo, hi, 0x31).StoreUnsafe(ref destination, 8);
         }
 
+        /// <summary>2x2 stride-2 average pooling backward for windows that tile the input exactly: each input gradient is its
+        /// window's gradient times a quarter, written once, with no clearing pass, eight windows at a time where rows are at
+        /// least eight windows wide (the product by 0.25 is exact, so every path equals the general loop bit for bit).</summary>
+        private static void AvgBackward2x2(int firstPlane, int endPlane, int w, int oh, int ow, ReadOnlySpan<float> dy, Span<float> dx)
+        {
+            ref float src = ref MemoryMarshal.GetReference(dy);
+            ref float dst = ref MemoryMarshal.GetReference(dx);
+            Vector256<float> quarter = Vector256.Create(0.25f);
+            bool vector = ow >= 8 && KernelDispatch.Level >= SimdLevel.Avx2 && Avx2.IsSupported;
+            int o = firstPlane * oh * ow;
+            for (int pl = firstPlane; pl < endPlane; pl++)
+            {
+                int inBase = pl * 4 * oh * ow;
+                for (int oy = 0; oy < oh; oy++, o += ow)
+                {
+                    int r0 = inBase + 2 * oy * w;
+                    if (!vector)
+                    {
+                        for (int ox = 0; ox < ow; ox++)
+                        {
+                            float gradient = Unsafe.Add(ref src, o + ox) * 0.25f;
+                            ref float top = ref Unsafe.Add(ref dst, r0 + 2 * ox);
+                            top = gradient;
+                            Unsafe.Add(ref top, 1) = gradient;
+                            Unsafe.Add(ref top, w) = gradient;
+                            Unsafe.Add(ref top, w + 1) = gradient;
+                        }
+
+                        continue;
+                    }
+
+                    for (int ox = 0; ox < ow; ox += 8)
+                    {
+                        if (ox + 8 > ow) ox = ow - 8; // overlap the previous group: the same values are written again
+                        int i0 = r0 + 2 * ox;
+                        Vector256<float> gradient = Vector256.LoadUnsafe(ref src, (nuint)(o + ox)) * quarter;
+                        Interleave(gradient, gradient, ref Unsafe.Add(ref dst, i0));
+                        Interleave(gradient, gradient, ref Unsafe.Add(ref dst, i0 + w));
+                    }
+                }
+            }
+        }
+
         /// <summary>Average pooling; every window divides by <c>size*size</c> (padding counts as zeros).</summary>
         public static void AvgForward(in ConvGeometry g, int batch, ReadOnlySpan<float> x, Span<float> y)
         {
@@ -482,11 +525,33 @@ namespace CnnGen.Kernels
         }
 
         /// <summary>Average pooling backward, <b>overwriting</b> <paramref name="dx"/>: each output gradient is spread evenly over its window.</summary>
-        public static void AvgBackward(in ConvGeometry g, int batch, ReadOnlySpan<float> dy, Span<float> dx)
+        public static unsafe void AvgBackward(in ConvGeometry g, int batch, ReadOnlySpan<float> dy, Span<float> dx)
         {
             Validate(g, batch, dx.Length, dy.Length);
             int h = g.Height, w = g.Width, k = g.Kernel, s = g.Stride, p = g.Pad, oh = g.OutHeight, ow = g.OutWidth;
             float scale = 1f / (k * k);
+            if (IsTwoByTwo(g) && oh * 2 == h && ow * 2 == w)
+            {
+                // Windows that tile the input exactly: every input gradient is written once.
+                int planes2x2 = batch * g.Channels;
+                if (!SplitsPlanes(g, planes2x2))
+                {
+                    AvgBackward2x2(0, planes2x2, w, oh, ow, dy, dx);
+                    return;
+                }
+
+                fixed (float* dyp = dy)
+                fixed (float* dxp = dx)
+                {
+                    PoolJob job = PoolJob.ForCurrentThread;
+                    job.Set(PoolJob.Kind.AvgBackward, g, planes2x2, dyp, dxp, null);
+                    ParallelBlocks.Run(job, job.Blocks);
+                    job.Clear();
+                }
+
+                return;
+            }
+
             dx.Clear();
             int planes = batch * g.Channels;
             for (int pl = 0; pl < planes; pl++)
@@ -543,7 +608,7 @@ namespace CnnGen.Kernels
         /// <summary>One parallel 2x2 pooling call: blocks are contiguous plane ranges (bit-identical to one thread).</summary>
         private sealed unsafe class PoolJob : IBlockJob
         {
-            public enum Kind { MaxForward, MaxBackward, MaxReluForward }
+            public enum Kind { MaxForward, MaxBackward, MaxReluForward, AvgBackward }
 
             /// <summary>MaxForward: a ReLU applied to each output as it is stored.</summary>
             public bool Relu;
@@ -566,7 +631,7 @@ namespace CnnGen.Kernels
 
             public int Blocks { get; private set; }
 
-            /// <summary>MaxForward: in = x, out = y. MaxBackward: in = dy, out = dx.</summary>
+            /// <summary>MaxForward: in = x, out = y. MaxBackward and AvgBackward: in = dy, out = dx.</summary>
             public void Set(Kind kind, in ConvGeometry g, int planes, float* input, float* output, int* argMax)
             {
                 _kind = kind; _g = g; _planes = planes; _in = input; _out = output; _arg = argMax;
@@ -596,6 +661,10 @@ namespace CnnGen.Kernels
                 {
                     MaxForward2x2(p0, p1, g.Height, g.Width, g.OutHeight, g.OutWidth, new ReadOnlySpan<float>(_in, inLength),
                         new Span<float>(_out, outLength), new Span<int>(_arg, outLength), Relu, IndexBase);
+                }
+                else if (_kind == Kind.AvgBackward)
+                {
+                    AvgBackward2x2(p0, p1, g.Width, g.OutHeight, g.OutWidth, new ReadOnlySpan<float>(_in, outLength), new Span<float>(_out, inLength));
                 }
                 else
                 {

@@ -4,8 +4,9 @@ using Xunit;
 
 namespace CnnGen.Runtime.Tests.Kernels;
 
-/// <summary>2x2 stride-2 max pooling, forward and backward, against a naive loop at every SIMD level: widths whose output
-/// rows are not a multiple of eight (the last group overlaps), odd sizes (the general backward path), many ties.</summary>
+/// <summary>2x2 stride-2 max and average pooling, forward and backward, against a naive loop at every SIMD level: widths
+/// whose output rows are not a multiple of eight (the last group overlaps), rows under eight windows, odd sizes (the general
+/// backward path), many ties.</summary>
 [Collection("KernelDispatch")]
 public sealed class PoolingBackwardFastPathTests
 {
@@ -59,6 +60,45 @@ public sealed class PoolingBackwardFastPathTests
                 Assert.Equal(expectedArg, arg);
                 Pooling.MaxBackward(g, batch, dy, arg, dx);
                 Assert.Equal(expectedDx, dx);
+            }
+        }
+        finally
+        {
+            KernelDispatch.Reset();
+        }
+    }
+
+    [Theory]
+    [InlineData(30, 24, 24, 1, 1)]
+    [InlineData(6, 28, 28, 3, 2)]
+    [InlineData(2, 18, 26, 1, 1)]
+    [InlineData(16, 10, 10, 5, 2)]
+    [InlineData(2, 7, 19, 3, 2)]
+    [InlineData(1, 10, 10, 1, 1)]
+    [InlineData(64, 32, 32, 2, 2)]
+    public void AverageBackwardMatchesNaiveLoop(int c, int h, int w, int batch, int degree)
+    {
+        var g = new ConvGeometry(c, h, w, c, 2, 2, 0);
+        float[] dy = Reference.Random(batch * g.OutputSize, 13);
+        var expected = new float[batch * g.InputSize];
+        int o = 0;
+        for (int pl = 0; pl < batch * c; pl++)
+            for (int oy = 0; oy < g.OutHeight; oy++)
+                for (int ox = 0; ox < g.OutWidth; ox++, o++)
+                    for (int ky = 0; ky < 2; ky++)
+                        for (int kx = 0; kx < 2; kx++)
+                            expected[pl * h * w + (2 * oy + ky) * w + 2 * ox + kx] += dy[o] / 4;
+
+        try
+        {
+            KernelDispatch.MaxDegreeOfParallelism = degree;
+            for (SimdLevel level = SimdLevel.Scalar; level <= KernelDispatch.Supported; level++)
+            {
+                KernelDispatch.Level = level;
+                var dx = new float[expected.Length];
+                dx.AsSpan().Fill(float.NaN);
+                Pooling.AvgBackward(g, batch, dy, dx);
+                Assert.Equal(expected, dx);
             }
         }
         finally
