@@ -340,10 +340,9 @@ namespace CnnGen.Generator.Emit
             {
                 w.Line("int batch = BatchOf(input);");
                 w.Line("EnsureCapacity(batch);");
-                w.Line("input.CopyTo(_input);");
                 w.Line("_batch = batch;");
                 w.Line("_hasLoss = false;");
-                w.Line("ForwardPass(batch);");
+                w.Line("ForwardPass(input, batch);");
                 w.Line($"return {Span(logits, layout.Classes)};");
             }
 
@@ -526,7 +525,7 @@ namespace CnnGen.Generator.Emit
 
         private static void Passes(CodeWriter w, NetworkPlan plan, NetworkLayout layout)
         {
-            using (w.Block("private void ForwardPass(int batch)"))
+            using (w.Block("private void ForwardPass(global::System.ReadOnlySpan<float> input, int batch)"))
             {
                 if (layout.FoldedRelus.Count > 0)
                 {
@@ -538,17 +537,22 @@ namespace CnnGen.Generator.Emit
                 if (convOutputs) w.Line("_convOutputsPending = true;");
                 w.Line("// The batch goes through in chunks of samples, each chunk through every layer on one thread of the pool (the cut");
                 w.Line("// depends on the batch size alone, so results do not depend on the thread count; a small batch is one chunk and");
-                w.Line("// leaves the parallelism to the kernels).");
-
+                w.Line("// leaves the parallelism to the kernels). Each chunk's input is copied to _input by the thread that runs it.");
+                string chunked = "global::CnnGen.Kernels.SampleChunks.Run(_forwardChunks, batch, input, _input, InputSize);";
                 if (layout.TrainingSamplesAreIndependent)
                 {
-                    w.Line($"global::CnnGen.Kernels.SampleChunks.Run(_forwardChunks, batch);");
+                    w.Line(chunked);
                 }
                 else
                 {
                     w.Line("// Batch normalisation and dropout tie a training pass's samples together: it takes the whole batch at once.");
-                    w.Line("if (IsTraining) ForwardSamples(0, batch, 0);");
-                    w.Line($"else global::CnnGen.Kernels.SampleChunks.Run(_forwardChunks, batch);");
+                    using (w.Block("if (IsTraining)"))
+                    {
+                        w.Line("input.CopyTo(_input);");
+                        w.Line("ForwardSamples(0, batch, 0);");
+                    }
+
+                    w.Line($"else {chunked}");
                 }
             }
 

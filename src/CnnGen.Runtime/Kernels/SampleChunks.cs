@@ -4,7 +4,7 @@ namespace CnnGen.Kernels
 {
     /// <summary>A pass over a range of samples that does not depend on the other samples of the batch (a generated
     /// network's forward pass: always in inference, in training when no layer ties the samples together):
-    /// <see cref="SampleChunks.Run"/> cuts a batch into chunks and runs them on several threads.</summary>
+    /// <see cref="SampleChunks.Run(ISampleChunkJob, int)"/> cuts a batch into chunks and runs them on several threads.</summary>
     public interface ISampleChunkJob
     {
         /// <summary>Runs samples [<paramref name="first"/>, <paramref name="first"/> + <paramref name="count"/>) of the batch
@@ -59,6 +59,32 @@ namespace CnnGen.Kernels
         public static void Run(ISampleChunkJob job, int batch)
         {
             if (job is null) throw new ArgumentNullException(nameof(job));
+            RunCore(job, batch, default);
+        }
+
+        /// <summary>
+        /// <see cref="Run(ISampleChunkJob, int)"/>, with each chunk's samples of <paramref name="input"/> (NCHW,
+        /// <paramref name="sampleSize"/> floats each) copied to the same place in <paramref name="inputCopy"/> just before the
+        /// chunk runs, by the thread that runs it: the copy is shared among the threads like the rest of the pass, and each
+        /// thread's chunk of the input is in its own cache when its first layer reads it (a batch copied whole by the calling
+        /// thread was a serial step, and the other threads then read their chunks from the calling thread's cache).
+        /// </summary>
+        public static unsafe void Run(ISampleChunkJob job, int batch, ReadOnlySpan<float> input, Span<float> inputCopy, int sampleSize)
+        {
+            if (job is null) throw new ArgumentNullException(nameof(job));
+            Guard.Batch(batch);
+            if (sampleSize < 1) throw new ArgumentOutOfRangeException(nameof(sampleSize), sampleSize, "A sample must have at least one float.");
+            Guard.Length(input.Length, (long)batch * sampleSize, nameof(input));
+            Guard.AtLeast(inputCopy.Length, (long)batch * sampleSize, nameof(inputCopy));
+            fixed (float* source = input)
+            fixed (float* destination = inputCopy)
+            {
+                RunCore(job, batch, new InputCopy(source, destination, sampleSize));
+            }
+        }
+
+        private static void RunCore(ISampleChunkJob job, int batch, InputCopy copy)
+        {
             int chunks = Count(batch);
             if (chunks == 1 || ParallelBlocks.Degree == 1)
             {
@@ -67,22 +93,45 @@ namespace CnnGen.Kernels
                 // workspace 0, leaving t_job to the batch that may be using it.
                 for (int c = 0; c < chunks; c++)
                 {
-                    int first = First(batch, chunks, c);
-                    job.RunChunk(0, first, First(batch, chunks, c + 1) - first);
+                    int first = First(batch, chunks, c), count = First(batch, chunks, c + 1) - first;
+                    copy.Chunk(first, count);
+                    job.RunChunk(0, first, count);
                 }
 
                 return;
             }
 
             Job blocks = t_job ??= new Job();
-            blocks.Set(job, batch, chunks);
+            blocks.Set(job, batch, chunks, copy);
             try
             {
                 ParallelBlocks.Run(blocks, chunks);
             }
             finally
             {
-                blocks.Set(null, 0, 0);
+                blocks.Set(null, 0, 0, default);
+            }
+        }
+
+        /// <summary>Where a chunk's input is copied from and to before it runs (nothing to copy when the pointers are null).
+        /// The spans behind the pointers are pinned by the caller for the whole batch.</summary>
+        private readonly unsafe struct InputCopy
+        {
+            private readonly float* _source, _destination;
+            private readonly int _sampleSize;
+
+            public InputCopy(float* source, float* destination, int sampleSize)
+            {
+                _source = source;
+                _destination = destination;
+                _sampleSize = sampleSize;
+            }
+
+            public void Chunk(int first, int count)
+            {
+                if (_source == null) return;
+                long offset = (long)first * _sampleSize, length = (long)count * _sampleSize;
+                Buffer.MemoryCopy(_source + offset, _destination + offset, length * sizeof(float), length * sizeof(float));
             }
         }
 
@@ -91,20 +140,23 @@ namespace CnnGen.Kernels
         {
             private ISampleChunkJob? _job;
             private int _batch, _chunks;
+            private InputCopy _copy;
 
-            public void Set(ISampleChunkJob? job, int batch, int chunks)
+            public void Set(ISampleChunkJob? job, int batch, int chunks, InputCopy copy)
             {
                 _job = job;
                 _batch = batch;
                 _chunks = chunks;
+                _copy = copy;
             }
 
             public void Prepare(int helpers) => _job!.PrepareSlots(helpers + 1);
 
             public void Run(int chunk)
             {
-                int first = First(_batch, _chunks, chunk);
-                _job!.RunChunk(ParallelBlocks.ParticipantOf(this), first, First(_batch, _chunks, chunk + 1) - first);
+                int first = First(_batch, _chunks, chunk), count = First(_batch, _chunks, chunk + 1) - first;
+                _copy.Chunk(first, count);
+                _job!.RunChunk(ParallelBlocks.ParticipantOf(this), first, count);
             }
         }
     }

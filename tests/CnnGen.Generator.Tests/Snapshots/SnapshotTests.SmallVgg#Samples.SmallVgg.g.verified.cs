@@ -239,10 +239,9 @@ namespace Samples
         {
             int batch = BatchOf(input);
             EnsureCapacity(batch);
-            input.CopyTo(_input);
             _batch = batch;
             _hasLoss = false;
-            ForwardPass(batch);
+            ForwardPass(input, batch);
             return _a13.AsSpan(0, batch * 10);
         }
 
@@ -402,15 +401,15 @@ namespace Samples
         /// <summary>Whether <see cref="UseCompactWeights"/> is on.</summary>
         public bool UsesCompactWeights => _compactW5 is not null;
 
-        private void ForwardPass(int batch)
+        private void ForwardPass(global::System.ReadOnlySpan<float> input, int batch)
         {
             _foldedPass = !IsTraining;
             _reluOutputsPending = true;
             _convOutputsPending = true;
             // The batch goes through in chunks of samples, each chunk through every layer on one thread of the pool (the cut
             // depends on the batch size alone, so results do not depend on the thread count; a small batch is one chunk and
-            // leaves the parallelism to the kernels).
-            global::CnnGen.Kernels.SampleChunks.Run(_forwardChunks, batch);
+            // leaves the parallelism to the kernels). Each chunk's input is copied to _input by the thread that runs it.
+            global::CnnGen.Kernels.SampleChunks.Run(_forwardChunks, batch, input, _input, InputSize);
         }
 
         /// <summary>Runs samples [first, first + batch) through every layer, with workspace <paramref name="slot"/> (one per thread

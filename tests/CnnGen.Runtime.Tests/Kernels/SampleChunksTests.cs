@@ -250,12 +250,89 @@ public sealed class SampleChunksTests
         }
     }
 
+    /// <summary>Checks, when a chunk runs, that its samples of the input are already in the copy, and records how often each
+    /// sample ran and whether a helper thread ran a chunk (spinning a little per chunk so that one joins).</summary>
+    private sealed class CopyCheckingJob : ISampleChunkJob
+    {
+        public float[] Input = Array.Empty<float>(), Copy = Array.Empty<float>();
+        public int SampleSize, Batch, Mismatches, Threads;
+        public int[] Runs = Array.Empty<int>();
+        private int _mainThread;
+
+        public void Reset(int batch, int sampleSize, Random random)
+        {
+            Batch = batch;
+            SampleSize = sampleSize;
+            Input = Fill(random, batch * sampleSize);
+            Copy = new float[batch * sampleSize + 5]; // longer than needed: the tail must stay untouched
+            Array.Fill(Copy, float.NaN);
+            Runs = new int[batch];
+            Mismatches = 0;
+            Threads = 1;
+            _mainThread = Environment.CurrentManagedThreadId;
+        }
+
+        public void RunChunk(int slot, int first, int count)
+        {
+            for (int i = first * SampleSize; i < (first + count) * SampleSize; i++)
+            {
+                if (BitConverter.SingleToInt32Bits(Copy[i]) != BitConverter.SingleToInt32Bits(Input[i])) Interlocked.Increment(ref Mismatches);
+            }
+
+            for (int n = first; n < first + count; n++) Interlocked.Increment(ref Runs[n]);
+            if (Environment.CurrentManagedThreadId != _mainThread) Interlocked.Exchange(ref Threads, 2);
+            long until = System.Diagnostics.Stopwatch.GetTimestamp() + 300 * System.Diagnostics.Stopwatch.Frequency / 1_000_000;
+            while (System.Diagnostics.Stopwatch.GetTimestamp() < until) Thread.SpinWait(20);
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Each_chunk_finds_its_input_copied_when_it_runs(int degree)
+    {
+        var job = new CopyCheckingJob();
+        var random = new Random(17);
+        bool helperJoined = false;
+        try
+        {
+            KernelDispatch.MaxDegreeOfParallelism = degree;
+            foreach (int batch in new[] { 1, 7, 31, 32, 100, 129 })
+            {
+                foreach (int sampleSize in new[] { 1, 3, 784 })
+                {
+                    ParallelBlocks.ResetBackoff();
+                    job.Reset(batch, sampleSize, random);
+                    SampleChunks.Run(job, batch, job.Input, job.Copy, sampleSize);
+                    Assert.Equal(0, job.Mismatches);
+                    Assert.All(job.Runs, runs => Assert.Equal(1, runs));
+                    Assert.Equal(job.Input, job.Copy.AsSpan(0, job.Input.Length).ToArray());
+                    Assert.All(job.Copy.AsSpan(job.Input.Length).ToArray(), v => Assert.True(float.IsNaN(v)));
+                    helperJoined |= job.Threads == 2;
+                }
+            }
+
+            // At degree 2 a helper took chunks (and copied their input itself) at least once.
+            Assert.Equal(degree == 2, helperJoined);
+        }
+        finally
+        {
+            KernelDispatch.Reset();
+        }
+    }
+
     [Fact]
     public void Bad_arguments_are_rejected()
     {
         Assert.Throws<ArgumentNullException>(() => SampleChunks.Run(null!, 10));
         Assert.Throws<ArgumentException>(() => SampleChunks.Run(new RecordingJob(), 0));
         Assert.Throws<ArgumentException>(() => SampleChunks.Count(-1));
+        float[] input = new float[12], copy = new float[12];
+        Assert.Throws<ArgumentNullException>(() => SampleChunks.Run(null!, 4, input, copy, 3));
+        var length = Assert.Throws<ArgumentException>(() => SampleChunks.Run(new RecordingJob(), 5, input, copy, 3));
+        Assert.Contains("15", length.Message);
+        Assert.Throws<ArgumentException>(() => SampleChunks.Run(new RecordingJob(), 4, input, new float[11], 3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SampleChunks.Run(new RecordingJob(), 4, input, copy, 0));
     }
 
     private static float[] Fill(Random random, int length)
