@@ -132,15 +132,6 @@ namespace CnnGen.Kernels
             if (!biasGradient.IsEmpty) Guard.Length(biasGradient.Length, outputs, nameof(biasGradient));
             if (!dx.IsEmpty) Guard.Length(dx.Length, (long)batch * inputs, nameof(dx));
 
-            if (batch < SmallBatch)
-            {
-                SmallBatchBackward(batch, inputs, outputs, x, weights, dy, weightGradient, dx);
-            }
-            else
-            {
-                Gemm.MultiplyUnchecked(true, false, inputs, outputs, batch, x, dy, weightGradient, accumulate: false);
-            }
-
             if (!biasGradient.IsEmpty)
             {
                 dy.Slice(0, outputs).CopyTo(biasGradient);
@@ -150,9 +141,19 @@ namespace CnnGen.Kernels
                 }
             }
 
-            if (!dx.IsEmpty && batch >= SmallBatch)
+            if (batch < SmallBatch)
             {
-                Gemm.MultiplyUnchecked(false, true, batch, inputs, outputs, dy, weights, dx, accumulate: false);
+                SmallBatchBackward(batch, inputs, outputs, x, weights, dy, weightGradient, dx);
+            }
+            else if (dx.IsEmpty)
+            {
+                Gemm.MultiplyUnchecked(true, false, inputs, outputs, batch, x, dy, weightGradient, accumulate: false);
+            }
+            else
+            {
+                // dW = Xᵀ dY and dX = dY Wᵀ are independent: one job of the pool when both are shared among threads.
+                Gemm.MultiplyPairUnchecked(true, false, inputs, outputs, batch, x, dy, weightGradient,
+                    false, true, batch, inputs, outputs, dy, weights, dx);
             }
         }
 

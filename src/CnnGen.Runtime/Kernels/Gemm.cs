@@ -89,6 +89,55 @@ namespace CnnGen.Kernels
                 GemmBlocked.Run(problem, kernel, GemmBuffers.ForCurrentThread, 0, m, 0, n);
             }
         }
+        /// <summary>
+        /// Two independent products, <c>C1 = op(A1) op(B1)</c> and <c>C2 = op(A2) op(B2)</c> (a layer's weight and input
+        /// gradients), as one job of the pool when both would be shared among threads by blocks of C: the threads then go
+        /// from the first product's blocks to the second's without waiting for each other in between. Otherwise (one
+        /// thread, or either product takes another path) one after the other. Each result is the one
+        /// <see cref="MultiplyUnchecked"/> gives for that product alone, bit for bit.
+        /// </summary>
+        internal static unsafe void MultiplyPairUnchecked(
+            bool transposeA1, bool transposeB1, int m1, int n1, int k1, ReadOnlySpan<float> a1, ReadOnlySpan<float> b1, Span<float> c1,
+            bool transposeA2, bool transposeB2, int m2, int n2, int k2, ReadOnlySpan<float> a2, ReadOnlySpan<float> b2, Span<float> c2)
+        {
+            int degree = ParallelBlocks.Degree;
+            if (degree > 1 && SharedByBlocks(transposeA1, transposeB1, m1, n1, k1) && SharedByBlocks(transposeA2, transposeB2, m2, n2, k2))
+            {
+                fixed (float* pa1 = a1)
+                fixed (float* pb1 = b1)
+                fixed (float* pc1 = c1)
+                fixed (float* pa2 = a2)
+                fixed (float* pb2 = b2)
+                fixed (float* pc2 = c2)
+                {
+                    var first = new GemmProblem(transposeA1, transposeB1, m1, n1, k1, pa1, pb1, pc1, false);
+                    var second = new GemmProblem(transposeA2, transposeB2, m2, n2, k2, pa2, pb2, pc2, false);
+                    var kernel = MicroKernel.For(KernelDispatch.Level);
+                    // As in MultiplyUnchecked: this thread's buffers fit either product before the pool is asked.
+                    GemmBuffers own = GemmBuffers.ForCurrentThread;
+                    GemmBlocked.Reserve(first, kernel, own);
+                    GemmBlocked.Reserve(second, kernel, own);
+                    if (GemmWorkers.TryRunPair(first, second, kernel, degree))
+                    {
+                        return;
+                    }
+                }
+            }
+
+            MultiplyUnchecked(transposeA1, transposeB1, m1, n1, k1, a1, b1, c1, accumulate: false);
+            MultiplyUnchecked(transposeA2, transposeB2, m2, n2, k2, a2, b2, c2, accumulate: false);
+        }
+
+        /// <summary>Whether <see cref="MultiplyUnchecked"/> (not accumulating, at a degree above 1) gives a product of this
+        /// shape to <see cref="GemmWorkers"/>: the same tests in the same order.</summary>
+        private static bool SharedByBlocks(bool transposeA, bool transposeB, int m, int n, int k)
+        {
+            long work = (long)m * n * k;
+            if (m == 1 || work <= DirectThreshold) return false;
+            if (!transposeA && !transposeB && GemmFewRows.Applies(m, n, k)) return false;
+            return work >= ParallelThreshold && !GemmDepthSplit.Applies(m, n, k);
+        }
+
         /// <summary>Grows <paramref name="buffers"/> to what a product of this shape run on one thread needs (for jobs whose
         /// blocks run products inline on pool helpers; see <see cref="IBlockJob.Prepare"/>).</summary>
         internal static unsafe void Reserve(GemmBuffers buffers, int m, int n, int k)

@@ -16,6 +16,8 @@ namespace CnnGen.Kernels
     /// <item><b>Several blocks per thread</b> (few rows: an affine layer's batch; or, cut as above, when the operand each
     /// block packs again is small): blocks claimed from a shared counter, so a thread that starts late does fewer of them.</item>
     /// </list>
+    /// Two independent products (an affine layer's weight and input gradients) may run as one job, each cut as it would
+    /// be alone (<see cref="TryRunPair"/>), so the threads do not wait for each other between them.
     /// Nothing is allocated per call: the job object (one per calling thread) and the buffers are reused, and the helpers'
     /// pack buffers are sized by the calling thread before they join.
     /// </summary>
@@ -35,6 +37,7 @@ namespace CnnGen.Kernels
         private const int MinRowPanelsForOneBlockPerThread = 16;
 
         [ThreadStatic] private static Job? t_job;
+        [ThreadStatic] private static PairJob? t_pair;
 
         /// <summary>Runs the product with up to <paramref name="degree"/> threads; false when the pool is busy with
         /// another job (the caller then runs it alone) or the product does not split.</summary>
@@ -42,6 +45,37 @@ namespace CnnGen.Kernels
         {
             Job job = t_job ??= new Job();
             return job.Plan(problem, kernel, degree) && ParallelBlocks.TryRun(job, job.Blocks);
+        }
+
+        /// <summary>Runs two independent products as one job, each cut as it would be alone: the blocks of the first, then
+        /// those of the second, claimed in turn, so no thread waits for the others between them; false when either does not
+        /// split or the pool is busy (nothing ran).</summary>
+        public static bool TryRunPair(in GemmProblem first, in GemmProblem second, MicroKernel kernel, int degree)
+        {
+            PairJob pair = t_pair ??= new PairJob();
+            return pair.Plan(first, second, kernel, degree) && ParallelBlocks.TryRun(pair, pair.Blocks);
+        }
+
+        private sealed class PairJob : IBlockJob
+        {
+            private readonly Job _first = new Job(), _second = new Job();
+
+            public int Blocks => _first.Blocks + _second.Blocks;
+
+            public bool Plan(in GemmProblem first, in GemmProblem second, MicroKernel kernel, int degree) =>
+                _first.Plan(first, kernel, degree) && _second.Plan(second, kernel, degree);
+
+            public void Prepare(int helpers)
+            {
+                _first.Prepare(helpers);
+                _second.Prepare(helpers);
+            }
+
+            public void Run(int index)
+            {
+                if (index < _first.Blocks) _first.Run(index);
+                else _second.Run(index - _first.Blocks);
+            }
         }
 
         private sealed class Job : IBlockJob

@@ -298,6 +298,7 @@ public sealed class ParallelKernelTests
     [InlineData(100, 4320, 100)]
     [InlineData(37, 1000, 77)]
     [InlineData(5, 2000, 300)]
+    [InlineData(65, 3001, 129)]
     public void DenseAtDegreeTwoIsBitIdentical(int batch, int inputs, int outputs)
     {
         float[] x = Reference.Random(batch * inputs, 1), w = Reference.Random(inputs * outputs, 2, -0.05f, 0.05f);
@@ -327,6 +328,11 @@ public sealed class ParallelKernelTests
                 var (product, _) = Reference.Gemm(false, false, batch, outputs, inputs, x, w);
                 for (int i = 0; i < product.Length; i++) product[i] += b[i % outputs];
                 Reference.Close(runs[2][0], product, Tolerance, $"dense forward {level}");
+                // The weight and input gradients (one job of the pool at degree 2 when both products are shared by blocks).
+                var (weightGradient, _) = Reference.Gemm(true, false, inputs, outputs, batch, x, dy);
+                Reference.Close(runs[2][1], weightGradient, Tolerance, $"dense weight gradient {level}");
+                var (inputGradient, _) = Reference.Gemm(false, true, batch, inputs, outputs, dy, w);
+                Reference.Close(runs[2][3], inputGradient, Tolerance, $"dense input gradient {level}");
             }
         }
         finally
