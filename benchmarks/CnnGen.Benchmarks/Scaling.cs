@@ -27,7 +27,7 @@ namespace CnnGen.Benchmarks
         {
             double seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 4;
             string? only = args.Length > 1 ? args[1] : null;
-            Console.WriteLine($"CnnGen scaling: 1 vs 2 threads, wall clock, modes taking turns, about {seconds:F0} s per case, {Environment.ProcessorCount} processors");
+            Console.WriteLine($"CnnGen scaling: 1 vs 2 threads, wall clock, modes taking turns, about {seconds:0.##} s per case, {Environment.ProcessorCount} processors");
             Console.WriteLine("  two copies: two instances, one thread each, at once (the two cores' ceiling for this work at that moment)");
             Console.WriteLine();
             Console.WriteLine($"{"network",-14} {"case",-11} {"1 thread",-21} {"2 threads",-21} {"2 copies (per call)",-21} {"2 threads",14} {"2 copies",14} {"threads/copies",15}");
@@ -119,7 +119,7 @@ namespace CnnGen.Benchmarks
             $"{median * 1e3:F2} ({sorted[0] * 1e3:F2}-{sorted[^1] * 1e3:F2})";
 
         /// <summary>A thread that runs a second instance's calls while the calling thread runs the first's. It blocks between
-        /// turns (it never spins), so it takes no processor time from the other modes' helper threads.</summary>
+        /// turns (after the semaphore's brief spin), so it takes no processor time from the other modes' helper threads.</summary>
         private sealed class TwinThread : IDisposable
         {
             private readonly Thread _thread;
@@ -141,8 +141,15 @@ namespace CnnGen.Benchmarks
                 _work = theirs;
                 _calls = calls;
                 _start.Release();
-                for (int i = 0; i < calls; i++) mine();
-                _done.Wait();
+                try
+                {
+                    for (int i = 0; i < calls; i++) mine();
+                }
+                finally
+                {
+                    // Even when a call here failed: the twin's turn must end before the next one starts.
+                    _done.Wait();
+                }
             }
 
             private void Loop()
@@ -151,8 +158,14 @@ namespace CnnGen.Benchmarks
                 {
                     _start.Wait();
                     if (_stop) return;
-                    for (int i = 0; i < _calls; i++) _work!();
-                    _done.Release();
+                    try
+                    {
+                        for (int i = 0; i < _calls; i++) _work!();
+                    }
+                    finally
+                    {
+                        _done.Release();
+                    }
                 }
             }
 

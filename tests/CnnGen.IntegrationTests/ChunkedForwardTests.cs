@@ -208,6 +208,26 @@ namespace CnnGen.IntegrationTests
         }
 
         [Fact]
+        public void An_input_that_lies_in_the_networks_own_buffers_gives_what_a_copy_of_it_gives()
+        {
+            // Chunks copy their own input just before they run, while earlier chunks write the network's buffers: an input
+            // inside one of them (here the pooled activations of the last batch, which the next pass overwrites chunk by
+            // chunk) must be read as it was when Forward was called.
+            AtDegrees(degree =>
+            {
+                var net = new SimpleConvNet(3) { IsTraining = false };
+                net.Forward(Inputs(100, 784, 4));
+                ReadOnlySpan<float> pooled = net.GetActivation(3); // 100 x 4320 floats, in the network's buffer
+                float[] copy = pooled.Slice(0, 64 * 784).ToArray();
+                float[] fromBuffer = net.Forward(pooled.Slice(0, 64 * 784)).ToArray();
+
+                var reference = new SimpleConvNet(3) { IsTraining = false };
+                float[] fromCopy = reference.Forward(copy).ToArray();
+                SameBits(fromCopy, fromBuffer, $"input inside the network's own buffer, degree {degree}");
+            });
+        }
+
+        [Fact]
         public void Batch_normalisation_keeps_a_training_pass_whole_and_an_inference_pass_is_cut()
         {
             const int batch = 64;

@@ -340,6 +340,15 @@ namespace CnnGen.Generator.Emit
             {
                 w.Line("int batch = BatchOf(input);");
                 w.Line("EnsureCapacity(batch);");
+                w.Line("// Each chunk of samples copies its own input just before it runs, while earlier chunks write the network's");
+                w.Line("// buffers: an input that lies in one of them (an activation this network returned) is copied whole first.");
+                using (w.Block("if (InBuffers(input))"))
+                {
+                    w.Line("input.CopyTo(_input);");
+                    w.Line("input = _input.AsSpan(0, batch * InputSize);");
+                }
+
+                w.Line();
                 w.Line("_batch = batch;");
                 w.Line("_hasLoss = false;");
                 w.Line("ForwardPass(input, batch);");
@@ -535,24 +544,32 @@ namespace CnnGen.Generator.Emit
 
                 bool convOutputs = layout.FusedConvRelus.Count > 0 || layout.FoldedConvs.Count > 0;
                 if (convOutputs) w.Line("_convOutputsPending = true;");
-                w.Line("// The batch goes through in chunks of samples, each chunk through every layer on one thread of the pool (the cut");
-                w.Line("// depends on the batch size alone, so results do not depend on the thread count; a small batch is one chunk and");
-                w.Line("// leaves the parallelism to the kernels). Each chunk's input is copied to _input by the thread that runs it.");
                 string chunked = "global::CnnGen.Kernels.SampleChunks.Run(_forwardChunks, batch, input, _input, InputSize);";
+                string[] explanation =
+                {
+                    "// The batch goes through in chunks of samples, each chunk through every layer on one thread of the pool (the cut",
+                    "// depends on the batch size alone, so results do not depend on the thread count; a small batch is one chunk and",
+                    "// leaves the parallelism to the kernels). Each chunk's input is copied to _input by the thread that runs it.",
+                };
                 if (layout.TrainingSamplesAreIndependent)
                 {
+                    foreach (string line in explanation) w.Line(line);
                     w.Line(chunked);
                 }
                 else
                 {
-                    w.Line("// Batch normalisation and dropout tie a training pass's samples together: it takes the whole batch at once.");
                     using (w.Block("if (IsTraining)"))
                     {
+                        w.Line("// Batch normalisation and dropout tie a training pass's samples together: it takes the whole batch at once.");
                         w.Line("input.CopyTo(_input);");
                         w.Line("ForwardSamples(0, batch, 0);");
                     }
 
-                    w.Line($"else {chunked}");
+                    using (w.Block("else"))
+                    {
+                        foreach (string line in explanation) w.Line(line);
+                        w.Line(chunked);
+                    }
                 }
             }
 
@@ -749,6 +766,17 @@ namespace CnnGen.Generator.Emit
                 }
 
                 w.Line("_capacity = batch;");
+            }
+
+            w.Line();
+            w.Line("/// <summary>Whether <paramref name=\"span\"/> overlaps one of this network's float buffers.</summary>");
+            var floats = layout.Buffers.Where(b => !b.IsInt).Select(b => b.Name).ToList();
+            if (layout.UsesWorkspace) floats.Add("_columns");
+            w.Line("private bool InBuffers(global::System.ReadOnlySpan<float> span) =>");
+            for (int i = 0; i < floats.Count; i++)
+            {
+                string end = i == floats.Count - 1 ? ";" : " ||";
+                w.Line($"    global::System.MemoryExtensions.Overlaps(span, {floats[i]}){end}");
             }
         }
 

@@ -89,6 +89,7 @@ namespace CnnGen.Kernels
                 GemmBlocked.Run(problem, kernel, GemmBuffers.ForCurrentThread, 0, m, 0, n);
             }
         }
+
         /// <summary>
         /// Two independent products, <c>C1 = op(A1) op(B1)</c> and <c>C2 = op(A2) op(B2)</c> (a layer's weight and input
         /// gradients), as one job of the pool when both would be shared among threads by blocks of C: the threads then go

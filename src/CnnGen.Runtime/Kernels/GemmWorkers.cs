@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 
 namespace CnnGen.Kernels
 {
@@ -18,8 +19,8 @@ namespace CnnGen.Kernels
     /// </list>
     /// Two independent products (an affine layer's weight and input gradients) may run as one job, each cut as it would
     /// be alone (<see cref="TryRunPair"/>), so the threads do not wait for each other between them.
-    /// Nothing is allocated per call: the job object (one per calling thread) and the buffers are reused, and the helpers'
-    /// pack buffers are sized by the calling thread before they join.
+    /// Nothing is allocated per call: the job objects (one of each kind per calling thread) and the buffers are reused, and
+    /// the helpers' pack buffers are sized by the calling thread before they join.
     /// </summary>
     internal static unsafe class GemmWorkers
     {
@@ -53,8 +54,15 @@ namespace CnnGen.Kernels
         public static bool TryRunPair(in GemmProblem first, in GemmProblem second, MicroKernel kernel, int degree)
         {
             PairJob pair = t_pair ??= new PairJob();
-            return pair.Plan(first, second, kernel, degree) && ParallelBlocks.TryRun(pair, pair.Blocks);
+            if (!pair.Plan(first, second, kernel, degree) || !ParallelBlocks.TryRun(pair, pair.Blocks)) return false;
+            Interlocked.Increment(ref s_pairsRun);
+            return true;
         }
+
+        private static long s_pairsRun;
+
+        /// <summary>Pairs of products run as one job so far (for tests that need the pair path to have been taken).</summary>
+        internal static long PairsRun => Interlocked.Read(ref s_pairsRun);
 
         private sealed class PairJob : IBlockJob
         {

@@ -324,7 +324,7 @@ namespace CnnGen.Kernels
             MaxBackwardCore(g, batch, dy, argMax, y, masked: true, dx);
         }
 
-        /// <summary>Whether the 2x2 backward kernels (max and average) take <paramref name="g"/>: windows that tile the input exactly.</summary>
+        /// <summary>Whether the 2x2 max-pooling backward kernel takes <paramref name="g"/>: windows that tile the input exactly.</summary>
         private static bool UsesBackward2x2(in ConvGeometry g) =>
             IsTwoByTwo(g) && g.OutHeight * 2 == g.Height && g.OutWidth * 2 == g.Width && g.OutWidth >= 8 &&
             KernelDispatch.Level >= SimdLevel.Avx2 && Avx2.IsSupported;
@@ -427,7 +427,9 @@ namespace CnnGen.Kernels
 
         /// <summary>2x2 stride-2 average pooling backward for windows that tile the input exactly: each input gradient is its
         /// window's gradient times a quarter, written once, with no clearing pass, eight windows at a time where rows are at
-        /// least eight windows wide (the product by 0.25 is exact, so every path equals the general loop bit for bit).</summary>
+        /// least eight windows wide. Every path computes the same product as the general loop, which adds it to a zero: the
+        /// values are the same, but for the sign of a zero gradient. Taken at any SIMD level (the scalar rows included) for
+        /// 2x2 stride-2 windows without padding whose rows and columns tile the input exactly.</summary>
         private static void AvgBackward2x2(int firstPlane, int endPlane, int w, int oh, int ow, ReadOnlySpan<float> dy, Span<float> dx)
         {
             ref float src = ref MemoryMarshal.GetReference(dy);

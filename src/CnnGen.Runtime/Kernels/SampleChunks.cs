@@ -67,7 +67,9 @@ namespace CnnGen.Kernels
         /// <paramref name="sampleSize"/> floats each) copied to the same place in <paramref name="inputCopy"/> just before the
         /// chunk runs, by the thread that runs it: the copy is shared among the threads like the rest of the pass, and each
         /// thread's chunk of the input is in its own cache when its first layer reads it (a batch copied whole by the calling
-        /// thread was a serial step, and the other threads then read their chunks from the calling thread's cache).
+        /// thread was a serial step, and the other threads then read their chunks from the calling thread's cache). The input
+        /// must not lie in memory that a chunk writes (other than <paramref name="inputCopy"/> itself, which is then copied
+        /// whole first): a later chunk would read what an earlier one wrote.
         /// </summary>
         public static unsafe void Run(ISampleChunkJob job, int batch, ReadOnlySpan<float> input, Span<float> inputCopy, int sampleSize)
         {
@@ -76,6 +78,14 @@ namespace CnnGen.Kernels
             if (sampleSize < 1) throw new ArgumentOutOfRangeException(nameof(sampleSize), sampleSize, "A sample must have at least one float.");
             Guard.Length(input.Length, (long)batch * sampleSize, nameof(input));
             Guard.AtLeast(inputCopy.Length, (long)batch * sampleSize, nameof(inputCopy));
+            if (input.Overlaps(inputCopy))
+            {
+                // A chunk's copy would overwrite the input of chunks still to come: copy it whole first.
+                input.CopyTo(inputCopy);
+                RunCore(job, batch, default);
+                return;
+            }
+
             fixed (float* source = input)
             fixed (float* destination = inputCopy)
             {

@@ -356,6 +356,14 @@ namespace Samples
             {
                 int batch = BatchOf(input);
                 EnsureCapacity(batch);
+                // Each chunk of samples copies its own input just before it runs, while earlier chunks write the network's
+                // buffers: an input that lies in one of them (an activation this network returned) is copied whole first.
+                if (InBuffers(input))
+                {
+                    input.CopyTo(_input);
+                    input = _input.AsSpan(0, batch * InputSize);
+                }
+
                 _batch = batch;
                 _hasLoss = false;
                 ForwardPass(input, batch);
@@ -523,16 +531,19 @@ namespace Samples
 
             private void ForwardPass(global::System.ReadOnlySpan<float> input, int batch)
             {
-                // The batch goes through in chunks of samples, each chunk through every layer on one thread of the pool (the cut
-                // depends on the batch size alone, so results do not depend on the thread count; a small batch is one chunk and
-                // leaves the parallelism to the kernels). Each chunk's input is copied to _input by the thread that runs it.
-                // Batch normalisation and dropout tie a training pass's samples together: it takes the whole batch at once.
                 if (IsTraining)
                 {
+                    // Batch normalisation and dropout tie a training pass's samples together: it takes the whole batch at once.
                     input.CopyTo(_input);
                     ForwardSamples(0, batch, 0);
                 }
-                else global::CnnGen.Kernels.SampleChunks.Run(_forwardChunks, batch, input, _input, InputSize);
+                else
+                {
+                    // The batch goes through in chunks of samples, each chunk through every layer on one thread of the pool (the cut
+                    // depends on the batch size alone, so results do not depend on the thread count; a small batch is one chunk and
+                    // leaves the parallelism to the kernels). Each chunk's input is copied to _input by the thread that runs it.
+                    global::CnnGen.Kernels.SampleChunks.Run(_forwardChunks, batch, input, _input, InputSize);
+                }
             }
 
             /// <summary>Runs samples [first, first + batch) through every layer, with workspace <paramref name="slot"/> (one per thread
@@ -770,6 +781,71 @@ namespace Samples
                 _labels = new int[batch * 1];
                 _capacity = batch;
             }
+
+            /// <summary>Whether <paramref name="span"/> overlaps one of this network's float buffers.</summary>
+            private bool InBuffers(global::System.ReadOnlySpan<float> span) =>
+                global::System.MemoryExtensions.Overlaps(span, _input) ||
+                global::System.MemoryExtensions.Overlaps(span, _a1) ||
+                global::System.MemoryExtensions.Overlaps(span, _g1) ||
+                global::System.MemoryExtensions.Overlaps(span, _a2) ||
+                global::System.MemoryExtensions.Overlaps(span, _g2) ||
+                global::System.MemoryExtensions.Overlaps(span, _xhat2) ||
+                global::System.MemoryExtensions.Overlaps(span, _invStd2) ||
+                global::System.MemoryExtensions.Overlaps(span, _a3) ||
+                global::System.MemoryExtensions.Overlaps(span, _g3) ||
+                global::System.MemoryExtensions.Overlaps(span, _g4) ||
+                global::System.MemoryExtensions.Overlaps(span, _a5) ||
+                global::System.MemoryExtensions.Overlaps(span, _g5) ||
+                global::System.MemoryExtensions.Overlaps(span, _a6) ||
+                global::System.MemoryExtensions.Overlaps(span, _g6) ||
+                global::System.MemoryExtensions.Overlaps(span, _xhat6) ||
+                global::System.MemoryExtensions.Overlaps(span, _invStd6) ||
+                global::System.MemoryExtensions.Overlaps(span, _a7) ||
+                global::System.MemoryExtensions.Overlaps(span, _g7) ||
+                global::System.MemoryExtensions.Overlaps(span, _a8) ||
+                global::System.MemoryExtensions.Overlaps(span, _g8) ||
+                global::System.MemoryExtensions.Overlaps(span, _a9) ||
+                global::System.MemoryExtensions.Overlaps(span, _g9) ||
+                global::System.MemoryExtensions.Overlaps(span, _xhat9) ||
+                global::System.MemoryExtensions.Overlaps(span, _invStd9) ||
+                global::System.MemoryExtensions.Overlaps(span, _a10) ||
+                global::System.MemoryExtensions.Overlaps(span, _g10) ||
+                global::System.MemoryExtensions.Overlaps(span, _a11) ||
+                global::System.MemoryExtensions.Overlaps(span, _g11) ||
+                global::System.MemoryExtensions.Overlaps(span, _g12) ||
+                global::System.MemoryExtensions.Overlaps(span, _a13) ||
+                global::System.MemoryExtensions.Overlaps(span, _g13) ||
+                global::System.MemoryExtensions.Overlaps(span, _a14) ||
+                global::System.MemoryExtensions.Overlaps(span, _g14) ||
+                global::System.MemoryExtensions.Overlaps(span, _xhat14) ||
+                global::System.MemoryExtensions.Overlaps(span, _invStd14) ||
+                global::System.MemoryExtensions.Overlaps(span, _a15) ||
+                global::System.MemoryExtensions.Overlaps(span, _g15) ||
+                global::System.MemoryExtensions.Overlaps(span, _a16) ||
+                global::System.MemoryExtensions.Overlaps(span, _g16) ||
+                global::System.MemoryExtensions.Overlaps(span, _a17) ||
+                global::System.MemoryExtensions.Overlaps(span, _g17) ||
+                global::System.MemoryExtensions.Overlaps(span, _xhat17) ||
+                global::System.MemoryExtensions.Overlaps(span, _invStd17) ||
+                global::System.MemoryExtensions.Overlaps(span, _a18) ||
+                global::System.MemoryExtensions.Overlaps(span, _g18) ||
+                global::System.MemoryExtensions.Overlaps(span, _shortcut18) ||
+                global::System.MemoryExtensions.Overlaps(span, _shortcutNorm18) ||
+                global::System.MemoryExtensions.Overlaps(span, _shortcutXHat18) ||
+                global::System.MemoryExtensions.Overlaps(span, _shortcutInvStd18) ||
+                global::System.MemoryExtensions.Overlaps(span, _shortcutConvGradient18) ||
+                global::System.MemoryExtensions.Overlaps(span, _shortcutGradient18) ||
+                global::System.MemoryExtensions.Overlaps(span, _a19) ||
+                global::System.MemoryExtensions.Overlaps(span, _g19) ||
+                global::System.MemoryExtensions.Overlaps(span, _a20) ||
+                global::System.MemoryExtensions.Overlaps(span, _g20) ||
+                global::System.MemoryExtensions.Overlaps(span, _a21) ||
+                global::System.MemoryExtensions.Overlaps(span, _g21) ||
+                global::System.MemoryExtensions.Overlaps(span, _mask21) ||
+                global::System.MemoryExtensions.Overlaps(span, _a22) ||
+                global::System.MemoryExtensions.Overlaps(span, _g22) ||
+                global::System.MemoryExtensions.Overlaps(span, _probabilities) ||
+                global::System.MemoryExtensions.Overlaps(span, _columns);
 
             /// <summary>Hands the chunks of a forward pass to ForwardSamples (SampleChunks calls it, on any thread of the pool).</summary>
             private sealed class ForwardChunks : global::CnnGen.Kernels.ISampleChunkJob

@@ -239,6 +239,14 @@ namespace Samples
         {
             int batch = BatchOf(input);
             EnsureCapacity(batch);
+            // Each chunk of samples copies its own input just before it runs, while earlier chunks write the network's
+            // buffers: an input that lies in one of them (an activation this network returned) is copied whole first.
+            if (InBuffers(input))
+            {
+                input.CopyTo(_input);
+                input = _input.AsSpan(0, batch * InputSize);
+            }
+
             _batch = batch;
             _hasLoss = false;
             ForwardPass(input, batch);
@@ -604,6 +612,36 @@ namespace Samples
             _labels = new int[batch * 1];
             _capacity = batch;
         }
+
+        /// <summary>Whether <paramref name="span"/> overlaps one of this network's float buffers.</summary>
+        private bool InBuffers(global::System.ReadOnlySpan<float> span) =>
+            global::System.MemoryExtensions.Overlaps(span, _input) ||
+            global::System.MemoryExtensions.Overlaps(span, _a1) ||
+            global::System.MemoryExtensions.Overlaps(span, _g1) ||
+            global::System.MemoryExtensions.Overlaps(span, _a2) ||
+            global::System.MemoryExtensions.Overlaps(span, _g2) ||
+            global::System.MemoryExtensions.Overlaps(span, _a3) ||
+            global::System.MemoryExtensions.Overlaps(span, _g3) ||
+            global::System.MemoryExtensions.Overlaps(span, _a4) ||
+            global::System.MemoryExtensions.Overlaps(span, _a5) ||
+            global::System.MemoryExtensions.Overlaps(span, _g5) ||
+            global::System.MemoryExtensions.Overlaps(span, _a6) ||
+            global::System.MemoryExtensions.Overlaps(span, _g6) ||
+            global::System.MemoryExtensions.Overlaps(span, _a7) ||
+            global::System.MemoryExtensions.Overlaps(span, _g7) ||
+            global::System.MemoryExtensions.Overlaps(span, _a8) ||
+            global::System.MemoryExtensions.Overlaps(span, _g8) ||
+            global::System.MemoryExtensions.Overlaps(span, _a9) ||
+            global::System.MemoryExtensions.Overlaps(span, _a10) ||
+            global::System.MemoryExtensions.Overlaps(span, _g10) ||
+            global::System.MemoryExtensions.Overlaps(span, _a11) ||
+            global::System.MemoryExtensions.Overlaps(span, _g11) ||
+            global::System.MemoryExtensions.Overlaps(span, _a12) ||
+            global::System.MemoryExtensions.Overlaps(span, _g12) ||
+            global::System.MemoryExtensions.Overlaps(span, _a13) ||
+            global::System.MemoryExtensions.Overlaps(span, _g13) ||
+            global::System.MemoryExtensions.Overlaps(span, _probabilities) ||
+            global::System.MemoryExtensions.Overlaps(span, _columns);
 
         /// <summary>Hands the chunks of a forward pass to ForwardSamples (SampleChunks calls it, on any thread of the pool).</summary>
         private sealed class ForwardChunks : global::CnnGen.Kernels.ISampleChunkJob

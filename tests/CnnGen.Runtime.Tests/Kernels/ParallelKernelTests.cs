@@ -341,6 +341,32 @@ public sealed class ParallelKernelTests
         }
     }
 
+    [Fact]
+    public void An_affine_layers_two_gradient_products_run_as_one_job_at_degree_two()
+    {
+        const int batch = 100, inputs = 4320, outputs = 100;
+        float[] x = Reference.Random(batch * inputs, 1), w = Reference.Random(inputs * outputs, 2), dy = Reference.Random(batch * outputs, 3);
+        float[] gw = new float[inputs * outputs], gb = new float[outputs], dx = new float[batch * inputs];
+        AtDegree(1, () =>
+        {
+            long before = GemmWorkers.PairsRun;
+            Dense.Backward(batch, inputs, outputs, x, w, dy, gw, gb, dx);
+            Assert.Equal(before, GemmWorkers.PairsRun);
+            return 0;
+        });
+        AtDegree(2, () =>
+        {
+            ParallelBlocks.ResetBackoff();
+            long before = GemmWorkers.PairsRun;
+            Dense.Backward(batch, inputs, outputs, x, w, dy, gw, gb, dx);
+            Assert.Equal(before + 1, GemmWorkers.PairsRun);
+            // Without an input gradient there is one product, as before.
+            Dense.Backward(batch, inputs, outputs, x, w, dy, gw, gb, Span<float>.Empty);
+            Assert.Equal(before + 1, GemmWorkers.PairsRun);
+            return 0;
+        });
+    }
+
     /// <summary>The kernels of a training step that share work among threads (convolutions with and without padding, ReLU,
     /// max pooling, affine, batch norm), each with its buffers.</summary>
     private sealed class KernelStep

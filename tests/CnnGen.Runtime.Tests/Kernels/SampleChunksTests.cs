@@ -255,7 +255,10 @@ public sealed class SampleChunksTests
     private sealed class CopyCheckingJob : ISampleChunkJob
     {
         public float[] Input = Array.Empty<float>(), Copy = Array.Empty<float>();
-        public int SampleSize, Batch, Mismatches, Threads;
+        public int SampleSize, Batch, Mismatches, Threads, LaterChunksCopied;
+
+        /// <summary>Also count later samples already in the copy (meaningful when the chunks run in order on one thread).</summary>
+        public bool CheckLaterUncopied;
         public int[] Runs = Array.Empty<int>();
         private int _mainThread;
 
@@ -268,6 +271,7 @@ public sealed class SampleChunksTests
             Array.Fill(Copy, float.NaN);
             Runs = new int[batch];
             Mismatches = 0;
+            LaterChunksCopied = 0;
             Threads = 1;
             _mainThread = Environment.CurrentManagedThreadId;
         }
@@ -277,6 +281,14 @@ public sealed class SampleChunksTests
             for (int i = first * SampleSize; i < (first + count) * SampleSize; i++)
             {
                 if (BitConverter.SingleToInt32Bits(Copy[i]) != BitConverter.SingleToInt32Bits(Input[i])) Interlocked.Increment(ref Mismatches);
+            }
+
+            if (CheckLaterUncopied)
+            {
+                for (int i = (first + count) * SampleSize; i < Batch * SampleSize; i++)
+                {
+                    if (!float.IsNaN(Copy[i])) LaterChunksCopied++;
+                }
             }
 
             for (int n = first; n < first + count; n++) Interlocked.Increment(ref Runs[n]);
@@ -303,8 +315,11 @@ public sealed class SampleChunksTests
                 {
                     ParallelBlocks.ResetBackoff();
                     job.Reset(batch, sampleSize, random);
+                    job.CheckLaterUncopied = degree == 1;
                     SampleChunks.Run(job, batch, job.Input, job.Copy, sampleSize);
                     Assert.Equal(0, job.Mismatches);
+                    // On one thread each chunk's input is copied just before that chunk runs, not the batch's up front.
+                    Assert.Equal(0, job.LaterChunksCopied);
                     Assert.All(job.Runs, runs => Assert.Equal(1, runs));
                     Assert.Equal(job.Input, job.Copy.AsSpan(0, job.Input.Length).ToArray());
                     Assert.All(job.Copy.AsSpan(job.Input.Length).ToArray(), v => Assert.True(float.IsNaN(v)));
@@ -314,6 +329,50 @@ public sealed class SampleChunksTests
 
             // At degree 2 a helper took chunks (and copied their input itself) at least once.
             Assert.Equal(degree == 2, helperJoined);
+        }
+        finally
+        {
+            KernelDispatch.Reset();
+        }
+    }
+
+    /// <summary>Checks, when a chunk runs, its samples of a copy that lies in <see cref="Buffer"/> from
+    /// <see cref="CopyStart"/> against the input as it was before the run.</summary>
+    private sealed class ShiftedCopyJob : ISampleChunkJob
+    {
+        public float[] Buffer = Array.Empty<float>(), Expected = Array.Empty<float>();
+        public int CopyStart, SampleSize, Mismatches;
+
+        public void RunChunk(int slot, int first, int count)
+        {
+            for (int i = first * SampleSize; i < (first + count) * SampleSize; i++)
+            {
+                if (BitConverter.SingleToInt32Bits(Buffer[CopyStart + i]) != BitConverter.SingleToInt32Bits(Expected[i])) Interlocked.Increment(ref Mismatches);
+            }
+        }
+    }
+
+    /// <summary>An input that lies in its copy's own buffer, a few samples after or before it: copying chunk by chunk would
+    /// overwrite the input of chunks still to come, so it is copied whole first.</summary>
+    [Theory]
+    [InlineData(1, 3)]
+    [InlineData(2, 3)]
+    [InlineData(1, -3)]
+    [InlineData(2, -3)]
+    public void An_input_that_overlaps_its_copy_is_copied_whole_first(int degree, int shiftSamples)
+    {
+        const int batch = 100, size = 7;
+        var job = new ShiftedCopyJob { SampleSize = size, Buffer = Fill(new Random(23), (batch + 3) * size) };
+        int inputStart = Math.Max(shiftSamples, 0) * size;
+        job.CopyStart = Math.Max(-shiftSamples, 0) * size;
+        job.Expected = job.Buffer.AsSpan(inputStart, batch * size).ToArray();
+        try
+        {
+            KernelDispatch.MaxDegreeOfParallelism = degree;
+            ParallelBlocks.ResetBackoff();
+            SampleChunks.Run(job, batch, job.Buffer.AsSpan(inputStart, batch * size), job.Buffer.AsSpan(job.CopyStart, batch * size), size);
+            Assert.Equal(0, job.Mismatches);
+            Assert.Equal(job.Expected, job.Buffer.AsSpan(job.CopyStart, batch * size).ToArray());
         }
         finally
         {
