@@ -9,7 +9,7 @@ namespace CnnGen.Benchmarks
     /// <summary>A Stopwatch table: GEMM GFLOP/s at 1 and 2 threads, as a fraction of the FMA peak. Each figure is the best
     /// call of about <c>SECONDS</c> of calls (2 by default, per shape and degree): on a machine shared with other virtual
     /// machines a best of fewer calls is often one that the others slowed down (a 0.5 s run measured 1024³ at 1.56x on
-    /// two threads, 2 s runs of the same code 1.80–1.94x).</summary>
+    /// two threads, 2 s runs of the same code 1.76–1.95x).</summary>
     public static class GemmReport
     {
         public static int Run(string[] args)
