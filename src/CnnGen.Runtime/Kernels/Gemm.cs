@@ -49,33 +49,28 @@ namespace CnnGen.Kernels
             ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, bool accumulate)
         {
             SimdLevel level = KernelDispatch.Level;
+            int degree = ParallelBlocks.Degree;
             fixed (float* pa = a)
             fixed (float* pb = b)
             fixed (float* pc = c)
             {
                 var problem = new GemmProblem(transposeA, transposeB, m, n, k, pa, pb, pc, accumulate);
-                long work = (long)m * n * k;
-                if (m == 1 || work <= DirectThreshold)
+                Path path = PathFor(transposeA, transposeB, m, n, k, accumulate, degree);
+                switch (path)
                 {
-                    GemmDirect.Run(level, problem);
-                    return;
-                }
-
-                if (!transposeA && !transposeB && !accumulate && GemmFewRows.Applies(m, n, k))
-                {
-                    GemmFewRows.Run(m, n, k, pa, pb, null, pc);
-                    return;
+                    case Path.Direct:
+                        GemmDirect.Run(level, problem);
+                        return;
+                    case Path.FewRows:
+                        GemmFewRows.Run(m, n, k, pa, pb, null, pc);
+                        return;
+                    case Path.DepthSplit:
+                        GemmDepthSplit.Run(problem, MicroKernel.For(level));
+                        return;
                 }
 
                 var kernel = MicroKernel.For(level);
-                if (work >= ParallelThreshold && GemmDepthSplit.Applies(problem))
-                {
-                    GemmDepthSplit.Run(problem, kernel);
-                    return;
-                }
-
-                int degree = ParallelBlocks.Degree;
-                if (degree > 1 && work >= ParallelThreshold)
+                if (path == Path.SharedByBlocks)
                 {
                     // Size this thread's buffers for the whole product first, so falling back to running it alone (the pool
                     // is busy or backing off) never grows them after warm-up.
@@ -90,6 +85,36 @@ namespace CnnGen.Kernels
             }
         }
 
+        /// <summary>The ways a product is computed, in the order <see cref="PathFor"/> tries them.</summary>
+        private enum Path
+        {
+            /// <summary>Tiny products and single rows: the direct, unpacked loop.</summary>
+            Direct,
+
+            /// <summary>A few rows, no transposes: the register tiles reading B in place (<see cref="GemmFewRows"/>).</summary>
+            FewRows,
+
+            /// <summary>A long sum into a small C: split by depth at every degree (<see cref="GemmDepthSplit"/>).</summary>
+            DepthSplit,
+
+            /// <summary>Large enough to share among threads by blocks of C (<see cref="GemmWorkers"/>), at a degree above 1.</summary>
+            SharedByBlocks,
+
+            /// <summary>The packed product on the calling thread.</summary>
+            Blocked,
+        }
+
+        /// <summary>How <see cref="MultiplyUnchecked"/> computes a product of this shape at <paramref name="degree"/> (also
+        /// how <see cref="MultiplyPairUnchecked"/> tells whether both of its products would be shared by blocks).</summary>
+        private static Path PathFor(bool transposeA, bool transposeB, int m, int n, int k, bool accumulate, int degree)
+        {
+            long work = (long)m * n * k;
+            if (m == 1 || work <= DirectThreshold) return Path.Direct;
+            if (!transposeA && !transposeB && !accumulate && GemmFewRows.Applies(m, n, k)) return Path.FewRows;
+            if (work >= ParallelThreshold && GemmDepthSplit.Applies(m, n, k)) return Path.DepthSplit;
+            return degree > 1 && work >= ParallelThreshold ? Path.SharedByBlocks : Path.Blocked;
+        }
+
         /// <summary>
         /// Two independent products, <c>C1 = op(A1) op(B1)</c> and <c>C2 = op(A2) op(B2)</c> (a layer's weight and input
         /// gradients), as one job of the pool when both would be shared among threads by blocks of C: the threads then go
@@ -102,7 +127,8 @@ namespace CnnGen.Kernels
             bool transposeA2, bool transposeB2, int m2, int n2, int k2, ReadOnlySpan<float> a2, ReadOnlySpan<float> b2, Span<float> c2)
         {
             int degree = ParallelBlocks.Degree;
-            if (degree > 1 && SharedByBlocks(transposeA1, transposeB1, m1, n1, k1) && SharedByBlocks(transposeA2, transposeB2, m2, n2, k2))
+            if (PathFor(transposeA1, transposeB1, m1, n1, k1, false, degree) == Path.SharedByBlocks
+                && PathFor(transposeA2, transposeB2, m2, n2, k2, false, degree) == Path.SharedByBlocks)
             {
                 fixed (float* pa1 = a1)
                 fixed (float* pb1 = b1)
@@ -127,16 +153,6 @@ namespace CnnGen.Kernels
 
             MultiplyUnchecked(transposeA1, transposeB1, m1, n1, k1, a1, b1, c1, accumulate: false);
             MultiplyUnchecked(transposeA2, transposeB2, m2, n2, k2, a2, b2, c2, accumulate: false);
-        }
-
-        /// <summary>Whether <see cref="MultiplyUnchecked"/> (not accumulating, at a degree above 1) gives a product of this
-        /// shape to <see cref="GemmWorkers"/>: the same tests in the same order.</summary>
-        private static bool SharedByBlocks(bool transposeA, bool transposeB, int m, int n, int k)
-        {
-            long work = (long)m * n * k;
-            if (m == 1 || work <= DirectThreshold) return false;
-            if (!transposeA && !transposeB && GemmFewRows.Applies(m, n, k)) return false;
-            return work >= ParallelThreshold && !GemmDepthSplit.Applies(m, n, k);
         }
 
         /// <summary>Grows <paramref name="buffers"/> to what a product of this shape run on one thread needs (for jobs whose
