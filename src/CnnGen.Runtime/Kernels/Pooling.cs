@@ -55,12 +55,7 @@ namespace CnnGen.Kernels
                 fixed (float* yp = y)
                 fixed (int* ap = argMax)
                 {
-                    PoolJob job = PoolJob.ForCurrentThread;
-                    job.Set(PoolJob.Kind.MaxForward, g, planes, xp, yp, ap);
-                    job.Relu = relu;
-                    job.IndexBase = indexBase;
-                    ParallelBlocks.Run(job, job.Blocks);
-                    job.Clear();
+                    PoolJob.Run(PoolJob.Kind.MaxForward, g, planes, xp, yp, ap, relu: relu, indexBase: indexBase);
                 }
 
                 return;
@@ -117,10 +112,7 @@ namespace CnnGen.Kernels
                 fixed (float* xp = x)
                 fixed (float* yp = y)
                 {
-                    PoolJob job = PoolJob.ForCurrentThread;
-                    job.Set(PoolJob.Kind.MaxReluForward, g, planes, xp, yp, null);
-                    ParallelBlocks.Run(job, job.Blocks);
-                    job.Clear();
+                    PoolJob.Run(PoolJob.Kind.MaxReluForward, g, planes, xp, yp, null);
                 }
 
                 return;
@@ -355,11 +347,7 @@ namespace CnnGen.Kernels
                 fixed (int* ap = argMax)
                 fixed (float* mp = reluMask)
                 {
-                    PoolJob job = PoolJob.ForCurrentThread;
-                    job.Set(PoolJob.Kind.MaxBackward, g, planes, dyp, dxp, ap);
-                    job.Mask = mp;
-                    ParallelBlocks.Run(job, job.Blocks);
-                    job.Clear();
+                    PoolJob.Run(PoolJob.Kind.MaxBackward, g, planes, dyp, dxp, ap, mask: mp);
                 }
 
                 return;
@@ -532,30 +520,26 @@ namespace CnnGen.Kernels
             Validate(g, batch, dx.Length, dy.Length);
             int h = g.Height, w = g.Width, k = g.Kernel, s = g.Stride, p = g.Pad, oh = g.OutHeight, ow = g.OutWidth;
             float scale = 1f / (k * k);
+            int planes = batch * g.Channels;
             if (IsTwoByTwo(g) && oh * 2 == h && ow * 2 == w)
             {
                 // Windows that tile the input exactly: every input gradient is written once.
-                int planes2x2 = batch * g.Channels;
-                if (!SplitsPlanes(g, planes2x2))
+                if (!SplitsPlanes(g, planes))
                 {
-                    AvgBackward2x2(0, planes2x2, w, oh, ow, dy, dx);
+                    AvgBackward2x2(0, planes, w, oh, ow, dy, dx);
                     return;
                 }
 
                 fixed (float* dyp = dy)
                 fixed (float* dxp = dx)
                 {
-                    PoolJob job = PoolJob.ForCurrentThread;
-                    job.Set(PoolJob.Kind.AvgBackward, g, planes2x2, dyp, dxp, null);
-                    ParallelBlocks.Run(job, job.Blocks);
-                    job.Clear();
+                    PoolJob.Run(PoolJob.Kind.AvgBackward, g, planes, dyp, dxp, null);
                 }
 
                 return;
             }
 
             dx.Clear();
-            int planes = batch * g.Channels;
             for (int pl = 0; pl < planes; pl++)
             {
                 int inBase = pl * h * w;
@@ -612,45 +596,42 @@ namespace CnnGen.Kernels
         {
             public enum Kind { MaxForward, MaxBackward, MaxReluForward, AvgBackward }
 
-            /// <summary>MaxForward: a ReLU applied to each output as it is stored.</summary>
-            public bool Relu;
-
-            /// <summary>MaxForward: added to every arg-max index (the chunk's first input within the whole batch).</summary>
-            public int IndexBase;
-
-            /// <summary>MaxBackward: the ReLU mask (the pool's output), or null for none.</summary>
-            public float* Mask;
-
-            [ThreadStatic] private static PoolJob? t_current;
-
-            public static PoolJob ForCurrentThread => t_current ??= new PoolJob();
-
             private Kind _kind;
             private ConvGeometry _g;
-            private int _planes;
+            private int _planes, _blocks;
+
+            /// <summary>MaxForward: in = x, out = y. MaxBackward and AvgBackward: in = dy, out = dx.</summary>
             private float* _in, _out;
             private int* _arg;
 
-            public int Blocks { get; private set; }
+            /// <summary>MaxForward: a ReLU applied to each output as it is stored.</summary>
+            private bool _relu;
 
-            /// <summary>MaxForward: in = x, out = y. MaxBackward and AvgBackward: in = dy, out = dx.</summary>
-            public void Set(Kind kind, in ConvGeometry g, int planes, float* input, float* output, int* argMax)
-            {
-                _kind = kind; _g = g; _planes = planes; _in = input; _out = output; _arg = argMax;
-                Blocks = ParallelBlocks.BlocksFor(planes);
-            }
+            /// <summary>MaxForward: added to every arg-max index (the chunk's first input within the whole batch).</summary>
+            private int _indexBase;
 
-            public void Clear()
+            /// <summary>MaxBackward: the ReLU mask (the pool's output), or null for none.</summary>
+            private float* _mask;
+
+            [ThreadStatic] private static PoolJob? t_current;
+
+            /// <summary>Runs one call's planes shared among the pool's threads, with this thread's job object (the caller has
+            /// pinned the memory).</summary>
+            public static void Run(Kind kind, in ConvGeometry g, int planes, float* input, float* output, int* argMax, float* mask = null,
+                bool relu = false, int indexBase = 0)
             {
-                _in = _out = Mask = null;
-                _arg = null;
-                Relu = false;
-                IndexBase = 0;
+                PoolJob job = t_current ??= new PoolJob();
+                job._kind = kind; job._g = g; job._planes = planes; job._in = input; job._out = output; job._arg = argMax;
+                job._mask = mask; job._relu = relu; job._indexBase = indexBase;
+                job._blocks = ParallelBlocks.BlocksFor(planes);
+                ParallelBlocks.Run(job, job._blocks);
+                job._in = job._out = job._mask = null;
+                job._arg = null;
             }
 
             public void Run(int block)
             {
-                int p0 = ParallelBlocks.Split(_planes, Blocks, block), p1 = ParallelBlocks.Split(_planes, Blocks, block + 1);
+                int p0 = ParallelBlocks.Split(_planes, _blocks, block), p1 = ParallelBlocks.Split(_planes, _blocks, block + 1);
                 if (p1 <= p0) return;
                 ConvGeometry g = _g;
                 int inLength = _planes * g.Height * g.Width, outLength = _planes * g.OutHeight * g.OutWidth;
@@ -662,7 +643,7 @@ namespace CnnGen.Kernels
                 else if (_kind == Kind.MaxForward)
                 {
                     MaxForward2x2(p0, p1, g.Height, g.Width, g.OutHeight, g.OutWidth, new ReadOnlySpan<float>(_in, inLength),
-                        new Span<float>(_out, outLength), new Span<int>(_arg, outLength), Relu, IndexBase);
+                        new Span<float>(_out, outLength), new Span<int>(_arg, outLength), _relu, _indexBase);
                 }
                 else if (_kind == Kind.AvgBackward)
                 {
@@ -672,7 +653,7 @@ namespace CnnGen.Kernels
                 {
                     MaxBackward2x2(p0, p1, g.Width, g.OutHeight, g.OutWidth, new ReadOnlySpan<float>(_in, outLength),
                         new ReadOnlySpan<int>(_arg, outLength), new Span<float>(_out, inLength),
-                        Mask == null ? default : new ReadOnlySpan<float>(Mask, outLength));
+                        _mask == null ? default : new ReadOnlySpan<float>(_mask, outLength));
                 }
             }
         }
