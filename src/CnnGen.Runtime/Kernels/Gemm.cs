@@ -291,6 +291,25 @@ namespace CnnGen.Kernels
             }
         }
 
+        /// <summary>Packs depth [pc, pc+kc) and columns [jc, jc+nc) of op(B) into <paramref name="buffers"/> (sized by
+        /// <see cref="Reserve"/>) and returns the packed block, for <see cref="MultiplyRows(in GemmProblem, MicroKernel, GemmBuffers, float*, int, int, int, int, int, int)"/>.</summary>
+        public static float* PackB(in GemmProblem pr, MicroKernel mk, GemmBuffers buffers, int jc, int nc, int pc, int kc)
+        {
+            float* packB = buffers.PackB(Math.Min(RoundUp(pr.N, mk.NR), NC) * Math.Min(pr.K, KC));
+            PackB(pr, packB, pc, kc, jc, nc, mk.NR);
+            return packB;
+        }
+
+        /// <summary>One step of <see cref="Run(in GemmProblem, MicroKernel, GemmBuffers, int, int, int, int, int, int)"/> over
+        /// rows [i0, i1) with a B block that <see cref="PackB(in GemmProblem, MicroKernel, GemmBuffers, int, int, int, int)"/>
+        /// packed: the same kernel calls on the same tiles as the whole product computes there (rows start at a multiple of
+        /// the kernel's MR), so the results are the same bit for bit.</summary>
+        public static void MultiplyRows(in GemmProblem pr, MicroKernel mk, GemmBuffers buffers, float* packB, int i0, int i1, int jc, int nc, int pc, int kc)
+        {
+            float* packA = buffers.PackA(Math.Min(RoundUp(pr.M, mk.MR), MC(mk.MR)) * Math.Min(pr.K, KC));
+            MultiplyRows(pr, mk, packA, packB, buffers.Tile, i0, i1, jc, nc, pc, kc, pr.Accumulate || pc > 0);
+        }
+
         /// <summary>C[i0..i1, jc..jc+nc) (+)= op(A)[i0..i1, pc..pc+kc) * (packed B block), packing A block by block.</summary>
         private static void MultiplyRows(in GemmProblem pr, MicroKernel mk, float* packA, float* packB, float* tile,
             int i0, int i1, int jc, int nc, int pc, int kc, bool add)

@@ -6,14 +6,22 @@ namespace CnnGen.Kernels
     /// <summary>
     /// Large products over <see cref="ParallelBlocks"/>: C is cut into rows and columns of micro-tiles, and every block packs
     /// its own rows of A and columns of B and computes its part of C with the same arithmetic as the single-threaded product
-    /// (the result does not depend on the degree). Two shapes of cut:
+    /// (the result does not depend on the degree). Three shapes of cut:
     /// <list type="bullet">
     /// <item><b>One block per thread</b> (C has enough rows): <c>r x c = degree</c> blocks, with r and c chosen so that the
     /// packing the threads repeat (each packs M/r rows of A and N/c columns of B) is least; at two threads C is halved
-    /// across its longer side (a square one into rows). Each thread's packed panels then stay in its own core's caches.
-    /// Packing B once into a buffer that both threads read, the earlier way, measured 8% slower at 512³ (1.75x against
-    /// 1.90x one thread): a thread reading panels that the other core packed runs about 9% slower than alone, which costs
-    /// more than packing twice.</item>
+    /// across its longer side. Each thread's packed panels then stay in its own core's caches. Packing B once into a buffer
+    /// that both threads read, the earlier way, measured 8% slower at 512³ (1.75x against 1.90x one thread): a thread reading
+    /// panels that the other core packed runs about 9% slower than alone, which costs more than packing twice.</item>
+    /// <item><b>Row blocks claimed step by step</b> (a cut as above into rows, a square C included, whose B is large): each
+    /// thread still packs all of B for itself, but the rows are cut into a few blocks per thread and the product runs in the
+    /// one-thread product's steps of depth (<see cref="GemmBlocked.KC"/>; and of columns past <see cref="GemmBlocked.NC"/>). At
+    /// each step a thread packs the step's B block once, does its own row blocks, then takes those the other has not reached
+    /// yet. On a shared host one core is often slowed for a while when the other is not; with one fixed half each, the fast
+    /// thread then waited for the slow one's half. Interleaved in one process, the median two-thread call at 512³ and 1024³
+    /// was 0–15% faster this way than with halves (eight comparisons, none slower), the best calls the same. A row block's
+    /// steps run in order (a thread that reaches a block whose previous step is still running waits for it), so every
+    /// element sums its depth steps in the one-thread order.</item>
     /// <item><b>Several blocks per thread</b> (few rows: an affine layer's batch; or, cut as above, when the operand each
     /// block packs again is small): blocks claimed from a shared counter, so a thread that starts late does fewer of them.</item>
     /// </list>
@@ -34,6 +42,13 @@ namespace CnnGen.Kernels
         /// <summary>Rows (columns) a block claimed in turn keeps at least, when the repeated operand is small.</summary>
         private const int MinClaimedBlock = 64;
 
+        /// <summary>Row blocks per thread when they are claimed step by step (finer shares balance a slowed core better; each
+        /// block packs its own rows of A, so the packing does not grow with the count).</summary>
+        private const int SteppedBlocksPerThread = 4;
+
+        /// <summary>Fewest micro-panel rows (48 rows with the AVX-512 kernel) in a row block claimed step by step.</summary>
+        private const int MinSteppedRowPanels = 4;
+
         /// <summary>Micro-panel rows (192 rows with the AVX-512 kernel) from which C is cut into one block per thread.</summary>
         private const int MinRowPanelsForOneBlockPerThread = 16;
 
@@ -45,7 +60,9 @@ namespace CnnGen.Kernels
         public static bool TryRun(in GemmProblem problem, MicroKernel kernel, int degree)
         {
             Job job = t_job ??= new Job();
-            return job.Plan(problem, kernel, degree) && ParallelBlocks.TryRun(job, job.Blocks);
+            if (!job.Plan(problem, kernel, degree) || !ParallelBlocks.TryRun(job, job.Blocks)) return false;
+            if (job.Stepped) Interlocked.Increment(ref s_steppedRun);
+            return true;
         }
 
         /// <summary>Runs two independent products as one job, each cut as it would be alone: the blocks of the first, then
@@ -56,19 +73,25 @@ namespace CnnGen.Kernels
             PairJob pair = t_pair ??= new PairJob();
             if (!pair.Plan(first, second, kernel, degree) || !ParallelBlocks.TryRun(pair, pair.Blocks)) return false;
             Interlocked.Increment(ref s_pairsRun);
+            Interlocked.Add(ref s_steppedRun, pair.SteppedProducts);
             return true;
         }
 
-        private static long s_pairsRun;
+        private static long s_pairsRun, s_steppedRun;
 
         /// <summary>Pairs of products run as one job so far (for tests that need the pair path to have been taken).</summary>
         internal static long PairsRun => Interlocked.Read(ref s_pairsRun);
+
+        /// <summary>Products whose row blocks were claimed step by step so far (for tests that need that path taken).</summary>
+        internal static long SteppedRun => Interlocked.Read(ref s_steppedRun);
 
         private sealed class PairJob : IBlockJob
         {
             private readonly Job _first = new Job(), _second = new Job();
 
             public int Blocks => _first.Blocks + _second.Blocks;
+
+            public int SteppedProducts => (_first.Stepped ? 1 : 0) + (_second.Stepped ? 1 : 0);
 
             public bool Plan(in GemmProblem first, in GemmProblem second, MicroKernel kernel, int degree) =>
                 _first.Plan(first, kernel, degree) && _second.Plan(second, kernel, degree);
@@ -81,8 +104,9 @@ namespace CnnGen.Kernels
 
             public void Run(int index)
             {
-                if (index < _first.Blocks) _first.Run(index);
-                else _second.Run(index - _first.Blocks);
+                int participant = ParallelBlocks.ParticipantOf(this);
+                if (index < _first.Blocks) _first.Run(index, participant);
+                else _second.Run(index - _first.Blocks, participant);
             }
         }
 
@@ -92,12 +116,24 @@ namespace CnnGen.Kernels
             private MicroKernel _kernel;
             private int _rowBlocks, _colBlocks, _rowPanels, _colPanels;
 
-            public int Blocks => _rowBlocks * _colBlocks;
+            // Row blocks claimed step by step (see the class remarks): the participants (one block of the job each), the
+            // steps, a claim flag per step and row block, each row block's steps done, and whether a participant failed (the
+            // others then stop waiting).
+            private bool _stepped;
+            private int _participants, _steps;
+            private int[] _claims = Array.Empty<int>(), _stepsDone = Array.Empty<int>();
+            private volatile bool _failed;
+
+            public int Blocks => _stepped ? _participants : _rowBlocks * _colBlocks;
+
+            /// <summary>Whether the last plan cut the rows into blocks claimed step by step.</summary>
+            public bool Stepped => _stepped;
 
             public bool Plan(in GemmProblem problem, MicroKernel kernel, int degree)
             {
                 _problem = problem;
                 _kernel = kernel;
+                _stepped = false;
                 _rowPanels = (problem.M + kernel.MR - 1) / kernel.MR;
                 _colPanels = (problem.N + kernel.NR - 1) / kernel.NR;
                 if (_rowPanels >= MinRowPanelsForOneBlockPerThread && OneBlockPerThread(problem, degree))
@@ -113,6 +149,10 @@ namespace CnnGen.Kernels
                     else if (_rowBlocks == 1 && (long)problem.M * problem.K <= SmallRepeatedOperand)
                     {
                         _colBlocks = Math.Max(_colBlocks, Math.Min(degree * BlocksPerThread, problem.N / MinClaimedBlock));
+                    }
+                    else if (_colBlocks == 1)
+                    {
+                        PlanSteps(degree);
                     }
 
                     return true;
@@ -160,13 +200,99 @@ namespace CnnGen.Kernels
                 }
             }
 
-            public void Run(int index)
+            /// <summary>Cuts the rows into <see cref="SteppedBlocksPerThread"/> blocks per thread (fewer when that would make
+            /// them shorter than <see cref="MinSteppedRowPanels"/> micro-panels, never fewer than one per thread) and resets
+            /// the counters, on the calling thread before any participant starts.</summary>
+            private void PlanSteps(int degree)
             {
+                int blocks = Math.Min(degree * SteppedBlocksPerThread, _rowPanels / MinSteppedRowPanels);
+                _rowBlocks = Math.Max(degree, blocks);
+                _participants = degree;
+                _steps = (_problem.N + GemmBlocked.NC - 1) / GemmBlocked.NC * ((_problem.K + GemmBlocked.KC - 1) / GemmBlocked.KC);
+                if (_claims.Length < _steps * _rowBlocks) _claims = new int[_steps * _rowBlocks];
+                if (_stepsDone.Length < _rowBlocks) _stepsDone = new int[_rowBlocks];
+                Array.Clear(_claims, 0, _steps * _rowBlocks);
+                Array.Clear(_stepsDone, 0, _rowBlocks);
+                _failed = false;
+                _stepped = true;
+            }
+
+            public void Run(int index) => Run(index, ParallelBlocks.ParticipantOf(this));
+
+            /// <summary>Runs block <paramref name="index"/> as participant <paramref name="participant"/> of the job that
+            /// holds this one (this job itself, or a <see cref="PairJob"/>).</summary>
+            public void Run(int index, int participant)
+            {
+                if (_stepped)
+                {
+                    RunSteps(participant);
+                    return;
+                }
+
                 int mr = _kernel.MR, nr = _kernel.NR;
                 int rb = index / _colBlocks, cb = index % _colBlocks;
                 int i0 = Split(_rowPanels, _rowBlocks, rb) * mr, i1 = Math.Min(_problem.M, Split(_rowPanels, _rowBlocks, rb + 1) * mr);
                 int j0 = Split(_colPanels, _colBlocks, cb) * nr, j1 = Math.Min(_problem.N, Split(_colPanels, _colBlocks, cb + 1) * nr);
                 GemmBlocked.Run(_problem, _kernel, GemmBuffers.ForCurrentThread, i0, i1, j0, j1);
+            }
+
+            /// <summary>Participant <paramref name="participant"/>'s share of a product cut into row blocks claimed step by
+            /// step. At every step it first claims its own row blocks (the participants' equal ranges of them), in order, then
+            /// any block still unclaimed, from the last: with cores running alike each thread keeps the same rows of C in its
+            /// own cache from step to step (a block whose C moved to the other core at every step measured 6% slower at 512³),
+            /// and a thread that falls behind leaves the end of its range to the other. A step's B block is packed once, when
+            /// the participant's first claim in that step succeeds. Returns when every block of every step has been claimed;
+            /// the participants that claimed the last ones finish them before the job ends.</summary>
+            private void RunSteps(int participant)
+            {
+                try
+                {
+                    GemmBuffers buffers = GemmBuffers.ForCurrentThread;
+                    int own0 = Split(_rowBlocks, _participants, participant), own1 = Split(_rowBlocks, _participants, participant + 1);
+                    int step = 0;
+                    for (int jc = 0; jc < _problem.N; jc += GemmBlocked.NC)
+                    {
+                        int nc = Math.Min(GemmBlocked.NC, _problem.N - jc);
+                        for (int pc = 0; pc < _problem.K; pc += GemmBlocked.KC, step++)
+                        {
+                            int kc = Math.Min(GemmBlocked.KC, _problem.K - pc);
+                            float* packB = null;
+                            int owned = own1 - own0;
+                            for (int i = 0; i < _rowBlocks; i++)
+                            {
+                                // Own blocks in order, then the others from the last (counting down, past the own range).
+                                int block = i < owned ? own0 + i : _rowBlocks - 1 - (i - owned);
+                                if (i >= owned && block < own1) block -= owned;
+                                if (Interlocked.CompareExchange(ref _claims[step * _rowBlocks + block], 1, 0) != 0) continue;
+                                if (packB == null) packB = GemmBlocked.PackB(_problem, _kernel, buffers, jc, nc, pc, kc);
+                                if (!AwaitStep(block, step)) return;
+                                int i0 = Split(_rowPanels, _rowBlocks, block) * _kernel.MR;
+                                int i1 = Math.Min(_problem.M, Split(_rowPanels, _rowBlocks, block + 1) * _kernel.MR);
+                                GemmBlocked.MultiplyRows(_problem, _kernel, buffers, packB, i0, i1, jc, nc, pc, kc);
+                                Volatile.Write(ref _stepsDone[block], step + 1);
+                            }
+                        }
+                    }
+                }
+                catch
+                {
+                    _failed = true;
+                    throw;
+                }
+            }
+
+            /// <summary>Waits until row block <paramref name="block"/> has done the steps before <paramref name="step"/> (the
+            /// thread running its previous step claimed it earlier, so it is running); false when a participant failed.</summary>
+            private bool AwaitStep(int block, int step)
+            {
+                var spin = new SpinWait();
+                while (Volatile.Read(ref _stepsDone[block]) < step)
+                {
+                    if (_failed) return false;
+                    spin.SpinOnce(sleep1Threshold: -1);
+                }
+
+                return true;
             }
 
             private static int Split(int panels, int parts, int index) => (int)((long)panels * index / parts);

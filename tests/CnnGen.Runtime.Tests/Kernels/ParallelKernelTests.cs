@@ -341,6 +341,66 @@ public sealed class ParallelKernelTests
         }
     }
 
+    /// <summary>Products cut into row blocks that the threads claim step by step (a large B): every transpose mode, with
+    /// and without accumulation, several depth steps, a second column step past <see cref="GemmBlocked.NC"/> (2300 x 2100),
+    /// row counts that leave a partial micro-panel; degree 2 equals degree 1 bit for bit and the reference, and the path is
+    /// taken at degree 2 only.</summary>
+    [Theory]
+    [InlineData(300, 260, 300)]
+    [InlineData(1031, 517, 700)]
+    [InlineData(2300, 2100, 260)]
+    public void GemmRowBlocksClaimedStepByStepAreBitIdentical(int m, int n, int k)
+    {
+        float[] a = Reference.Random(m * k, 11), b = Reference.Random(k * n, 12), c0 = Reference.Random(m * n, 13);
+        var (product, _) = Reference.Gemm(false, false, m, n, k, a, b);
+        try
+        {
+            // The scalar kernel takes seconds on the largest shape; the vector levels share its blocking and the test above
+            // covers the scalar level on the smaller shapes.
+            for (SimdLevel level = SimdLevel.Portable; level <= KernelDispatch.Supported; level++)
+            {
+                KernelDispatch.Level = level;
+                foreach (bool ta in new[] { false, true })
+                {
+                    foreach (bool tb in new[] { false, true })
+                    {
+                        foreach (bool accumulate in new[] { false, true })
+                        {
+                            string what = $"{m}x{n}x{k} transA={ta} transB={tb} accumulate={accumulate} {level}";
+                            var runs = new float[3][];
+                            for (int degree = 1; degree <= 2; degree++)
+                            {
+                                runs[degree] = AtDegree(degree, () =>
+                                {
+                                    ParallelBlocks.ResetBackoff();
+                                    float[] c = (float[])c0.Clone();
+                                    long before = GemmWorkers.SteppedRun;
+                                    Gemm.Multiply(ta, tb, m, n, k, a, b, c, accumulate);
+                                    Assert.True(GemmWorkers.SteppedRun == before + (degree == 2 ? 1 : 0), $"{what}: stepped path at degree {degree}");
+                                    return c;
+                                });
+                            }
+
+                            Identical(runs[1], runs[2], what);
+                            if (!ta && !tb)
+                            {
+                                // The other modes read the same floats through transposed packing (checked against the
+                                // reference in GemmTests); one double-precision product of this size is enough here.
+                                var expected = (double[])product.Clone();
+                                if (accumulate) for (int i = 0; i < expected.Length; i++) expected[i] += c0[i];
+                                Reference.Close(runs[2], expected, Tolerance, what);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        finally
+        {
+            KernelDispatch.Reset();
+        }
+    }
+
     [Fact]
     public void An_affine_layers_two_gradient_products_run_as_one_job_at_degree_two()
     {
