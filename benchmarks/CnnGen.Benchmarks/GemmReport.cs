@@ -35,27 +35,35 @@ namespace CnnGen.Benchmarks
                 KernelDispatch.MaxDegreeOfParallelism = degree;
                 Gemm.Multiply(o.Shape.TransA, o.Shape.TransB, o.Shape.M, o.Shape.N, o.Shape.K, o.A, o.B, o.C);
             }))).ToList(), seconds > 0.1 ? Timing.JitWarmupSeconds : 0.05);
-            Console.WriteLine($"{"shape",-32} {"1T GFLOP/s",11} {"%peak",6} {"2T GFLOP/s",11} {"%2peak",7} {"speed-up",8} {"1T by CPU time",15}");
+            Console.WriteLine($"{"shape",-32} {"1T GFLOP/s",11} {"%peak",6} {"2T GFLOP/s",11} {"%2peak",7} {"speed-up",8} {"by medians",11} {"1T by CPU time",15}");
             foreach ((GemmShape s, float[] a, float[] b, float[] c) in operands)
             {
-                (double g1, double g2) = MeasureInterleaved(s, a, b, c, 2 * seconds);
+                Speeds speeds = MeasureInterleaved(s, a, b, c, 2 * seconds);
+                double g1 = speeds.Best1, g2 = speeds.Best2;
                 double g1Cpu = MeasureCpu(s, a, b, c, seconds);
-                Console.WriteLine($"{s.Name,-32} {g1,11:F1} {100 * g1 / peak,5:F0}% {g2,11:F1} {100 * g2 / (2 * peak),6:F0}% {g2 / g1,7:F2}x {g1Cpu,9:F1} ({100 * g1Cpu / peak:F0}%)");
+                Console.WriteLine($"{s.Name,-32} {g1,11:F1} {100 * g1 / peak,5:F0}% {g2,11:F1} {100 * g2 / (2 * peak),6:F0}% {g2 / g1,7:F2}x " +
+                                  $"{speeds.Median2 / speeds.Median1,10:F2}x {g1Cpu,9:F1} ({100 * g1Cpu / peak:F0}%)");
             }
+
+            Console.WriteLine();
+            Console.WriteLine("GFLOP/s and speed-up: the best call of each degree; by medians: the median two-thread call against the median");
+            Console.WriteLine("one-thread call of the same turns (what a program sees on a busy host, where one core is often slowed alone).");
 
             KernelDispatch.Reset();
             return 0;
         }
 
-        /// <summary>GFLOP/s at one and at two threads from the fastest of many calls, the two degrees taking turns in short
+        /// <summary>GFLOP/s at one and at two threads from the fastest and the median of many calls, the two degrees taking turns in short
         /// runs so that a change in the machine's load or clock during the measurement affects both alike. The first call of
         /// each run is not timed: at two threads it wakes the pool's helper, which blocks after a call at one thread (a
         /// blocked thread's wake-up took 50–260 µs on this virtual machine), so the timed calls are two-thread calls as a
         /// program running at two threads makes them.</summary>
-        private static (double One, double Two) MeasureInterleaved(GemmShape s, float[] a, float[] b, float[] c, double seconds)
+        private static Speeds MeasureInterleaved(GemmShape s, float[] a, float[] b, float[] c, double seconds)
         {
             const int TimedPerRun = 3;
             double best1 = double.MaxValue, best2 = double.MaxValue;
+            var times1 = new List<double>();
+            var times2 = new List<double>();
             var total = Stopwatch.StartNew();
             for (int run = 0; total.Elapsed.TotalSeconds < seconds || run < 4; run++)
             {
@@ -69,10 +77,20 @@ namespace CnnGen.Benchmarks
                     double t = Stopwatch.GetElapsedTime(t0).TotalSeconds;
                     if (degree == 1) best1 = Math.Min(best1, t);
                     else best2 = Math.Min(best2, t);
+                    (degree == 1 ? times1 : times2).Add(t);
                 }
             }
 
-            return (s.Flops / best1 / 1e9, s.Flops / best2 / 1e9);
+            return new Speeds(s.Flops / best1 / 1e9, s.Flops / best2 / 1e9, s.Flops / Median(times1) / 1e9, s.Flops / Median(times2) / 1e9);
+        }
+
+        /// <summary>GFLOP/s of the best and of the median call at one and at two threads.</summary>
+        private readonly record struct Speeds(double Best1, double Best2, double Median1, double Median2);
+
+        private static double Median(List<double> times)
+        {
+            times.Sort();
+            return times[times.Count / 2];
         }
 
         /// <summary>One thread, timed by the process's CPU time rather than the wall clock, which is robust when
