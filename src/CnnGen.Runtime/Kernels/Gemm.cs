@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
@@ -18,8 +19,8 @@ namespace CnnGen.Kernels
     /// into <c>kc x NR</c> micro-panels and A into <c>MR x kc</c> micro-panels (transposition is absorbed by
     /// the packing), and a register-blocked FMA micro-kernel for the current <see cref="KernelDispatch.Level"/>
     /// computes each <c>MR x NR</c> tile of C. Products above a size threshold are shared with up to
-    /// <see cref="KernelDispatch.MaxDegreeOfParallelism"/> threads (<see cref="GemmWorkers"/>: blocks of C, each packing
-    /// its own rows of A and columns of B); a long sum into a small C is split by depth at every degree
+    /// <see cref="KernelDispatch.MaxDegreeOfParallelism"/> threads (<see cref="GemmWorkers"/>: blocks of C, each thread
+    /// packing the rows of A and columns of B it needs); a long sum into a small C is split by depth at every degree
     /// (<see cref="GemmDepthSplit"/>), so its result never depends on the thread count. Tiny products and single rows
     /// take a direct loop. Pack buffers are kept per thread (a pool helper's are sized by the thread that starts the
     /// job, or by the helper itself for a product it runs inside a chunk of samples), so no call allocates after warm-up.
@@ -293,19 +294,21 @@ namespace CnnGen.Kernels
 
         /// <summary>Packs depth [pc, pc+kc) and columns [jc, jc+nc) of op(B) into <paramref name="buffers"/> (sized by
         /// <see cref="Reserve"/>) and returns the packed block, for <see cref="MultiplyRows(in GemmProblem, MicroKernel, GemmBuffers, float*, int, int, int, int, int, int)"/>.</summary>
-        public static float* PackB(in GemmProblem pr, MicroKernel mk, GemmBuffers buffers, int jc, int nc, int pc, int kc)
+        public static float* PackB(in GemmProblem pr, MicroKernel mk, GemmBuffers buffers, int pc, int kc, int jc, int nc)
         {
             float* packB = buffers.PackB(Math.Min(RoundUp(pr.N, mk.NR), NC) * Math.Min(pr.K, KC));
             PackB(pr, packB, pc, kc, jc, nc, mk.NR);
             return packB;
         }
 
-        /// <summary>One step of <see cref="Run(in GemmProblem, MicroKernel, GemmBuffers, int, int, int, int, int, int)"/> over
-        /// rows [i0, i1) with a B block that <see cref="PackB(in GemmProblem, MicroKernel, GemmBuffers, int, int, int, int)"/>
-        /// packed: the same kernel calls on the same tiles as the whole product computes there (rows start at a multiple of
-        /// the kernel's MR), so the results are the same bit for bit.</summary>
+        /// <summary>One step of the whole-depth <see cref="Run(in GemmProblem, MicroKernel, GemmBuffers, int, int, int, int)"/>
+        /// (depth from 0: the first step overwrites C unless the product accumulates) over rows [i0, i1) with a B block that
+        /// <see cref="PackB(in GemmProblem, MicroKernel, GemmBuffers, int, int, int, int)"/> packed: when i0 is a multiple of
+        /// the kernel's MR and i1 one too or M, these are the same kernel calls on the same tiles as the whole product makes
+        /// there, so the results are the same bit for bit.</summary>
         public static void MultiplyRows(in GemmProblem pr, MicroKernel mk, GemmBuffers buffers, float* packB, int i0, int i1, int jc, int nc, int pc, int kc)
         {
+            Debug.Assert(i0 % mk.MR == 0 && (i1 % mk.MR == 0 || i1 == pr.M), "Row blocks start and end on micro-panel rows.");
             float* packA = buffers.PackA(Math.Min(RoundUp(pr.M, mk.MR), MC(mk.MR)) * Math.Min(pr.K, KC));
             MultiplyRows(pr, mk, packA, packB, buffers.Tile, i0, i1, jc, nc, pc, kc, pr.Accumulate || pc > 0);
         }

@@ -1,34 +1,39 @@
 using System;
+using System.Diagnostics;
 using System.Threading;
 
 namespace CnnGen.Kernels
 {
     /// <summary>
-    /// Large products over <see cref="ParallelBlocks"/>: C is cut into rows and columns of micro-tiles, and every block packs
-    /// its own rows of A and columns of B and computes its part of C with the same arithmetic as the single-threaded product
-    /// (the result does not depend on the degree). Three shapes of cut:
+    /// Large products over <see cref="ParallelBlocks"/>: C is cut into rows and columns of micro-tiles, and every block is
+    /// computed with the same arithmetic as the single-threaded product (the result does not depend on the degree). Three
+    /// shapes of cut:
     /// <list type="bullet">
-    /// <item><b>One block per thread</b> (C has enough rows): <c>r x c = degree</c> blocks, with r and c chosen so that the
-    /// packing the threads repeat (each packs M/r rows of A and N/c columns of B) is least; at two threads C is halved
-    /// across its longer side. Each thread's packed panels then stay in its own core's caches. Packing B once into a buffer
-    /// that both threads read, the earlier way, measured 8% slower at 512³ (1.75x against 1.90x one thread): a thread reading
-    /// panels that the other core packed runs about 9% slower than alone, which costs more than packing twice.</item>
-    /// <item><b>Row blocks claimed step by step</b> (a cut as above into rows, a square C included, whose B is large): each
-    /// thread still packs all of B for itself, but the rows are cut into a few blocks per thread and the product runs in the
-    /// one-thread product's steps of depth (<see cref="GemmBlocked.KC"/>; and of columns past <see cref="GemmBlocked.NC"/>). At
-    /// each step a thread packs the step's B block once, does its own row blocks, then takes those the other has not reached
-    /// yet. On a shared host one core is often slowed for a while when the other is not; with one fixed half each, the fast
-    /// thread then waited for the slow one's half. Interleaved in one process, the median two-thread call at 512³ and 1024³
-    /// was 0–15% faster this way than with halves (eight comparisons, none slower), the best calls the same. A row block's
-    /// steps run in order (a thread that reaches a block whose previous step is still running waits for it), so every
-    /// element sums its depth steps in the one-thread order.</item>
+    /// <item><b>One block per thread</b> (C has enough rows and is cut into columns): <c>r x c = degree</c> blocks, with r and
+    /// c chosen so that the packing the threads repeat (each packs M/r rows of A and N/c columns of B) is least; at two
+    /// threads C is halved across its longer side. Each thread's packed panels then stay in its own core's caches. Packing B
+    /// once into a buffer that both threads read, the earlier way, measured 8% slower at 512³ (1.75x against 1.90x one
+    /// thread): a thread reading panels that the other core packed runs about 9% slower than alone, which costs more than
+    /// packing twice.</item>
+    /// <item><b>Row blocks claimed step by step</b> (the same choice cuts C into rows, a square C included, and B is large):
+    /// the rows are cut into a few blocks per thread, and the product runs in the one-thread product's steps of depth
+    /// (<see cref="GemmBlocked.KC"/>; and of columns past <see cref="GemmBlocked.NC"/>). At each step a thread claims its own
+    /// row blocks, then any block no other thread has claimed yet, and packs the step's B block for itself at its first
+    /// claim (so each thread still packs B, as with one block per thread). On a shared host one core is often slowed for a
+    /// while when the other is not; with one fixed half each, the fast thread waited for the slow one's half. Interleaved in
+    /// one process, the median two-thread call at 512³ and 1024³ was 0–15% faster this way than with halves (eight
+    /// comparisons, none slower), the best calls the same. A row block's steps run in order (a thread that claims a block
+    /// whose previous step is still running waits for it), so every element sums its depth steps in the one-thread
+    /// order.</item>
     /// <item><b>Several blocks per thread</b> (few rows: an affine layer's batch; or, cut as above, when the operand each
-    /// block packs again is small): blocks claimed from a shared counter, so a thread that starts late does fewer of them.</item>
+    /// block packs again is small): blocks claimed from a shared counter, so a thread that starts late does fewer of them,
+    /// each packing its own rows of A and columns of B.</item>
     /// </list>
     /// Two independent products (an affine layer's weight and input gradients) may run as one job, each cut as it would
     /// be alone (<see cref="TryRunPair"/>), so the threads do not wait for each other between them.
-    /// Nothing is allocated per call: the job objects (one of each kind per calling thread) and the buffers are reused, and
-    /// the helpers' pack buffers are sized by the calling thread before they join.
+    /// Nothing is allocated per call after warm-up: the job objects (one of each kind per calling thread), their claim
+    /// flags (grown for a larger product, on the calling thread) and the buffers are reused, and the helpers' pack buffers
+    /// are sized by the calling thread before they join.
     /// </summary>
     internal static unsafe class GemmWorkers
     {
@@ -61,7 +66,7 @@ namespace CnnGen.Kernels
         {
             Job job = t_job ??= new Job();
             if (!job.Plan(problem, kernel, degree) || !ParallelBlocks.TryRun(job, job.Blocks)) return false;
-            if (job.Stepped) Interlocked.Increment(ref s_steppedRun);
+            if (job.Stepped) t_steppedRun++;
             return true;
         }
 
@@ -72,18 +77,32 @@ namespace CnnGen.Kernels
         {
             PairJob pair = t_pair ??= new PairJob();
             if (!pair.Plan(first, second, kernel, degree) || !ParallelBlocks.TryRun(pair, pair.Blocks)) return false;
-            Interlocked.Increment(ref s_pairsRun);
-            Interlocked.Add(ref s_steppedRun, pair.SteppedProducts);
+            t_pairsRun++;
+            t_steppedRun += pair.SteppedProducts;
             return true;
         }
 
-        private static long s_pairsRun, s_steppedRun;
+        [ThreadStatic] private static long t_pairsRun, t_steppedRun;
 
-        /// <summary>Pairs of products run as one job so far (for tests that need the pair path to have been taken).</summary>
-        internal static long PairsRun => Interlocked.Read(ref s_pairsRun);
+        /// <summary>Pairs of products the calling thread has run as one job (for tests that need the pair path taken; counted
+        /// per thread, so products other threads run at the same time do not count).</summary>
+        internal static long PairsRun => t_pairsRun;
 
-        /// <summary>Products whose row blocks were claimed step by step so far (for tests that need that path taken).</summary>
-        internal static long SteppedRun => Interlocked.Read(ref s_steppedRun);
+        /// <summary>Products whose row blocks were claimed step by step that the calling thread has run (for tests, as
+        /// <see cref="PairsRun"/>).</summary>
+        internal static long SteppedRun => t_steppedRun;
+
+        /// <summary>Called with (participant, step, row block), on the participant's thread, when a participant has claimed a
+        /// block of a product cut into row blocks claimed step by step, before it waits for the block's previous step; only
+        /// for products the thread that set it starts (for tests that hold a participant to make the other take its blocks,
+        /// unaffected by products other threads run meanwhile).</summary>
+        internal static Action<int, int, int>? StepHook
+        {
+            get => t_stepHook;
+            set => t_stepHook = value;
+        }
+
+        [ThreadStatic] private static Action<int, int, int>? t_stepHook;
 
         private sealed class PairJob : IBlockJob
         {
@@ -123,6 +142,11 @@ namespace CnnGen.Kernels
             private int _participants, _steps;
             private int[] _claims = Array.Empty<int>(), _stepsDone = Array.Empty<int>();
             private volatile bool _failed;
+            private Action<int, int, int>? _hook;
+
+            // A participant that waits longer than the pool's awake time for a block's previous step blocks on this.
+            private readonly object _gate = new object();
+            private int _waiters;
 
             public int Blocks => _stepped ? _participants : _rowBlocks * _colBlocks;
 
@@ -170,7 +194,8 @@ namespace CnnGen.Kernels
 
             /// <summary>Picks <c>r x c = degree</c> blocks, each at least two micro-panels tall and wide, that minimise the
             /// packing the threads repeat, <c>M/r + N/c</c> (times K); on a tie the most rows (a square C is cut into rows: at
-            /// 512³ and 1024³ on two threads 1-2% faster than into columns). False when none fits.</summary>
+            /// 512³ and 1024³ on two threads 1-2% faster than into columns, measured with one block per thread). False when
+            /// none fits.</summary>
             private bool OneBlockPerThread(in GemmProblem problem, int degree)
             {
                 double best = double.MaxValue;
@@ -214,6 +239,7 @@ namespace CnnGen.Kernels
                 Array.Clear(_claims, 0, _steps * _rowBlocks);
                 Array.Clear(_stepsDone, 0, _rowBlocks);
                 _failed = false;
+                _hook = t_stepHook;
                 _stepped = true;
             }
 
@@ -239,17 +265,19 @@ namespace CnnGen.Kernels
             /// <summary>Participant <paramref name="participant"/>'s share of a product cut into row blocks claimed step by
             /// step. At every step it first claims its own row blocks (the participants' equal ranges of them), in order, then
             /// any block still unclaimed, from the last: with cores running alike each thread keeps the same rows of C in its
-            /// own cache from step to step (a block whose C moved to the other core at every step measured 6% slower at 512³),
-            /// and a thread that falls behind leaves the end of its range to the other. A step's B block is packed once, when
-            /// the participant's first claim in that step succeeds. Returns when every block of every step has been claimed;
-            /// the participants that claimed the last ones finish them before the job ends.</summary>
+            /// own cache from step to step (when each block's C moved to the other core at every step, 512³ measured 5–6%
+            /// slower by its best calls), and a thread that falls behind leaves the end of its range to the other. A step's B
+            /// block is packed once, when the participant's first claim in that step succeeds. Returns when every block of
+            /// every step has been claimed; the participants that claimed the last ones finish them before the job ends. The
+            /// participant's number only picks its own range: the claims alone keep blocks from being computed twice.</summary>
             private void RunSteps(int participant)
             {
                 try
                 {
                     GemmBuffers buffers = GemmBuffers.ForCurrentThread;
+                    participant = Math.Min(participant, _participants - 1);
                     int own0 = Split(_rowBlocks, _participants, participant), own1 = Split(_rowBlocks, _participants, participant + 1);
-                    int step = 0;
+                    int owned = own1 - own0, step = 0;
                     for (int jc = 0; jc < _problem.N; jc += GemmBlocked.NC)
                     {
                         int nc = Math.Min(GemmBlocked.NC, _problem.N - jc);
@@ -257,19 +285,20 @@ namespace CnnGen.Kernels
                         {
                             int kc = Math.Min(GemmBlocked.KC, _problem.K - pc);
                             float* packB = null;
-                            int owned = own1 - own0;
                             for (int i = 0; i < _rowBlocks; i++)
                             {
                                 // Own blocks in order, then the others from the last (counting down, past the own range).
                                 int block = i < owned ? own0 + i : _rowBlocks - 1 - (i - owned);
                                 if (i >= owned && block < own1) block -= owned;
+                                if (_failed) return;
                                 if (Interlocked.CompareExchange(ref _claims[step * _rowBlocks + block], 1, 0) != 0) continue;
-                                if (packB == null) packB = GemmBlocked.PackB(_problem, _kernel, buffers, jc, nc, pc, kc);
+                                _hook?.Invoke(participant, step, block);
+                                if (packB == null) packB = GemmBlocked.PackB(_problem, _kernel, buffers, pc, kc, jc, nc);
                                 if (!AwaitStep(block, step)) return;
                                 int i0 = Split(_rowPanels, _rowBlocks, block) * _kernel.MR;
                                 int i1 = Math.Min(_problem.M, Split(_rowPanels, _rowBlocks, block + 1) * _kernel.MR);
                                 GemmBlocked.MultiplyRows(_problem, _kernel, buffers, packB, i0, i1, jc, nc, pc, kc);
-                                Volatile.Write(ref _stepsDone[block], step + 1);
+                                CompleteStep(block, step);
                             }
                         }
                     }
@@ -277,22 +306,64 @@ namespace CnnGen.Kernels
                 catch
                 {
                     _failed = true;
+                    WakeWaiters();
                     throw;
                 }
             }
 
             /// <summary>Waits until row block <paramref name="block"/> has done the steps before <paramref name="step"/> (the
-            /// thread running its previous step claimed it earlier, so it is running); false when a participant failed.</summary>
+            /// thread running its previous step claimed it earlier, so it is running; such a wait lasts at most one block's
+            /// step); false when a participant failed. Awake for up to <see cref="KernelDispatch.AwakeMicroseconds"/>, as the
+            /// pool's threads wait, then blocked until <see cref="CompleteStep"/> wakes it.</summary>
             private bool AwaitStep(int block, int step)
             {
+                if (Volatile.Read(ref _stepsDone[block]) >= step) return true;
+                long deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * KernelDispatch.AwakeMicroseconds / 1_000_000;
                 var spin = new SpinWait();
-                while (Volatile.Read(ref _stepsDone[block]) < step)
+                while (Stopwatch.GetTimestamp() < deadline)
                 {
+                    if (Volatile.Read(ref _stepsDone[block]) >= step) return true;
                     if (_failed) return false;
                     spin.SpinOnce(sleep1Threshold: -1);
                 }
 
+                lock (_gate)
+                {
+                    // The waiter count is raised before the last look, and CompleteStep looks at it after its write: one of
+                    // the two sees the other.
+                    Interlocked.Increment(ref _waiters);
+                    try
+                    {
+                        while (Volatile.Read(ref _stepsDone[block]) < step)
+                        {
+                            if (_failed) return false;
+                            Monitor.Wait(_gate, 10); // the time-out only guards against a lost wake-up
+                        }
+                    }
+                    finally
+                    {
+                        Interlocked.Decrement(ref _waiters);
+                    }
+                }
+
                 return true;
+            }
+
+            /// <summary>Marks step <paramref name="step"/> of row block <paramref name="block"/> done and wakes any blocked
+            /// waiter.</summary>
+            private void CompleteStep(int block, int step)
+            {
+                Volatile.Write(ref _stepsDone[block], step + 1);
+                Interlocked.MemoryBarrier();
+                if (Volatile.Read(ref _waiters) > 0) WakeWaiters();
+            }
+
+            private void WakeWaiters()
+            {
+                lock (_gate)
+                {
+                    Monitor.PulseAll(_gate);
+                }
             }
 
             private static int Split(int panels, int parts, int index) => (int)((long)panels * index / parts);

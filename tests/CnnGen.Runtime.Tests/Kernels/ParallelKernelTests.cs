@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using CnnGen.Kernels;
 using Xunit;
@@ -25,6 +26,23 @@ public sealed class ParallelKernelTests
         {
             KernelDispatch.MaxDegreeOfParallelism = saved;
         }
+    }
+
+    /// <summary>Runs <paramref name="run"/> until <paramref name="counter"/> (a count of the calling thread's) shows that the
+    /// pool took its job: a test class outside this collection may hold the pool for a moment, and a kernel then runs on the
+    /// calling thread alone. Fails after 200 tries.</summary>
+    private static void UntilThePoolTakesIt(Func<long> counter, Action run, string what)
+    {
+        for (int attempt = 0; attempt < 200; attempt++)
+        {
+            ParallelBlocks.ResetBackoff();
+            long before = counter();
+            run();
+            if (counter() > before) return;
+            Thread.Sleep(1);
+        }
+
+        Assert.Fail($"{what}: the pool never took the job in 200 tries");
     }
 
     private static void Identical(float[] expected, float[] actual, string what)
@@ -299,6 +317,7 @@ public sealed class ParallelKernelTests
     [InlineData(37, 1000, 77)]
     [InlineData(5, 2000, 300)]
     [InlineData(65, 3001, 129)]
+    [InlineData(300, 400, 260)] // the weight gradient's rows claimed step by step, inside the pair's job
     public void DenseAtDegreeTwoIsBitIdentical(int batch, int inputs, int outputs)
     {
         float[] x = Reference.Random(batch * inputs, 1), w = Reference.Random(inputs * outputs, 2, -0.05f, 0.05f);
@@ -372,11 +391,24 @@ public sealed class ParallelKernelTests
                             {
                                 runs[degree] = AtDegree(degree, () =>
                                 {
-                                    ParallelBlocks.ResetBackoff();
                                     float[] c = (float[])c0.Clone();
-                                    long before = GemmWorkers.SteppedRun;
-                                    Gemm.Multiply(ta, tb, m, n, k, a, b, c, accumulate);
-                                    Assert.True(GemmWorkers.SteppedRun == before + (degree == 2 ? 1 : 0), $"{what}: stepped path at degree {degree}");
+                                    void Multiply()
+                                    {
+                                        c0.CopyTo(c, 0);
+                                        Gemm.Multiply(ta, tb, m, n, k, a, b, c, accumulate);
+                                    }
+
+                                    if (degree == 1)
+                                    {
+                                        long before = GemmWorkers.SteppedRun;
+                                        Multiply();
+                                        Assert.True(GemmWorkers.SteppedRun == before, $"{what}: stepped path at degree 1");
+                                    }
+                                    else
+                                    {
+                                        UntilThePoolTakesIt(() => GemmWorkers.SteppedRun, Multiply, what);
+                                    }
+
                                     return c;
                                 });
                             }
@@ -401,6 +433,65 @@ public sealed class ParallelKernelTests
         }
     }
 
+    /// <summary>The calling thread is held on its first row block (step 0, block 0) until the helper, having done its own
+    /// blocks and taken the calling thread's others, has claimed block 0 of step 1 too: it must then wait for the held
+    /// step 0 (awake, then blocked) before adding to those rows. The product is still the one-thread product bit for bit
+    /// (without the wait, the held step would overwrite the helper's sum).</summary>
+    [Fact]
+    public void A_held_thread_leaves_its_row_blocks_to_the_other_which_waits_for_its_step()
+    {
+        const int m = 1031, n = 517, k = 700; // 8 row blocks (participant 0 owns 0-3) and 3 depth steps at degree 2
+        float[] a = Reference.Random(m * k, 21), b = Reference.Random(k * n, 22);
+        float[] expected = AtDegree(1, () =>
+        {
+            var c = new float[m * n];
+            Gemm.Multiply(false, false, m, n, k, a, b, c);
+            return c;
+        });
+        var claims = new System.Collections.Concurrent.ConcurrentQueue<(int Participant, int Step, int Block)>();
+        bool HelperClaimedTheHeldRowsNextStep() => claims.Contains((1, 1, 0));
+        try
+        {
+            GemmWorkers.StepHook = (participant, step, block) =>
+            {
+                claims.Enqueue((participant, step, block));
+                if (participant == 0 && step == 0 && block == 0)
+                {
+                    var held = System.Diagnostics.Stopwatch.StartNew();
+                    while (!HelperClaimedTheHeldRowsNextStep() && held.Elapsed.TotalSeconds < 10) Thread.Sleep(1);
+                }
+            };
+            // Waiting awake first (the default), and blocking at once (no awake time).
+            foreach (int awake in new[] { KernelDispatch.DefaultAwakeMicroseconds, 0 })
+            {
+                claims.Clear();
+                KernelDispatch.AwakeMicroseconds = awake;
+                var actual = new float[m * n];
+                AtDegree(2, () =>
+                {
+                    UntilThePoolTakesIt(() => GemmWorkers.SteppedRun, () =>
+                    {
+                        claims.Clear();
+                        Gemm.Multiply(false, false, m, n, k, a, b, actual);
+                    }, "held caller");
+                    return 0;
+                });
+                Identical(expected, actual, $"held caller, awake {awake} us");
+                Assert.True(HelperClaimedTheHeldRowsNextStep(),
+                    $"the helper never reached the held rows' next step; claims (participant, step, block): {string.Join(" ", claims)}");
+                Assert.Contains(claims, e => e.Participant == 1 && e.Step == 0 && e.Block is > 0 and < 4);
+                // Every (step, block) claimed exactly once.
+                Assert.Equal(3 * 8, claims.Count);
+                Assert.Equal(3 * 8, claims.Select(e => (e.Step, e.Block)).Distinct().Count());
+            }
+        }
+        finally
+        {
+            GemmWorkers.StepHook = null;
+            KernelDispatch.Reset();
+        }
+    }
+
     [Fact]
     public void An_affine_layers_two_gradient_products_run_as_one_job_at_degree_two()
     {
@@ -416,13 +507,11 @@ public sealed class ParallelKernelTests
         });
         AtDegree(2, () =>
         {
-            ParallelBlocks.ResetBackoff();
-            long before = GemmWorkers.PairsRun;
-            Dense.Backward(batch, inputs, outputs, x, w, dy, gw, gb, dx);
-            Assert.Equal(before + 1, GemmWorkers.PairsRun);
+            UntilThePoolTakesIt(() => GemmWorkers.PairsRun, () => Dense.Backward(batch, inputs, outputs, x, w, dy, gw, gb, dx), "pair");
             // Without an input gradient there is one product, as before.
+            long before = GemmWorkers.PairsRun;
             Dense.Backward(batch, inputs, outputs, x, w, dy, gw, gb, Span<float>.Empty);
-            Assert.Equal(before + 1, GemmWorkers.PairsRun);
+            Assert.Equal(before, GemmWorkers.PairsRun);
             return 0;
         });
     }
@@ -452,7 +541,10 @@ public sealed class ParallelKernelTests
             _d = Reference.Random(_batch * 4320, 7); _dw = Reference.Random(4320 * 100, 8); _dyd = new float[_batch * 100];
             _gwd = new float[4320 * 100]; _gbd = new float[100]; _dxd = new float[_batch * 4320];
             _hat = new float[_y.Length]; _inv = new float[30]; _rm = new float[30]; _rv = new float[30]; _gamma = Reference.Random(30, 9);
+            _ga = Reference.Random(300 * 300, 10); _gbm = Reference.Random(300 * 260, 11); _gc = new float[300 * 260];
         }
+
+        private readonly float[] _ga, _gbm, _gc;
 
         public void Run()
         {
@@ -469,6 +561,7 @@ public sealed class ParallelKernelTests
             Dense.Backward(_batch, 4320, 100, _d, _dw, _dyd, _gwd, _gbd, _dxd);
             BatchNorm.ForwardTraining(_batch, 30, 576, 0.9f, 1e-5f, _y, _gamma, _gamma, _rm, _rv, _hat, _inv, _r);
             BatchNorm.Backward(_batch, 30, 576, _y, _hat, _inv, _gamma, _rm, _rv, _r);
+            Gemm.Multiply(false, false, 300, 260, 300, _ga, _gbm, _gc); // rows claimed step by step at degree 2
         }
     }
 
