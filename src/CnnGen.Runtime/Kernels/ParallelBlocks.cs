@@ -10,7 +10,10 @@ namespace CnnGen.Kernels
     /// <summary>Work cut into numbered blocks that may run in any order and on any thread.</summary>
     internal interface IBlockJob
     {
-        /// <summary>Computes block <paramref name="block"/> (0-based).</summary>
+        /// <summary>Computes block <paramref name="block"/> (0-based). A job may instead give each participant one block in
+        /// which it claims finer work of its own (<see cref="ParallelBlocks.ParticipantOf"/> tells it which participant it
+        /// is; a matrix product whose row blocks are claimed step by step does this): such a block must return only when no
+        /// work is left to claim, and a block that runs after that finds nothing to do.</summary>
         void Run(int block);
 
         /// <summary>Called once the pool is reserved for this job and before any helper joins, with the number of helpers
