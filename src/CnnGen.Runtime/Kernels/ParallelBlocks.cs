@@ -33,9 +33,9 @@ namespace CnnGen.Kernels
     /// finished a job stays awake for <see cref="KernelDispatch.AwakeMicroseconds"/> (pausing and yielding its core), so the
     /// next kernel of a pass finds it running, then blocks on an event; an idle pool uses no processor time. A helper that
     /// has not started by the time the caller runs out of blocks is revoked instead of waited for, so a job is never much
-    /// slower than running it on the calling thread alone. A helper that started but then lost its core keeps the caller
-    /// waiting; when that happens the jobs of the next moment run inline (a pause of 1 ms that doubles, up to a second,
-    /// while it keeps happening), the blocks of each split as they would be at full degree (so neither results nor buffers
+    /// slower than running it on the calling thread alone. A helper that started but then lost its core to another thread
+    /// keeps the caller waiting; when that happens the jobs of the next moment run inline (a pause of 1 ms that doubles, up
+    /// to a second, while it keeps happening), the blocks of each split as they would be at full degree (so neither results nor buffers
     /// depend on the machine's load): a busy machine costs at most an occasional slow job. The pause is a time, not a number
     /// of jobs: jobs last from microseconds to milliseconds, and a pause counted in jobs that the JIT's compiling thread
     /// started during a warm-up kept a pass of long jobs (chunks of samples) inline for seconds afterwards.
@@ -56,7 +56,7 @@ namespace CnnGen.Kernels
         private static int s_blocks, s_next;
         private static ExceptionDispatchInfo? s_error;
 
-        // Back-off when a participant did not keep its core (another thread holds it): jobs run inline until s_skipUntil
+        // Back-off when a participant lost its core to another thread: jobs run inline until s_skipUntil
         // (a Stopwatch timestamp), and each further such job doubles the pause, from MinBackoff up to MaxBackoff; a job that
         // a helper took part in and where every participant kept its core shortens it by an eighth.
         private static readonly long MinBackoff = Stopwatch.Frequency / 1000, MaxBackoff = Stopwatch.Frequency;
@@ -65,39 +65,78 @@ namespace CnnGen.Kernels
         /// <summary>Participants that ran at least this long (ns) are checked for having kept their core.</summary>
         private const long JudgedWork = 50_000;
 
-        [StructLayout(LayoutKind.Sequential)]
-        private struct TimeSpec
+        /// <summary>The calling thread's processor time (<c>clock_gettime(CLOCK_THREAD_CPUTIME_ID)</c>, to the nanosecond) and
+        /// the times the operating system took its core for another thread (involuntary context switches, from
+        /// <c>getrusage(RUSAGE_THREAD)</c>, whose processor times are too coarse for a job of a few hundred microseconds);
+        /// -1 where they are not available.</summary>
+        private readonly struct ThreadUsage
         {
-            public long Seconds, Nanoseconds;
-        }
+            public readonly long CpuNanoseconds, Preemptions;
 
-        [DllImport("libc", EntryPoint = "clock_gettime")]
-        private static extern int ClockGetTime(int clock, out TimeSpec time);
-
-        private static readonly bool s_threadClock = OperatingSystem.IsLinux();
-
-        /// <summary>CPU time of the calling thread in nanoseconds, or -1 where it is not available.</summary>
-        private static long ThreadCpuNanoseconds()
-        {
-            if (!s_threadClock) return -1;
-            try
+            private ThreadUsage(long cpu, long preemptions)
             {
-                // CLOCK_THREAD_CPUTIME_ID
-                return ClockGetTime(3, out TimeSpec t) == 0 ? t.Seconds * 1_000_000_000 + t.Nanoseconds : -1;
+                CpuNanoseconds = cpu;
+                Preemptions = preemptions;
             }
-            catch (Exception)
+
+            public static readonly ThreadUsage Unknown = new ThreadUsage(-1, -1);
+
+            public bool IsKnown => CpuNanoseconds >= 0 && Preemptions >= 0;
+
+            [StructLayout(LayoutKind.Sequential)]
+            private struct TimeSpec
             {
-                return -1;
+                public long Seconds, Nanoseconds;
             }
+
+            [StructLayout(LayoutKind.Sequential)]
+            private struct RUsage
+            {
+                public long UserSeconds, UserMicroseconds, SystemSeconds, SystemMicroseconds;
+                public long MaxRss, SharedText, UnsharedData, UnsharedStack, MinorFaults, MajorFaults, Swaps, BlocksIn, BlocksOut,
+                    MessagesSent, MessagesReceived, Signals, VoluntarySwitches, InvoluntarySwitches;
+            }
+
+            [DllImport("libc", EntryPoint = "clock_gettime")]
+            private static extern int ClockGetTime(int clock, out TimeSpec time);
+
+            [DllImport("libc", EntryPoint = "getrusage")]
+            private static extern int GetRUsage(int who, out RUsage usage);
+
+            private static bool s_available = OperatingSystem.IsLinux();
+
+            public static ThreadUsage Read()
+            {
+                if (!s_available) return Unknown;
+                try
+                {
+                    // CLOCK_THREAD_CPUTIME_ID, RUSAGE_THREAD
+                    if (ClockGetTime(3, out TimeSpec t) != 0 || GetRUsage(1, out RUsage u) != 0) return Unknown;
+                    return new ThreadUsage(t.Seconds * 1_000_000_000 + t.Nanoseconds, u.InvoluntarySwitches);
+                }
+                catch (Exception)
+                {
+                    s_available = false;
+                    return Unknown;
+                }
+            }
+
+            /// <summary>Whether a participant that worked <paramref name="wall"/> ns from <paramref name="start"/> to this
+            /// reading lost its core to another thread of this machine: it got less than two thirds of a core (sharing a
+            /// core with one other busy thread gives about half) and the operating system switched it out for another thread
+            /// meanwhile. A virtual machine's processor that the host takes away for a moment also costs processor time,
+            /// but switches no thread out, and is no reason to stop sharing work (the other thread takes the blocks of a
+            /// slowed one): in 10 s of SimpleConvNet's training steps at two threads on the shared development host, 43
+            /// participants got under two thirds of a core, 9 of them without being switched out. A participant of a long
+            /// job that lost its core for a moment (100 µs of a 500 µs chunk of samples is 80%) is not taken for one
+            /// either.</summary>
+            public bool LostCoreSince(in ThreadUsage start, long wall) =>
+                IsKnown && start.IsKnown && wall >= JudgedWork
+                && CpuNanoseconds - start.CpuNanoseconds < wall * 2 / 3
+                && Preemptions > start.Preemptions;
         }
 
         private static long WallNanoseconds(long ticks) => (long)(ticks * (1e9 / Stopwatch.Frequency));
-
-        /// <summary>Whether a participant that worked <paramref name="wall"/> ns got less than two thirds of a core for it (the
-        /// machine has more runnable threads than cores: sharing a core with one other busy thread gives about half), so a
-        /// participant of a long job that lost its core for a moment on a shared virtual machine (100 µs of a 500 µs chunk of
-        /// samples is 80%) is not taken for one.</summary>
-        private static bool LostCore(long wall, long cpu) => cpu >= 0 && wall >= JudgedWork && cpu < wall * 2 / 3;
 
         /// <summary>Managed bytes the helper threads had allocated when they last finished a job (for allocation tests).</summary>
         internal static long HelperAllocatedBytes
@@ -129,6 +168,9 @@ namespace CnnGen.Kernels
         /// <summary>Starts a back-off of <paramref name="milliseconds"/>, as a participant that lost its core would (for tests).</summary>
         internal static void BackOff(double milliseconds) =>
             Volatile.Write(ref s_skipUntil, Stopwatch.GetTimestamp() + (long)(milliseconds * Stopwatch.Frequency / 1000));
+
+        /// <summary>Whether jobs started now would run inline because a participant lost its core (for tests).</summary>
+        internal static bool IsBackingOff => Stopwatch.GetTimestamp() < Volatile.Read(ref s_skipUntil);
 
         /// <summary>Forgets any back-off, so the next jobs use the helpers again (for tests that need them to take part).</summary>
         internal static void ResetBackoff()
@@ -222,13 +264,13 @@ namespace CnnGen.Kernels
                 }
 
                 long start = Stopwatch.GetTimestamp(), finished = start;
-                long cpuStart = ThreadCpuNanoseconds(), cpuEnd = -1;
+                ThreadUsage usageStart = ThreadUsage.Read(), usageEnd = ThreadUsage.Unknown;
                 bool waited = false, contended = false;
                 try
                 {
                     Work(job, 0);
                     finished = Stopwatch.GetTimestamp();
-                    cpuEnd = ThreadCpuNanoseconds();
+                    usageEnd = ThreadUsage.Read();
                 }
                 finally
                 {
@@ -242,22 +284,22 @@ namespace CnnGen.Kernels
                             worker.Done.Wait();
                             worker.Done.Reset();
                             waited = true;
-                            contended |= LostCore(worker.WorkWall, worker.WorkCpu);
+                            contended |= worker.LostCore;
                         }
                     }
 
                     s_job = null;
                 }
 
-                contended |= cpuStart >= 0 && LostCore(WallNanoseconds(finished - start), cpuEnd - cpuStart);
+                contended |= usageEnd.LostCoreSince(usageStart, WallNanoseconds(finished - start));
                 if (waited || contended)
                 {
-                    // A participant that did not keep its core (its CPU time fell well short of its wall time) means more
-                    // runnable threads than cores: the helper then slows the caller down. Where threads' CPU time cannot be
-                    // read, a long wait for a helper's last block stands in for it. (With the CPU clock a long wait alone is
-                    // not taken as a sign: on virtual machines a helper's wake-up is often slow while the core is free.)
+                    // A participant that lost its core to another thread (ThreadUsage.LostCoreSince) means more runnable
+                    // threads than cores: the helper then slows the caller down. Where threads' usage cannot be read, a
+                    // long wait for a helper's last block stands in for it. (Where it can, a long wait alone is not taken as
+                    // a sign: on virtual machines a helper's wake-up is often slow while the core is free.)
                     long wait = Stopwatch.GetTimestamp() - finished, own = finished - start;
-                    if (contended || (!s_threadClock && wait > own / 2 + Stopwatch.Frequency / 20_000))
+                    if (contended || (!usageStart.IsKnown && wait > own / 2 + Stopwatch.Frequency / 20_000))
                     {
                         Volatile.Write(ref s_skipUntil, Stopwatch.GetTimestamp() + s_backoff);
                         s_backoff = Math.Min(2 * s_backoff, MaxBackoff);
@@ -367,8 +409,8 @@ namespace CnnGen.Kernels
             public int State;
             public long AllocatedBytes, Jobs;
 
-            /// <summary>Wall-clock and CPU nanoseconds of the last job's work on this helper (CPU -1 when unknown).</summary>
-            public long WorkWall, WorkCpu;
+            /// <summary>Whether this helper lost its core to another thread during its part of the last job.</summary>
+            public bool LostCore;
 
             // Spin count 0: an idle helper sleeps in the kernel instead of burning the shared core.
             public readonly ManualResetEventSlim Wake = new ManualResetEventSlim(false, 0);
@@ -401,7 +443,8 @@ namespace CnnGen.Kernels
                         continue; // revoked before it started
                     }
 
-                    long start = Stopwatch.GetTimestamp(), cpu = ThreadCpuNanoseconds();
+                    long start = Stopwatch.GetTimestamp();
+                    ThreadUsage usage = ThreadUsage.Read();
                     try
                     {
                         Work(s_job!, _index + 1);
@@ -414,8 +457,7 @@ namespace CnnGen.Kernels
                     }
                     finally
                     {
-                        WorkWall = WallNanoseconds(Stopwatch.GetTimestamp() - start);
-                        WorkCpu = cpu < 0 ? -1 : ThreadCpuNanoseconds() - cpu;
+                        LostCore = ThreadUsage.Read().LostCoreSince(usage, WallNanoseconds(Stopwatch.GetTimestamp() - start));
                         Volatile.Write(ref AllocatedBytes, GC.GetAllocatedBytesForCurrentThread());
                         Volatile.Write(ref Jobs, Jobs + 1);
                         Volatile.Write(ref State, Idle);

@@ -105,6 +105,57 @@ public sealed class ParallelKernelTests
         });
     }
 
+    /// <summary>A block that keeps its thread busy for <see cref="Milliseconds"/> of wall-clock time.</summary>
+    private sealed class BusyJob : IBlockJob
+    {
+        public const double Milliseconds = 2;
+
+        public void Run(int block)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (clock.Elapsed.TotalMilliseconds < Milliseconds)
+            {
+            }
+        }
+    }
+
+    /// <summary>With a thread spinning on every core, the operating system switches the job's participants out for them: the
+    /// participants lose their cores to other threads, and the pool runs the next moment's jobs inline. (A virtual processor
+    /// that the host takes away for a moment costs processor time too but switches no thread out, and must not do this.)</summary>
+    [Fact]
+    public void Threads_competing_for_every_core_make_the_pool_run_the_next_jobs_inline()
+    {
+        if (!OperatingSystem.IsLinux()) return; // elsewhere a long wait for a helper stands in, which this does not check
+        AtDegree(2, () =>
+        {
+            bool stop = false;
+            var spinners = Enumerable.Range(0, Environment.ProcessorCount)
+                .Select(_ => new Thread(() => { while (!Volatile.Read(ref stop)) { } }) { IsBackground = true })
+                .ToList();
+            spinners.ForEach(t => t.Start());
+            try
+            {
+                bool backedOff = false;
+                for (int attempt = 0; attempt < 50 && !backedOff; attempt++)
+                {
+                    ParallelBlocks.ResetBackoff();
+                    ParallelBlocks.Run(new BusyJob(), 8);
+                    backedOff = ParallelBlocks.IsBackingOff;
+                }
+
+                Assert.True(backedOff, "the pool never backed off while every core had another busy thread");
+            }
+            finally
+            {
+                Volatile.Write(ref stop, true);
+                spinners.ForEach(t => t.Join());
+                ParallelBlocks.ResetBackoff();
+            }
+
+            return 0;
+        });
+    }
+
     [Fact]
     public void ExceptionsReachTheCallerAndThePoolStaysUsable()
     {
