@@ -18,7 +18,8 @@ namespace CnnGen.Kernels
         /// two threads, claimed in turn, so a thread whose core is slowed for a while takes fewer. Taking turns in one process
         /// at 100 x 100 over 4,320, the median two-thread call was 468 and 578 µs with six ranges against 622 and 627 µs with
         /// four (two per thread); the best calls 1–2% slower, one thread 0.5% slower (the ranges' copies of C are added
-        /// at the end).</summary>
+        /// at the end). A split needs a whole KC slice per range, so sums shorter than 6 x 256 are no longer split (they
+        /// were from 4 x 256).</summary>
         private const int Ranges = 6;
 
         /// <summary>Largest C, in floats, that is copied per range.</summary>

@@ -9,9 +9,10 @@ namespace CnnGen.Kernels
     /// computed with the same arithmetic as the single-threaded product (the result does not depend on the degree). Three
     /// shapes of cut:
     /// <list type="bullet">
-    /// <item><b>One block per thread</b> (C has enough rows and is cut into columns): <c>r x c = degree</c> blocks, with r and
-    /// c chosen so that the packing the threads repeat (each packs M/r rows of A and N/c columns of B) is least; at two
-    /// threads C is halved across its longer side. Each thread's packed panels then stay in its own core's caches. Packing B
+    /// <item><b>One block per thread</b> (C has enough rows): <c>r x c = degree</c> blocks, with r and c chosen so that the
+    /// packing the threads repeat (each packs M/r rows of A and N/c columns of B) is least; at two threads C is halved
+    /// across its longer side, and kept as such when that cut is into columns (a cut into rows is made as below). Each
+    /// thread's packed panels then stay in its own core's caches. Packing B
     /// once into a buffer that both threads read, the earlier way, measured 8% slower at 512³ (1.75x against 1.90x one
     /// thread): a thread reading panels that the other core packed runs about 9% slower than alone, which costs more than
     /// packing twice.</item>

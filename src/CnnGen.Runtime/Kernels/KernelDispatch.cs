@@ -74,8 +74,9 @@ namespace CnnGen.Kernels
         private static int s_awake = DefaultAwakeMicroseconds;
 
         /// <summary>
-        /// How long (microseconds, 0 to 10,000) a helper thread stays awake after a job before it blocks, and the calling
-        /// thread before it blocks waiting for a helper's last block. Waking a blocked thread costs from a few microseconds
+        /// How long (microseconds, 0 to 10,000) a helper thread stays awake after a job before it blocks, the calling
+        /// thread before it blocks waiting for a helper's last block, and a thread of a matrix product before it blocks
+        /// waiting for another thread's step of a row block. Waking a blocked thread costs from a few microseconds
         /// to a few hundred on virtual machines, which is longer than many of a small network's kernels; a thread that
         /// stays awake yields its core to anything else that wants it while it waits. 0: block at once (never spin).
         /// </summary>

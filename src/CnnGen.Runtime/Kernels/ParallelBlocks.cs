@@ -103,7 +103,11 @@ namespace CnnGen.Kernels
             [DllImport("libc", EntryPoint = "getrusage")]
             private static extern int GetRUsage(int who, out RUsage usage);
 
-            private static bool s_available = OperatingSystem.IsLinux();
+            // 64-bit Linux only: the structures above are laid out with 64-bit longs.
+            private static bool s_available = OperatingSystem.IsLinux() && Environment.Is64BitProcess;
+
+            /// <summary>Whether the readings are available on this system.</summary>
+            public static bool Available => s_available;
 
             public static ThreadUsage Read()
             {
@@ -168,6 +172,10 @@ namespace CnnGen.Kernels
         /// <summary>Starts a back-off of <paramref name="milliseconds"/>, as a participant that lost its core would (for tests).</summary>
         internal static void BackOff(double milliseconds) =>
             Volatile.Write(ref s_skipUntil, Stopwatch.GetTimestamp() + (long)(milliseconds * Stopwatch.Frequency / 1000));
+
+        /// <summary>Whether this system tells a participant that lost its core to another thread (64-bit Linux; elsewhere a
+        /// long wait for a helper stands in). For tests.</summary>
+        internal static bool ReadsThreadUsage => ThreadUsage.Available;
 
         /// <summary>Whether jobs started now would run inline because a participant lost its core (for tests).</summary>
         internal static bool IsBackingOff => Stopwatch.GetTimestamp() < Volatile.Read(ref s_skipUntil);
@@ -270,7 +278,7 @@ namespace CnnGen.Kernels
                 {
                     Work(job, 0);
                     finished = Stopwatch.GetTimestamp();
-                    usageEnd = ThreadUsage.Read();
+                    if (WallNanoseconds(finished - start) >= JudgedWork) usageEnd = ThreadUsage.Read();
                 }
                 finally
                 {
@@ -457,7 +465,8 @@ namespace CnnGen.Kernels
                     }
                     finally
                     {
-                        LostCore = ThreadUsage.Read().LostCoreSince(usage, WallNanoseconds(Stopwatch.GetTimestamp() - start));
+                        long wall = WallNanoseconds(Stopwatch.GetTimestamp() - start);
+                        LostCore = wall >= JudgedWork && ThreadUsage.Read().LostCoreSince(usage, wall);
                         Volatile.Write(ref AllocatedBytes, GC.GetAllocatedBytesForCurrentThread());
                         Volatile.Write(ref Jobs, Jobs + 1);
                         Volatile.Write(ref State, Idle);
