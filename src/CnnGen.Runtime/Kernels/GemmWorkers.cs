@@ -256,12 +256,18 @@ namespace CnnGen.Kernels
                     return;
                 }
 
-                int mr = _kernel.MR, nr = _kernel.NR;
+                int nr = _kernel.NR;
                 int rb = index / _colBlocks, cb = index % _colBlocks;
-                int i0 = Split(_rowPanels, _rowBlocks, rb) * mr, i1 = Math.Min(_problem.M, Split(_rowPanels, _rowBlocks, rb + 1) * mr);
-                int j0 = Split(_colPanels, _colBlocks, cb) * nr, j1 = Math.Min(_problem.N, Split(_colPanels, _colBlocks, cb + 1) * nr);
+                (int i0, int i1) = RowsOf(rb);
+                int j0 = ParallelBlocks.Split(_colPanels, _colBlocks, cb) * nr;
+                int j1 = Math.Min(_problem.N, ParallelBlocks.Split(_colPanels, _colBlocks, cb + 1) * nr);
                 GemmBlocked.Run(_problem, _kernel, GemmBuffers.ForCurrentThread, i0, i1, j0, j1);
             }
+
+            /// <summary>Rows [i0, i1) of row block <paramref name="block"/>: whole micro-panels, the last one ending at M.</summary>
+            private (int I0, int I1) RowsOf(int block) =>
+                (ParallelBlocks.Split(_rowPanels, _rowBlocks, block) * _kernel.MR,
+                 Math.Min(_problem.M, ParallelBlocks.Split(_rowPanels, _rowBlocks, block + 1) * _kernel.MR));
 
             /// <summary>Participant <paramref name="participant"/>'s share of a product cut into row blocks claimed step by
             /// step. At every step it first claims its own row blocks (the participants' equal ranges of them), in order, then
@@ -277,7 +283,8 @@ namespace CnnGen.Kernels
                 {
                     GemmBuffers buffers = GemmBuffers.ForCurrentThread;
                     participant = Math.Min(participant, _participants - 1);
-                    int own0 = Split(_rowBlocks, _participants, participant), own1 = Split(_rowBlocks, _participants, participant + 1);
+                    int own0 = ParallelBlocks.Split(_rowBlocks, _participants, participant);
+                    int own1 = ParallelBlocks.Split(_rowBlocks, _participants, participant + 1);
                     int owned = own1 - own0, step = 0;
                     for (int jc = 0; jc < _problem.N; jc += GemmBlocked.NC)
                     {
@@ -296,8 +303,7 @@ namespace CnnGen.Kernels
                                 _hook?.Invoke(participant, step, block);
                                 if (packB == null) packB = GemmBlocked.PackB(_problem, _kernel, buffers, pc, kc, jc, nc);
                                 if (!AwaitStep(block, step)) return;
-                                int i0 = Split(_rowPanels, _rowBlocks, block) * _kernel.MR;
-                                int i1 = Math.Min(_problem.M, Split(_rowPanels, _rowBlocks, block + 1) * _kernel.MR);
+                                (int i0, int i1) = RowsOf(block);
                                 GemmBlocked.MultiplyRows(_problem, _kernel, buffers, packB, i0, i1, jc, nc, pc, kc);
                                 CompleteStep(block, step);
                             }
@@ -319,7 +325,7 @@ namespace CnnGen.Kernels
             private bool AwaitStep(int block, int step)
             {
                 if (Volatile.Read(ref _stepsDone[block]) >= step) return true;
-                long deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * KernelDispatch.AwakeMicroseconds / 1_000_000;
+                long deadline = ParallelBlocks.AwakeUntil();
                 var spin = new SpinWait();
                 while (Stopwatch.GetTimestamp() < deadline)
                 {
@@ -367,7 +373,6 @@ namespace CnnGen.Kernels
                 }
             }
 
-            private static int Split(int panels, int parts, int index) => (int)((long)panels * index / parts);
         }
     }
 }

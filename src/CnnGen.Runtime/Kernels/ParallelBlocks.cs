@@ -35,8 +35,8 @@ namespace CnnGen.Kernels
     /// has not started by the time the caller runs out of blocks is revoked instead of waited for, so a job is never much
     /// slower than running it on the calling thread alone. A helper that started but then lost its core to another thread
     /// keeps the caller waiting; when that happens the jobs of the next moment run inline (a pause of 1 ms that doubles, up
-    /// to a second, while it keeps happening), the blocks of each split as they would be at full degree (so neither results nor buffers
-    /// depend on the machine's load): a busy machine costs at most an occasional slow job. The pause is a time, not a number
+    /// to a second, while it keeps happening), the blocks of each split as they would be at full degree (so neither results
+    /// nor buffers depend on the machine's load): a busy machine costs at most an occasional slow job. The pause is a time, not a number
     /// of jobs: jobs last from microseconds to milliseconds, and a pause counted in jobs that the JIT's compiling thread
     /// started during a warm-up kept a pass of long jobs (chunks of samples) inline for seconds afterwards.
     /// With <see cref="KernelDispatch.MaxDegreeOfParallelism"/> 1, with a single block, while the pool serves another
@@ -363,9 +363,8 @@ namespace CnnGen.Kernels
         /// once when it was set).</summary>
         private static void AwaitBriefly(ref int state, int wanted, ManualResetEventSlim signal)
         {
-            int awake = KernelDispatch.AwakeMicroseconds;
-            if (awake == 0) return;
-            long deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * awake / 1_000_000;
+            if (KernelDispatch.AwakeMicroseconds == 0) return;
+            long deadline = AwakeUntil();
             int spins = 0;
             while (Volatile.Read(ref state) != wanted && !signal.IsSet)
             {
@@ -380,6 +379,10 @@ namespace CnnGen.Kernels
                 }
             }
         }
+
+        /// <summary>The <see cref="Stopwatch"/> timestamp up to which a thread that starts waiting now stays awake
+        /// (<see cref="KernelDispatch.AwakeMicroseconds"/> from now) before it blocks.</summary>
+        internal static long AwakeUntil() => Stopwatch.GetTimestamp() + Stopwatch.Frequency * KernelDispatch.AwakeMicroseconds / 1_000_000;
 
         /// <summary>Splits <paramref name="count"/> items into <paramref name="parts"/> nearly equal ranges; the start of range <paramref name="index"/>.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

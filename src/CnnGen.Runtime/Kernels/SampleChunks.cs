@@ -103,9 +103,7 @@ namespace CnnGen.Kernels
                 // workspace 0, leaving t_job to the batch that may be using it.
                 for (int c = 0; c < chunks; c++)
                 {
-                    int first = First(batch, chunks, c), count = First(batch, chunks, c + 1) - first;
-                    copy.Chunk(first, count);
-                    job.RunChunk(0, first, count);
+                    RunChunk(job, 0, batch, chunks, c, copy);
                 }
 
                 return;
@@ -121,6 +119,15 @@ namespace CnnGen.Kernels
             {
                 blocks.Set(null, 0, 0, default);
             }
+        }
+
+        /// <summary>Chunk <paramref name="chunk"/> of <paramref name="chunks"/>: its input copied, then run with workspace
+        /// <paramref name="slot"/>.</summary>
+        private static void RunChunk(ISampleChunkJob job, int slot, int batch, int chunks, int chunk, InputCopy copy)
+        {
+            int first = First(batch, chunks, chunk), count = First(batch, chunks, chunk + 1) - first;
+            copy.Chunk(first, count);
+            job.RunChunk(slot, first, count);
         }
 
         /// <summary>Where a chunk's input is copied from and to before it runs (nothing to copy when the pointers are null).
@@ -162,12 +169,7 @@ namespace CnnGen.Kernels
 
             public void Prepare(int helpers) => _job!.PrepareSlots(helpers + 1);
 
-            public void Run(int chunk)
-            {
-                int first = First(_batch, _chunks, chunk), count = First(_batch, _chunks, chunk + 1) - first;
-                _copy.Chunk(first, count);
-                _job!.RunChunk(ParallelBlocks.ParticipantOf(this), first, count);
-            }
+            public void Run(int chunk) => RunChunk(_job!, ParallelBlocks.ParticipantOf(this), _batch, _chunks, chunk, _copy);
         }
     }
 }
