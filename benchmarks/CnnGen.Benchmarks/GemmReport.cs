@@ -81,17 +81,11 @@ namespace CnnGen.Benchmarks
                 }
             }
 
-            return new Speeds(s.Flops / best1 / 1e9, s.Flops / best2 / 1e9, s.Flops / Median(times1) / 1e9, s.Flops / Median(times2) / 1e9);
+            return new Speeds(s.Flops / best1 / 1e9, s.Flops / best2 / 1e9, s.Flops / Timing.SortedMedian(times1) / 1e9, s.Flops / Timing.SortedMedian(times2) / 1e9);
         }
 
         /// <summary>GFLOP/s of the best and of the median call at one and at two threads.</summary>
         private readonly record struct Speeds(double Best1, double Best2, double Median1, double Median2);
-
-        private static double Median(List<double> times)
-        {
-            times.Sort();
-            return times[times.Count / 2];
-        }
 
         /// <summary>One thread, timed by the process's CPU time rather than the wall clock, which is robust when
         /// other processes compete for the cores.</summary>

@@ -103,15 +103,10 @@ namespace CnnGen.Benchmarks
 
         private static void Print(string network, string name, Times t)
         {
-            t.One.Sort();
-            t.Two.Sort();
-            t.Copies.Sort();
-            double m1 = Median(t.One), m2 = Median(t.Two), mc = Median(t.Copies);
+            double m1 = Timing.SortedMedian(t.One), m2 = Timing.SortedMedian(t.Two), mc = Timing.SortedMedian(t.Copies);
             Console.WriteLine($"{network,-14} {name,-11} {Fmt(m1, t.One),-21} {Fmt(m2, t.Two),-21} {Fmt(mc, t.Copies),-21} " +
                               $"{Ratio(m1 / m2, t.One[0] / t.Two[0]),14} {Ratio(m1 / mc, t.One[0] / t.Copies[0]),14} {Ratio(mc / m2, t.Copies[0] / t.Two[0]),15}");
         }
-
-        private static double Median(List<double> sorted) => sorted[sorted.Count / 2];
 
         private static string Ratio(double medians, double minima) => $"{medians:F2}x ({minima:F2}x)";
 

@@ -19,6 +19,14 @@ namespace CnnGen.Benchmarks
     /// <summary>A Stopwatch/CPU-time harness: warm-up, a calibrated number of calls per repetition, N repetitions.</summary>
     public static class Timing
     {
+        /// <summary>Sorts <paramref name="values"/> in place (so its first and last elements are then the minimum and maximum)
+        /// and returns the middle one.</summary>
+        public static double SortedMedian(List<double> values)
+        {
+            values.Sort();
+            return values[values.Count / 2];
+        }
+
         [StructLayout(LayoutKind.Sequential)]
         private struct TimeSpec
         {
