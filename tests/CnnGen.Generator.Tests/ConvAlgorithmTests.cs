@@ -25,7 +25,7 @@ public class ConvAlgorithmTests
             string generator = ConvAlgorithmChoice.ForwardOnAvx512(channels, extent, extent, filters, size, stride, pad, g.OutHeight, g.OutWidth);
             Assert.True(runtime == generator, $"{g}: runtime runs '{runtime}', the generated comment would say '{generator}'");
             runtime = ConvAlgorithm.FilterGradient(g);
-            generator = ConvAlgorithmChoice.FilterGradientOnAvx512(channels, filters, size, stride, pad, g.OutHeight, g.OutWidth);
+            generator = ConvAlgorithmChoice.FilterGradientOnAvx512(channels, extent, extent, filters, size, stride, pad, g.OutHeight, g.OutWidth);
             Assert.True(runtime == generator, $"{g}: runtime's filter gradient is '{runtime}', the generated comment would say '{generator}'");
             runtime = ConvAlgorithm.InputGradient(g);
             generator = ConvAlgorithmChoice.InputGradientOnAvx512(channels, extent, extent, filters, size, stride, pad);

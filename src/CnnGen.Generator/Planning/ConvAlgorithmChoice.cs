@@ -24,11 +24,13 @@ namespace CnnGen.Generator.Planning
         }
 
         /// <summary>The filter-gradient algorithm (mirrors <c>CnnGen.Kernels.ConvAlgorithm.FilterGradient</c>).</summary>
-        public static string FilterGradientOnAvx512(long channels, long filters, long kernel, long stride, long pad, long outHeight, long outWidth)
+        public static string FilterGradientOnAvx512(long channels, long height, long width, long filters, long kernel, long stride, long pad,
+            long outHeight, long outWidth)
         {
             long plane = outHeight * outWidth, patch = channels * kernel * kernel;
             bool pointwise = kernel == 1 && stride == 1 && pad == 0;
             bool directDots = !pointwise && filters * patch <= 4096 && plane >= VectorWidth;
+            if (OverRowPitch(channels, height, width, filters, kernel, stride, pad, outHeight, outWidth, directDots)) return "dot products over the row pitch";
             if (filters >= 8 && filters <= 384 && plane >= 16 && (patch >= 64 || !directDots)) return "transposed product";
             if (directDots) return "direct dot products";
             if (stride == 1 && pad == 0 && outWidth >= 8 && channels <= 4 && kernel > 1) return "direct, few channels";
@@ -53,9 +55,25 @@ namespace CnnGen.Generator.Planning
         /// layer, its input-gradient one (AVX-512).</summary>
         public static string BackwardOnAvx512(long channels, long height, long width, long filters, long kernel, long stride, long pad,
             long outHeight, long outWidth, bool inputGradient) =>
-            "[filter gradient: " + FilterGradientOnAvx512(channels, filters, kernel, stride, pad, outHeight, outWidth) +
+            "[filter gradient: " + FilterGradientOnAvx512(channels, height, width, filters, kernel, stride, pad, outHeight, outWidth) +
             (inputGradient ? "; input gradient: " + InputGradientOnAvx512(channels, height, width, filters, kernel, stride, pad) : string.Empty) +
             " on AVX-512]";
+
+        /// <summary>Mirrors <c>CnnGen.Kernels.FilterGradientOverPitch.Applies</c>: stride 1, a real window, rows at most twice as
+        /// long with the padded pitch, not a shape the 5 x 5 dot-product blocks cover exactly, and bounded scratch.</summary>
+        private static bool OverRowPitch(long channels, long height, long width, long filters, long kernel, long stride, long pad,
+            long outHeight, long outWidth, bool directDots)
+        {
+            long pitch = width + 2 * pad, patch = channels * kernel * kernel;
+            if (stride != 1 || kernel == 1 || pitch > 2 * outWidth) return false;
+            if (filters % 5 == 0 && patch % 5 == 0 && directDots) return false;
+            long paddedFilters = (filters + 3) / 4 * 4, paddedTaps = (patch + 5) / 6 * 6;
+            long run = (outHeight * pitch + VectorWidth - 1) / VectorWidth * VectorWidth;
+            long group = System.Math.Max(1, 1024 / run);
+            long scratch = group * (channels * (height + 2 * pad) * pitch + paddedFilters * run) + run + VectorWidth +
+                           paddedFilters * paddedTaps * VectorWidth + paddedTaps;
+            return paddedFilters * paddedTaps <= 16384 && scratch <= 1 << 20;
+        }
 
         private static bool FitsRegisters(long patch, long filters) => patch <= 64 || (patch <= 512 && filters <= 64);
 

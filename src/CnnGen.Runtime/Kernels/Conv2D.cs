@@ -446,18 +446,25 @@ namespace CnnGen.Kernels
         /// (SimpleConvNet's first layer 55 against 32 GFLOP/s) and keeps it.
         /// </summary>
         internal static bool FilterGradientByProduct(in ConvGeometry g) =>
-            GemmFewRows.Applies(2, g.Filters, g.OutPlane) && g.Filters >= 8 && (g.PatchSize >= 64 || !ConvDirectWide.AppliesFilterGradient(g));
+            !FilterGradientOverPitch.Applies(g) && GemmFewRows.Applies(2, g.Filters, g.OutPlane) && g.Filters >= 8 && (g.PatchSize >= 64 || !ConvDirectWide.AppliesFilterGradient(g));
 
         /// <summary>Scratch floats of <see cref="FilterGradientByProduct"/>: <c>dWᵀ</c> and one image's <c>dyᵀ</c>.</summary>
         private static int FilterProductScratch(in ConvGeometry g) => FilterGradientByProduct(g) ? g.Filters * (g.PatchSize + g.OutPlane) : 0;
 
         /// <summary>Per-participant scratch of the direct kernels and the filter-gradient product.</summary>
-        private static int KernelScratchSize(in ConvGeometry g) => Math.Max(ConvDirectWide.ScratchSize(g), FilterProductScratch(g));
+        private static int KernelScratchSize(in ConvGeometry g) =>
+            Math.Max(Math.Max(ConvDirectWide.ScratchSize(g), FilterProductScratch(g)), FilterGradientOverPitch.ScratchSize(g));
 
         /// <summary>The filter gradient of <paramref name="batch"/> consecutive images on the calling thread, overwriting both gradients.</summary>
         private static unsafe void BackwardFilterRange(in ConvGeometry g, int batch, ReadOnlySpan<float> x, OutputGradient dy,
             Span<float> weightGradient, Span<float> biasGradient, Span<float> workspace, Span<float> scratch)
         {
+            if (FilterGradientOverPitch.Applies(g))
+            {
+                FilterGradientOverPitch.FilterGradient(g, batch, x, dy, weightGradient, biasGradient, scratch);
+                return;
+            }
+
             bool byProduct = FilterGradientByProduct(g);
             if (!byProduct && ConvDirectWide.AppliesFilterGradient(g))
             {

@@ -22,6 +22,9 @@ namespace CnnGen.Kernels
         /// <summary>Filter gradient: <c>dWᵀ += col_n dy_nᵀ</c> by register tiles reading each image's transposed output
         /// gradient in place (AVX-512).</summary>
         public const string TransposedProduct = "transposed product";
+        /// <summary>Filter gradient: dot products of the output gradient with the shifted inputs laid over the padded row
+        /// pitch, 4 filters x 6 taps per block, without a column matrix (stride 1, AVX-512).</summary>
+        public const string DotProductsOverRowPitch = "dot products over the row pitch";
         /// <summary>Filter gradient: dot products of the output gradient with shifted inputs, 5 x 5 per block (AVX-512).</summary>
         public const string DirectDotProducts = "direct dot products";
         /// <summary>Input gradient: the convolution of the output gradient with the flipped, transposed filters (AVX-512).</summary>
@@ -31,7 +34,8 @@ namespace CnnGen.Kernels
 
         /// <summary>The filter-gradient algorithm <see cref="Conv2D.BackwardFilter"/> uses for <paramref name="g"/> at the current level.</summary>
         public static string FilterGradient(in ConvGeometry g) =>
-            Conv2D.FilterGradientByProduct(g) ? TransposedProduct
+            FilterGradientOverPitch.Applies(g) ? DotProductsOverRowPitch
+            : Conv2D.FilterGradientByProduct(g) ? TransposedProduct
             : ConvDirectWide.AppliesFilterGradient(g) ? DirectDotProducts
             : ConvDirect.Applies(g) ? DirectFewChannels
             : g.Kernel == 1 && g.Stride == 1 && g.Pad == 0 ? PointwiseGemm

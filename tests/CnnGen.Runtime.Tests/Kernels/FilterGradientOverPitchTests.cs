@@ -1,0 +1,138 @@
+using System;
+using System.Collections.Generic;
+using CnnGen.Kernels;
+using Xunit;
+
+namespace CnnGen.Runtime.Tests.Kernels;
+
+/// <summary>The filter gradient as dot products over the padded row pitch (<see cref="FilterGradientOverPitch"/>) against the
+/// scalar reference: padded and unpadded shapes whose filters, taps, rows and planes do not divide the blocks, planes short
+/// enough that a block runs over a group of images (and batches that leave a partial group), batch 1, both degrees.</summary>
+[Collection("KernelDispatch")]
+public sealed class FilterGradientOverPitchTests
+{
+    private const double Tolerance = 1e-4;
+
+    public static IEnumerable<object[]> Shapes()
+    {
+        // channels, height, width, filters, kernel, pad, batch
+        yield return new object[] { 16, 32, 32, 16, 3, 1, 3 };   // SmallVgg's second layer: one image per group
+        yield return new object[] { 3, 32, 32, 16, 3, 1, 2 };    // SmallVgg's first layer: 27 taps (rounded up to 30)
+        yield return new object[] { 32, 16, 16, 32, 3, 1, 5 };   // 288 positions: groups of 3, the last one partial
+        yield return new object[] { 6, 14, 14, 16, 5, 0, 9 };    // LeNet-5's second layer: 10x10 over a pitch of 14, groups of 7
+        yield return new object[] { 1, 28, 28, 6, 5, 2, 1 };     // LeNet-5's first layer: 6 filters (rounded up to 8), batch 1
+        yield return new object[] { 5, 15, 17, 7, 3, 1, 3 };     // 15x17 output: odd everything
+        yield return new object[] { 2, 9, 20, 13, 3, 0, 2 };     // 7x18 over a pitch of 20
+        yield return new object[] { 3, 7, 7, 9, 2, 1, 4 };       // an even window, 8x8 output over a pitch of 9
+        yield return new object[] { 4, 31, 33, 17, 5, 2, 1 };    // 31x33 output, 100 taps, 17 filters
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Matches_the_reference_at_both_degrees(int c, int h, int w, int f, int k, int pad, int batch)
+    {
+        var g = new ConvGeometry(c, h, w, f, k, 1, pad);
+        float[] x = Reference.Random(batch * g.InputSize, 1), wt = Reference.Random(g.WeightSize, 2), dy = Reference.Random(batch * g.OutputSize, 4);
+        var (dw, db, _) = Reference.ConvBackward(g, batch, x, wt, dy);
+        try
+        {
+            foreach (int degree in new[] { 1, 2 })
+            {
+                KernelDispatch.Reset();
+                KernelDispatch.MaxDegreeOfParallelism = degree;
+                if (!FilterGradientOverPitch.Applies(g)) return;   // not an AVX-512 machine
+                Assert.Equal(ConvAlgorithm.DotProductsOverRowPitch, ConvAlgorithm.FilterGradient(g));
+                var workspace = new float[Conv2D.WorkspaceSize(g)];
+                float[] gw = Reference.Random(g.WeightSize, 9), gb = Reference.Random(f, 10);
+                Conv2D.BackwardFilter(g, batch, x, dy, gw, gb, workspace);
+                Reference.Close(gw, dw, Tolerance, $"dW {g} batch {batch} degree {degree}");
+                Reference.Close(gb, db, Tolerance, $"db {g} batch {batch} degree {degree}");
+                gw = Reference.Random(g.WeightSize, 11);
+                Conv2D.BackwardFilter(g, batch, x, dy, gw, Span<float>.Empty, workspace);
+                Reference.Close(gw, dw, Tolerance, $"dW without bias {g} degree {degree}");
+            }
+        }
+        finally
+        {
+            KernelDispatch.Reset();
+        }
+    }
+
+    [Fact]
+    public void A_batch_run_in_groups_equals_the_sum_of_its_images_run_alone()
+    {
+        // 288 positions a plane: three images a group, so a batch of seven runs as groups of 3, 3 and 1, against seven
+        // calls of one image each (to rounding); and the same call twice gives the same bits.
+        var g = new ConvGeometry(8, 16, 16, 12, 3, 1, 1);
+        if (!FilterGradientOverPitch.Applies(g)) return;
+        try
+        {
+            KernelDispatch.MaxDegreeOfParallelism = 1;
+            const int batch = 7;
+            float[] x = Reference.Random(batch * g.InputSize, 1), dy = Reference.Random(batch * g.OutputSize, 2);
+            var workspace = new float[Conv2D.WorkspaceSize(g)];
+            float[] once = new float[g.WeightSize], again = new float[g.WeightSize], bias = new float[12];
+            Conv2D.BackwardFilter(g, batch, x, dy, once, bias, workspace);
+            Conv2D.BackwardFilter(g, batch, x, dy, again, bias, workspace);
+            Assert.Equal(once, again);
+
+            var summed = new double[g.WeightSize];
+            var single = new float[g.WeightSize];
+            for (int n = 0; n < batch; n++)
+            {
+                Conv2D.BackwardFilter(g, 1, x.AsSpan(n * g.InputSize, g.InputSize), dy.AsSpan(n * g.OutputSize, g.OutputSize), single, bias, workspace);
+                for (int i = 0; i < summed.Length; i++) summed[i] += single[i];
+            }
+
+            Reference.Close(once, summed, Tolerance, "one call against one call per image");
+        }
+        finally
+        {
+            KernelDispatch.Reset();
+        }
+    }
+
+    [Fact]
+    public void Takes_the_shapes_it_is_meant_for_and_leaves_the_others()
+    {
+        if (KernelDispatch.Supported < SimdLevel.Avx512) return;
+        Assert.True(FilterGradientOverPitch.Applies(new ConvGeometry(16, 32, 32, 16, 3, 1, 1)));
+        Assert.False(FilterGradientOverPitch.Applies(new ConvGeometry(16, 32, 32, 16, 3, 2, 1)), "stride 2");
+        Assert.False(FilterGradientOverPitch.Applies(new ConvGeometry(16, 32, 32, 16, 1, 1, 0)), "pointwise");
+        Assert.False(FilterGradientOverPitch.Applies(new ConvGeometry(1, 28, 28, 30, 5, 1, 0)), "the 5 x 5 dot-product blocks fit exactly");
+        Assert.False(FilterGradientOverPitch.Applies(new ConvGeometry(3, 6, 6, 8, 5, 1, 0)), "a 2-wide output over a pitch of 6");
+        Assert.False(FilterGradientOverPitch.Applies(new ConvGeometry(256, 14, 14, 256, 3, 1, 1)), "too many pairs for the partial sums");
+        Assert.False(FilterGradientOverPitch.Applies(new ConvGeometry(3, 224, 224, 64, 3, 1, 1)), "too much scratch");
+        try
+        {
+            KernelDispatch.Level = SimdLevel.Avx2;
+            Assert.False(FilterGradientOverPitch.Applies(new ConvGeometry(16, 32, 32, 16, 3, 1, 1)), "AVX2");
+        }
+        finally
+        {
+            KernelDispatch.Reset();
+        }
+    }
+
+    [Fact]
+    public void Allocates_nothing_after_warm_up()
+    {
+        var g = new ConvGeometry(16, 16, 16, 16, 3, 1, 1);
+        const int batch = 5;
+        float[] x = Reference.Random(batch * g.InputSize, 1), dy = Reference.Random(batch * g.OutputSize, 2);
+        float[] gw = new float[g.WeightSize], gb = new float[16], ws = new float[Conv2D.WorkspaceSize(g)];
+        try
+        {
+            foreach (int degree in new[] { 1, 2 })
+            {
+                KernelDispatch.MaxDegreeOfParallelism = degree;
+                Conv2D.BackwardFilter(g, batch, x, dy, gw, gb, ws);
+                Assert.Equal(0, AllocationProbe.Least(() => Conv2D.BackwardFilter(g, batch, x, dy, gw, gb, ws)));
+            }
+        }
+        finally
+        {
+            KernelDispatch.Reset();
+        }
+    }
+}
