@@ -60,12 +60,13 @@ namespace CnnGen.Generator.Planning
             " on AVX-512]";
 
         /// <summary>Mirrors <c>CnnGen.Kernels.FilterGradientOverPitch.Applies</c>: stride 1, a real window, rows at most twice as
-        /// long with the padded pitch, not a shape the 5 x 5 dot-product blocks cover exactly, and bounded scratch.</summary>
+        /// long with the padded pitch, at least 512 positions a plane over the pitch, not a shape the 5 x 5 dot-product
+        /// blocks cover exactly, and bounded scratch.</summary>
         private static bool OverRowPitch(long channels, long height, long width, long filters, long kernel, long stride, long pad,
             long outHeight, long outWidth, bool directDots)
         {
             long pitch = width + 2 * pad, patch = channels * kernel * kernel;
-            if (stride != 1 || kernel == 1 || pitch > 2 * outWidth) return false;
+            if (stride != 1 || kernel == 1 || pitch > 2 * outWidth || outHeight * pitch < 512) return false;
             if (filters % 5 == 0 && patch % 5 == 0 && directDots) return false;
             long paddedFilters = (filters + 3) / 4 * 4, paddedTaps = (patch + 5) / 6 * 6;
             long run = (outHeight * pitch + VectorWidth - 1) / VectorWidth * VectorWidth;

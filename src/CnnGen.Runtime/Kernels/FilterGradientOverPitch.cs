@@ -19,8 +19,10 @@ namespace CnnGen.Kernels
     /// thrown away. <see cref="Applies"/> keeps the waste bounded.</para>
     /// <para>The accumulators are vectors of partial sums over the batch (one per pair), reduced once at the end; a block
     /// runs over a group of images at once (as many as make about 1,024 positions) so that short planes (16x16, 10x10)
-    /// still give each load and store of its accumulators a long run of multiply-adds. Every partial sum adds its terms image
-    /// by image and position by position, so the result depends on neither the group nor the block order.</para>
+    /// still give each load and store of its accumulators a long run of multiply-adds. The first group starts them at zero
+    /// and the last sums their lanes straight into the gradient, so a batch of one group (batch 1, say) neither clears nor
+    /// reads any partial sums. Every partial sum adds its terms image by image and position by position, so the result
+    /// depends on neither the group nor the block order.</para>
     /// </remarks>
     internal static unsafe class FilterGradientOverPitch
     {
@@ -29,6 +31,12 @@ namespace CnnGen.Kernels
         /// <summary>Positions a group of images should add up to, for long runs per accumulator load.</summary>
         private const int GroupPositions = 1024;
 
+        /// <summary>Fewest positions (output rows x pitch) an image must give each pair. Summing a pair's lanes costs about as
+        /// much as 128 positions of multiply-adds, so at batch 1 shorter planes lost to the transposed product (SmallVgg's
+        /// 16x16 layers, 288 positions: 50 and 83 against 33 and 49 us; 32 filters on 8x8: 51 against 21 us), though they
+        /// won at batch 100.</summary>
+        private const int MinPositions = 512;
+
         /// <summary>Largest scratch (floats, 4 MiB) this kernel may ask for on one thread.</summary>
         private const int MaxScratch = 1 << 20;
 
@@ -36,13 +44,14 @@ namespace CnnGen.Kernels
         private const int MaxPairs = 16384;
 
         /// <summary>Whether the filter gradient of <paramref name="g"/> takes this kernel: stride 1 and a real window on AVX-512,
-        /// rows no more than twice as long with the padded pitch as the output's, bounded scratch, and not a shape whose pairs
-        /// the direct dot-product kernel's 5 x 5 blocks cover exactly (it has no waste there and is faster: SimpleConvNet's
-        /// first layer, 30 filters of 25 taps, 74 against 47 GFLOP/s at batch 100).</summary>
+        /// rows no more than twice as long with the padded pitch as the output's, an output plane of at least
+        /// <see cref="MinPositions"/> positions over the pitch, bounded scratch, and not a shape whose pairs the direct
+        /// dot-product kernel's 5 x 5 blocks cover exactly (it has no waste there and is faster: SimpleConvNet's first layer,
+        /// 30 filters of 25 taps, 74 against 47 GFLOP/s at batch 100).</summary>
         public static bool Applies(in ConvGeometry g)
         {
             if (g.Stride != 1 || g.Kernel == 1 || KernelDispatch.Level < SimdLevel.Avx512 || !Vector512.IsHardwareAccelerated) return false;
-            if (Pitch(g) > 2 * g.OutWidth) return false;
+            if (Pitch(g) > 2 * g.OutWidth || g.OutHeight * Pitch(g) < MinPositions) return false;
             if (g.Filters % 5 == 0 && g.PatchSize % 5 == 0 && ConvDirectWide.AppliesFilterGradient(g)) return false;
             return (long)PaddedFilters(g) * PaddedTaps(g) <= MaxPairs && SizeOf(g) <= MaxScratch;
         }
@@ -68,7 +77,7 @@ namespace CnnGen.Kernels
         private static long ImageGradient(in ConvGeometry g) => (long)PaddedFilters(g) * RunLength(g);
 
         // The group's bordered inputs, a run's worth of slack (the last tap's run reads past its image), the group's output
-        // gradients over the pitch, the partial sums, and the taps' offsets.
+        // gradients over the pitch, the partial sums carried from group to group, and the taps' offsets.
         private static long SizeOf(in ConvGeometry g) =>
             Group(g) * (ImageInput(g) + ImageGradient(g)) + RunLength(g) + VW + (long)PaddedFilters(g) * PaddedTaps(g) * VW + PaddedTaps(g);
 
@@ -80,17 +89,18 @@ namespace CnnGen.Kernels
             int pitch = Pitch(g), run = RunLength(g), filters = PaddedFilters(g), taps = PaddedTaps(g), plane = PaddedPlane(g);
             int group = Math.Min(Group(g), batch);
             long imageInput = ImageInput(g), imageGradient = ImageGradient(g);
-            long inputs = group * imageInput + run + VW, gradients = group * imageGradient, partialFloats = (long)filters * taps * VW;
+            long inputs = group * imageInput + run + VW, gradients = group * imageGradient;
 
             // Zeros where nothing is copied: the borders, the columns past the output's width, the rounding filters.
-            scratch.Slice(0, (int)(inputs + gradients + partialFloats)).Clear();
+            // (The partial sums need no clearing: the first group starts its accumulators at zero.)
+            scratch.Slice(0, (int)(inputs + gradients)).Clear();
             biasGradient.Clear();
             fixed (float* sp = scratch)
             fixed (float* xp = x)
             fixed (float* dwp = weightGradient)
             {
                 float* bordered = sp, spread = sp + inputs, partial = spread + gradients;
-                int* offsets = (int*)(partial + partialFloats);
+                int* offsets = (int*)(partial + (long)filters * taps * VW);
                 int k = g.Kernel;
                 for (int t = 0; t < taps; t++)
                 {
@@ -113,19 +123,50 @@ namespace CnnGen.Kernels
                     {
                         for (int t0 = 0; t0 < taps; t0 += TapsPerBlock)
                         {
-                            Block(partial + ((long)f0 * taps + t0) * VW, (long)taps * VW, spread + (long)f0 * run, run, imageGradient,
-                                bordered, imageInput, offsets + t0, count);
+                            var pairs = new Pairs(dwp + f0 * g.PatchSize + t0, g.PatchSize, Math.Min(FiltersPerBlock, g.Filters - f0),
+                                Math.Min(TapsPerBlock, g.PatchSize - t0));
+                            Block(spread + (long)f0 * run, run, imageGradient, bordered, imageInput, offsets + t0, count,
+                                partial + ((long)f0 * taps + t0) * VW, (long)taps * VW, n0 == 0, n0 + count == batch, pairs);
                         }
                     }
                 }
+            }
+        }
 
-                for (int f = 0; f < g.Filters; f++)
+        /// <summary>Where a block writes its sums: the weight gradient's entries for its filters (rows <see cref="Stride"/> apart)
+        /// and taps, of which only the first <see cref="Filters"/> x <see cref="Taps"/> exist (the rest round the block up).</summary>
+        private readonly struct Pairs
+        {
+            public Pairs(float* first, int stride, int filters, int taps)
+            {
+                First = first; Stride = stride; Filters = filters; Taps = taps;
+            }
+
+            public float* First { get; }
+
+            public int Stride { get; }
+
+            public int Filters { get; }
+
+            public int Taps { get; }
+
+            /// <summary>Writes the sums of the lanes of six accumulators (one filter, the block's taps) to filter row <paramref name="row"/>.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public void Set(int row, Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3, Vector512<float> a4, Vector512<float> a5)
+            {
+                if (row >= Filters) return;
+                float* p = First + (long)row * Stride;
+                if (Taps == TapsPerBlock)
                 {
-                    for (int t = 0; t < g.PatchSize; t++)
-                    {
-                        dwp[f * g.PatchSize + t] = Vector512.Sum(Vector512.Load(partial + ((long)f * taps + t) * VW));
-                    }
+                    p[0] = Vector512.Sum(a0); p[1] = Vector512.Sum(a1); p[2] = Vector512.Sum(a2);
+                    p[3] = Vector512.Sum(a3); p[4] = Vector512.Sum(a4); p[5] = Vector512.Sum(a5);
+                    return;
                 }
+
+                float* sums = stackalloc float[TapsPerBlock];
+                sums[0] = Vector512.Sum(a0); sums[1] = Vector512.Sum(a1); sums[2] = Vector512.Sum(a2);
+                sums[3] = Vector512.Sum(a3); sums[4] = Vector512.Sum(a4); sums[5] = Vector512.Sum(a5);
+                for (int t = 0; t < Taps; t++) p[t] = sums[t];
             }
         }
 
@@ -154,17 +195,27 @@ namespace CnnGen.Kernels
             }
         }
 
-        /// <summary>Adds to 4 x 6 vectors of partial sums (filter row i at <c>acc + i * rowStride</c>) the products of 4
-        /// output-gradient runs (<paramref name="runStride"/> apart) with 6 tap runs (at <paramref name="offsets"/> from
-        /// <paramref name="input"/>), over <paramref name="images"/> images.</summary>
-        private static void Block(float* acc, long rowStride, float* gradient, int runStride, long gradientStride, float* input,
-            long inputStride, int* offsets, int images)
+        /// <summary>The dot products of 4 output-gradient runs (<paramref name="runStride"/> apart) with 6 tap runs (at
+        /// <paramref name="offsets"/> from <paramref name="input"/>) over a group of <paramref name="images"/> images, in 24
+        /// vector accumulators: started at zero for the first group, else taken from <paramref name="partial"/> (filter row i
+        /// at <c>i * partialStride</c>); stored back there after every group but the last, whose lanes are summed into the
+        /// block's weight-gradient entries (<paramref name="pairs"/>).</summary>
+        private static void Block(float* gradient, int runStride, long gradientStride, float* input, long inputStride, int* offsets,
+            int images, float* partial, long partialStride, bool firstGroup, bool lastGroup, Pairs pairs)
         {
-            float* r0 = acc, r1 = acc + rowStride, r2 = acc + 2 * rowStride, r3 = acc + 3 * rowStride;
-            Vector512<float> a00 = Vector512.Load(r0), a01 = Vector512.Load(r0 + 16), a02 = Vector512.Load(r0 + 32), a03 = Vector512.Load(r0 + 48), a04 = Vector512.Load(r0 + 64), a05 = Vector512.Load(r0 + 80);
-            Vector512<float> a10 = Vector512.Load(r1), a11 = Vector512.Load(r1 + 16), a12 = Vector512.Load(r1 + 32), a13 = Vector512.Load(r1 + 48), a14 = Vector512.Load(r1 + 64), a15 = Vector512.Load(r1 + 80);
-            Vector512<float> a20 = Vector512.Load(r2), a21 = Vector512.Load(r2 + 16), a22 = Vector512.Load(r2 + 32), a23 = Vector512.Load(r2 + 48), a24 = Vector512.Load(r2 + 64), a25 = Vector512.Load(r2 + 80);
-            Vector512<float> a30 = Vector512.Load(r3), a31 = Vector512.Load(r3 + 16), a32 = Vector512.Load(r3 + 32), a33 = Vector512.Load(r3 + 48), a34 = Vector512.Load(r3 + 64), a35 = Vector512.Load(r3 + 80);
+            Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default, a04 = default, a05 = default;
+            Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default, a14 = default, a15 = default;
+            Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default, a24 = default, a25 = default;
+            Vector512<float> a30 = default, a31 = default, a32 = default, a33 = default, a34 = default, a35 = default;
+            float* r0 = partial, r1 = partial + partialStride, r2 = partial + 2 * partialStride, r3 = partial + 3 * partialStride;
+            if (!firstGroup)
+            {
+                a00 = Vector512.Load(r0); a01 = Vector512.Load(r0 + 16); a02 = Vector512.Load(r0 + 32); a03 = Vector512.Load(r0 + 48); a04 = Vector512.Load(r0 + 64); a05 = Vector512.Load(r0 + 80);
+                a10 = Vector512.Load(r1); a11 = Vector512.Load(r1 + 16); a12 = Vector512.Load(r1 + 32); a13 = Vector512.Load(r1 + 48); a14 = Vector512.Load(r1 + 64); a15 = Vector512.Load(r1 + 80);
+                a20 = Vector512.Load(r2); a21 = Vector512.Load(r2 + 16); a22 = Vector512.Load(r2 + 32); a23 = Vector512.Load(r2 + 48); a24 = Vector512.Load(r2 + 64); a25 = Vector512.Load(r2 + 80);
+                a30 = Vector512.Load(r3); a31 = Vector512.Load(r3 + 16); a32 = Vector512.Load(r3 + 32); a33 = Vector512.Load(r3 + 48); a34 = Vector512.Load(r3 + 64); a35 = Vector512.Load(r3 + 80);
+            }
+
             for (int i = 0; i < images; i++)
             {
                 float* x0 = input + i * inputStride, x1 = x0 + offsets[1], x2 = x0 + offsets[2], x3 = x0 + offsets[3], x4 = x0 + offsets[4], x5 = x0 + offsets[5];
@@ -189,10 +240,19 @@ namespace CnnGen.Kernels
                 }
             }
 
-            a00.Store(r0); a01.Store(r0 + 16); a02.Store(r0 + 32); a03.Store(r0 + 48); a04.Store(r0 + 64); a05.Store(r0 + 80);
-            a10.Store(r1); a11.Store(r1 + 16); a12.Store(r1 + 32); a13.Store(r1 + 48); a14.Store(r1 + 64); a15.Store(r1 + 80);
-            a20.Store(r2); a21.Store(r2 + 16); a22.Store(r2 + 32); a23.Store(r2 + 48); a24.Store(r2 + 64); a25.Store(r2 + 80);
-            a30.Store(r3); a31.Store(r3 + 16); a32.Store(r3 + 32); a33.Store(r3 + 48); a34.Store(r3 + 64); a35.Store(r3 + 80);
+            if (!lastGroup)
+            {
+                a00.Store(r0); a01.Store(r0 + 16); a02.Store(r0 + 32); a03.Store(r0 + 48); a04.Store(r0 + 64); a05.Store(r0 + 80);
+                a10.Store(r1); a11.Store(r1 + 16); a12.Store(r1 + 32); a13.Store(r1 + 48); a14.Store(r1 + 64); a15.Store(r1 + 80);
+                a20.Store(r2); a21.Store(r2 + 16); a22.Store(r2 + 32); a23.Store(r2 + 48); a24.Store(r2 + 64); a25.Store(r2 + 80);
+                a30.Store(r3); a31.Store(r3 + 16); a32.Store(r3 + 32); a33.Store(r3 + 48); a34.Store(r3 + 64); a35.Store(r3 + 80);
+                return;
+            }
+
+            pairs.Set(0, a00, a01, a02, a03, a04, a05);
+            pairs.Set(1, a10, a11, a12, a13, a14, a15);
+            pairs.Set(2, a20, a21, a22, a23, a24, a25);
+            pairs.Set(3, a30, a31, a32, a33, a34, a35);
         }
     }
 }

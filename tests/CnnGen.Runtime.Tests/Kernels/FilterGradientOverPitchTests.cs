@@ -16,15 +16,16 @@ public sealed class FilterGradientOverPitchTests
     public static IEnumerable<object[]> Shapes()
     {
         // channels, height, width, filters, kernel, pad, batch
-        yield return new object[] { 16, 32, 32, 16, 3, 1, 3 };   // SmallVgg's second layer: one image per group
+        yield return new object[] { 16, 32, 32, 16, 3, 1, 3 };   // SmallVgg's second layer: 1,088 positions, one image per group
         yield return new object[] { 3, 32, 32, 16, 3, 1, 2 };    // SmallVgg's first layer: 27 taps (rounded up to 30)
-        yield return new object[] { 32, 16, 16, 32, 3, 1, 5 };   // 288 positions: groups of 3, the last one partial
-        yield return new object[] { 6, 14, 14, 16, 5, 0, 9 };    // LeNet-5's second layer: 10x10 over a pitch of 14, groups of 7
+        yield return new object[] { 8, 16, 30, 12, 3, 1, 5 };    // 512 positions: groups of 2, the last one partial
+        yield return new object[] { 6, 30, 30, 16, 5, 0, 9 };    // 26x26 over a pitch of 30, 150 taps
         yield return new object[] { 1, 28, 28, 6, 5, 2, 1 };     // LeNet-5's first layer: 6 filters (rounded up to 8), batch 1
-        yield return new object[] { 5, 15, 17, 7, 3, 1, 3 };     // 15x17 output: odd everything
-        yield return new object[] { 2, 9, 20, 13, 3, 0, 2 };     // 7x18 over a pitch of 20
-        yield return new object[] { 3, 7, 7, 9, 2, 1, 4 };       // an even window, 8x8 output over a pitch of 9
+        yield return new object[] { 5, 25, 27, 7, 3, 1, 3 };     // 25x27 output: odd everything
+        yield return new object[] { 2, 29, 20, 13, 3, 0, 2 };    // 27x18 over a pitch of 20
+        yield return new object[] { 3, 25, 25, 9, 2, 1, 4 };     // an even window, 26x26 output over a pitch of 27
         yield return new object[] { 4, 31, 33, 17, 5, 2, 1 };    // 31x33 output, 100 taps, 17 filters
+        yield return new object[] { 16, 23, 23, 32, 3, 1, 5 };  // 32 filters, 144 taps, 575 positions
     }
 
     [Theory]
@@ -40,7 +41,8 @@ public sealed class FilterGradientOverPitchTests
             {
                 KernelDispatch.Reset();
                 KernelDispatch.MaxDegreeOfParallelism = degree;
-                if (!FilterGradientOverPitch.Applies(g)) return;   // not an AVX-512 machine
+                if (KernelDispatch.Supported < SimdLevel.Avx512) return;   // the kernel is AVX-512 only
+                Assert.True(FilterGradientOverPitch.Applies(g), $"{g} should take the dot products over the row pitch");
                 Assert.Equal(ConvAlgorithm.DotProductsOverRowPitch, ConvAlgorithm.FilterGradient(g));
                 var workspace = new float[Conv2D.WorkspaceSize(g)];
                 float[] gw = Reference.Random(g.WeightSize, 9), gb = Reference.Random(f, 10);
@@ -61,10 +63,11 @@ public sealed class FilterGradientOverPitchTests
     [Fact]
     public void A_batch_run_in_groups_equals_the_sum_of_its_images_run_alone()
     {
-        // 288 positions a plane: three images a group, so a batch of seven runs as groups of 3, 3 and 1, against seven
+        // 512 positions a plane: two images a group, so a batch of seven runs as groups of 2, 2, 2 and 1, against seven
         // calls of one image each (to rounding); and the same call twice gives the same bits.
-        var g = new ConvGeometry(8, 16, 16, 12, 3, 1, 1);
-        if (!FilterGradientOverPitch.Applies(g)) return;
+        var g = new ConvGeometry(8, 16, 30, 12, 3, 1, 1);
+        if (KernelDispatch.Supported < SimdLevel.Avx512) return;
+        Assert.True(FilterGradientOverPitch.Applies(g));
         try
         {
             KernelDispatch.MaxDegreeOfParallelism = 1;
@@ -101,6 +104,7 @@ public sealed class FilterGradientOverPitchTests
         Assert.False(FilterGradientOverPitch.Applies(new ConvGeometry(16, 32, 32, 16, 1, 1, 0)), "pointwise");
         Assert.False(FilterGradientOverPitch.Applies(new ConvGeometry(1, 28, 28, 30, 5, 1, 0)), "the 5 x 5 dot-product blocks fit exactly");
         Assert.False(FilterGradientOverPitch.Applies(new ConvGeometry(3, 6, 6, 8, 5, 1, 0)), "a 2-wide output over a pitch of 6");
+        Assert.False(FilterGradientOverPitch.Applies(new ConvGeometry(32, 16, 16, 32, 3, 1, 1)), "288 positions a plane");
         Assert.False(FilterGradientOverPitch.Applies(new ConvGeometry(256, 14, 14, 256, 3, 1, 1)), "too many pairs for the partial sums");
         Assert.False(FilterGradientOverPitch.Applies(new ConvGeometry(3, 224, 224, 64, 3, 1, 1)), "too much scratch");
         try
@@ -117,7 +121,7 @@ public sealed class FilterGradientOverPitchTests
     [Fact]
     public void Allocates_nothing_after_warm_up()
     {
-        var g = new ConvGeometry(16, 16, 16, 16, 3, 1, 1);
+        var g = new ConvGeometry(16, 24, 24, 16, 3, 1, 1);
         const int batch = 5;
         float[] x = Reference.Random(batch * g.InputSize, 1), dy = Reference.Random(batch * g.OutputSize, 2);
         float[] gw = new float[g.WeightSize], gb = new float[16], ws = new float[Conv2D.WorkspaceSize(g)];
