@@ -35,4 +35,24 @@ public class ConvAlgorithmTests
 
         Assert.True(checkedShapes > 1000);
     }
+
+    [Theory]
+    // channels, height, width, filters, kernel, stride, pad: rectangular planes near the filter gradient's limits
+    [InlineData(8, 16, 30, 12, 3, 1, 1)]     // 512 positions over the pitch: groups of two images
+    [InlineData(8, 16, 29, 12, 3, 1, 1)]     // 496: just short of them
+    [InlineData(3, 224, 224, 64, 3, 1, 1)]   // over the scratch bound
+    [InlineData(3, 100, 60, 32, 3, 1, 1)]    // under it
+    [InlineData(3, 32, 32, 20, 5, 1, 2)]     // 75 taps and 20 filters: multiples of five the product would take
+    [InlineData(1, 30, 40, 10, 5, 1, 0)]     // 25 taps and 10 filters: the 5 x 5 blocks keep it
+    [InlineData(40, 25, 30, 40, 3, 1, 1)]    // 40 x 360 pairs: under the bound of 16,384
+    [InlineData(48, 25, 30, 48, 3, 1, 1)]    // 48 x 432: over it
+    public void Generator_names_the_runtime_filter_gradient_on_rectangular_planes(int channels, int height, int width, int filters,
+        int size, int stride, int pad)
+    {
+        if (KernelDispatch.Supported < SimdLevel.Avx512) return;
+        var g = new ConvGeometry(channels, height, width, filters, size, stride, pad);
+        string runtime = ConvAlgorithm.FilterGradient(g);
+        string generator = ConvAlgorithmChoice.FilterGradientOnAvx512(channels, height, width, filters, size, stride, pad, g.OutHeight, g.OutWidth);
+        Assert.Equal(runtime, generator);
+    }
 }

@@ -67,7 +67,9 @@ namespace CnnGen.Generator.Planning
         {
             long pitch = width + 2 * pad, patch = channels * kernel * kernel;
             if (stride != 1 || kernel == 1 || pitch > 2 * outWidth || outHeight * pitch < 512) return false;
-            if (filters % 5 == 0 && patch % 5 == 0 && directDots) return false;
+            // The direct dot products keep a shape their 5 x 5 blocks cover exactly, when they would take it at all.
+            bool productTakesIt = patch >= 64 && filters >= 8 && filters <= 384 && outHeight * outWidth >= 16;
+            if (filters % 5 == 0 && patch % 5 == 0 && directDots && !productTakesIt) return false;
             long paddedFilters = (filters + 3) / 4 * 4, paddedTaps = (patch + 5) / 6 * 6;
             long run = (outHeight * pitch + VectorWidth - 1) / VectorWidth * VectorWidth;
             long group = System.Math.Max(1, 1024 / run);

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -18,11 +19,14 @@ namespace CnnGen.Kernels
     /// layer on 32 columns) and the filters and taps that round the blocks up (to multiples of 4 and 6) are computed and
     /// thrown away. <see cref="Applies"/> keeps the waste bounded.</para>
     /// <para>The accumulators are vectors of partial sums over the batch (one per pair), reduced once at the end; a block
-    /// runs over a group of images at once (as many as make about 1,024 positions) so that short planes (16x16, 10x10)
-    /// still give each load and store of its accumulators a long run of multiply-adds. The first group starts them at zero
+    /// runs over a group of images at once (as many as make about 1,024 positions: one or two, a plane having at least
+    /// <see cref="MinPositions"/>) so that each load and store of its accumulators serves a long run of multiply-adds. The first group starts them at zero
     /// and the last sums their lanes straight into the gradient, so a batch of one group (batch 1, say) neither clears nor
     /// reads any partial sums. Every partial sum adds its terms image by image and position by position, so the result
     /// depends on neither the group nor the block order.</para>
+    /// <para>The zeros past each output row's width meet input values the reference never pairs with that filter's
+    /// gradient: an infinite input there makes a NaN (0 x inf) where the reference's sum would be finite. Finite inputs give
+    /// the reference's values to rounding.</para>
     /// </remarks>
     internal static unsafe class FilterGradientOverPitch
     {
@@ -51,20 +55,25 @@ namespace CnnGen.Kernels
         public static bool Applies(in ConvGeometry g)
         {
             if (g.Stride != 1 || g.Kernel == 1 || KernelDispatch.Level < SimdLevel.Avx512 || !Vector512.IsHardwareAccelerated) return false;
-            if (Pitch(g) > 2 * g.OutWidth || g.OutHeight * Pitch(g) < MinPositions) return false;
-            if (g.Filters % 5 == 0 && g.PatchSize % 5 == 0 && ConvDirectWide.AppliesFilterGradient(g)) return false;
+            if (Pitch(g) > 2 * g.OutWidth || (long)g.OutHeight * Pitch(g) < MinPositions) return false;
+            if (g.Filters % 5 == 0 && g.PatchSize % 5 == 0 && DirectDotsWouldTakeIt(g)) return false;
             return (long)PaddedFilters(g) * PaddedTaps(g) <= MaxPairs && SizeOf(g) <= MaxScratch;
         }
+
+        /// <summary>Whether, without this kernel, the direct dot-product kernel would take the shape (the transposed product
+        /// takes the long patches it also serves).</summary>
+        private static bool DirectDotsWouldTakeIt(in ConvGeometry g) =>
+            ConvDirectWide.AppliesFilterGradient(g) && !(g.PatchSize >= 64 && g.Filters >= 8 && GemmFewRows.Applies(2, g.Filters, g.OutPlane));
 
         /// <summary>Floats of scratch one thread needs for <paramref name="g"/> (0 when the kernel does not apply).</summary>
         public static int ScratchSize(in ConvGeometry g) => Applies(g) ? (int)SizeOf(g) : 0;
 
         private static int Pitch(in ConvGeometry g) => g.Width + 2 * g.Pad;
 
-        private static int PaddedPlane(in ConvGeometry g) => (g.Height + 2 * g.Pad) * Pitch(g);
+        private static long PaddedPlane(in ConvGeometry g) => (long)(g.Height + 2 * g.Pad) * Pitch(g);
 
         /// <summary>Positions of an output plane laid over the pitch, rounded up to whole vectors.</summary>
-        private static int RunLength(in ConvGeometry g) => (g.OutHeight * Pitch(g) + VW - 1) / VW * VW;
+        private static int RunLength(in ConvGeometry g) => (int)Math.Min(int.MaxValue / 2, ((long)g.OutHeight * Pitch(g) + VW - 1) / VW * VW);
 
         private static int PaddedFilters(in ConvGeometry g) => (g.Filters + FiltersPerBlock - 1) / FiltersPerBlock * FiltersPerBlock;
 
@@ -76,8 +85,9 @@ namespace CnnGen.Kernels
 
         private static long ImageGradient(in ConvGeometry g) => (long)PaddedFilters(g) * RunLength(g);
 
-        // The group's bordered inputs, a run's worth of slack (the last tap's run reads past its image), the group's output
-        // gradients over the pitch, the partial sums carried from group to group, and the taps' offsets.
+        // The group's bordered inputs, slack (the last tap's run reads up to a vector plus a window's width past its image;
+        // a run's worth is ample), the group's output gradients over the pitch, the partial sums carried from group to
+        // group, and the taps' offsets.
         private static long SizeOf(in ConvGeometry g) =>
             Group(g) * (ImageInput(g) + ImageGradient(g)) + RunLength(g) + VW + (long)PaddedFilters(g) * PaddedTaps(g) * VW + PaddedTaps(g);
 
@@ -86,10 +96,12 @@ namespace CnnGen.Kernels
         public static void FilterGradient(in ConvGeometry g, int batch, ReadOnlySpan<float> x, Conv2D.OutputGradient dy,
             Span<float> weightGradient, Span<float> biasGradient, Span<float> scratch)
         {
-            int pitch = Pitch(g), run = RunLength(g), filters = PaddedFilters(g), taps = PaddedTaps(g), plane = PaddedPlane(g);
+            // (Applies bounds the scratch to 2^20 floats, so every offset into it fits an int.)
+            int pitch = Pitch(g), run = RunLength(g), filters = PaddedFilters(g), taps = PaddedTaps(g), plane = (int)PaddedPlane(g);
             int group = Math.Min(Group(g), batch);
             long imageInput = ImageInput(g), imageGradient = ImageGradient(g);
             long inputs = group * imageInput + run + VW, gradients = group * imageGradient;
+            Debug.Assert(scratch.Length >= SizeOf(g), "scratch smaller than ScratchSize");
 
             // Zeros where nothing is copied: the borders, the columns past the output's width, the rounding filters.
             // (The partial sums need no clearing: the first group starts its accumulators at zero.)
@@ -163,17 +175,20 @@ namespace CnnGen.Kernels
                     return;
                 }
 
-                float* sums = stackalloc float[TapsPerBlock];
-                sums[0] = Vector512.Sum(a0); sums[1] = Vector512.Sum(a1); sums[2] = Vector512.Sum(a2);
-                sums[3] = Vector512.Sum(a3); sums[4] = Vector512.Sum(a4); sums[5] = Vector512.Sum(a5);
-                for (int t = 0; t < Taps; t++) p[t] = sums[t];
+                // Fewer taps than a block (the patch's last): the rest round the block up and have no entry.
+                p[0] = Vector512.Sum(a0);
+                if (Taps > 1) p[1] = Vector512.Sum(a1);
+                if (Taps > 2) p[2] = Vector512.Sum(a2);
+                if (Taps > 3) p[3] = Vector512.Sum(a3);
+                if (Taps > 4) p[4] = Vector512.Sum(a4);
             }
         }
 
         /// <summary>Copies one image into the interior of its zero-bordered planes (pitch <c>W + 2P</c>).</summary>
         private static void CopyBordered(in ConvGeometry g, float* image, float* bordered)
         {
-            int pitch = Pitch(g), plane = PaddedPlane(g);
+            int pitch = Pitch(g);
+            long plane = PaddedPlane(g);
             uint rowBytes = (uint)(4 * g.Width);
             for (int c = 0; c < g.Channels; c++)
             {

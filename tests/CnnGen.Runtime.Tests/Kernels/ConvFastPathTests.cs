@@ -221,9 +221,10 @@ public sealed class ConvFastPathTests
 
     public static IEnumerable<object[]> FilterProductShapes()
     {
-        // (Most stride-1 shapes take the dot products over the row pitch now: see FilterGradientOverPitchTests.)
-        yield return new object[] { 64, 12, 12, 64, 3, 1, 2 };   // 64 x 576 pairs: too many partial sums for the dot products
-        yield return new object[] { 16, 10, 10, 16, 7, 0, 2 };   // 4x4 output over a pitch of 10: too wasteful for them
+        // (Stride-1 planes of 512 positions or more take the dot products over the row pitch: see FilterGradientOverPitchTests.)
+        yield return new object[] { 16, 16, 16, 32, 3, 1, 3 };   // SmallVgg's third layer: 288 positions a plane
+        yield return new object[] { 6, 14, 14, 16, 5, 0, 2 };    // LeNet-5's second layer
+        yield return new object[] { 64, 24, 24, 64, 3, 1, 2 };   // 64 x 576 pairs: too many partial sums for the dot products
         yield return new object[] { 5, 9, 11, 9, 3, 1, 3 };      // odd sizes; a short patch (45): another kernel keeps it
         yield return new object[] { 64, 8, 8, 33, 3, 1, 1 };     // 33 filters: three vectors, the last masked
         yield return new object[] { 12, 20, 20, 24, 1, 0, 2 };   // 1x1: the image is its own column matrix
@@ -328,6 +329,8 @@ public sealed class ConvFastPathTests
         yield return new object[] { 70, 8, 8, 5, 3, 1, 2, 2, 0, 2 };       // im2col + GEMM
         yield return new object[] { 4, 16, 16, 14, 3, 1, 2, 2, 0, 3 };     // 14 filters: groups of six, four and four, pooled in registers
         yield return new object[] { 16, 16, 16, 16, 3, 1, 2, 2, 0, 3 };    // filter gradient by the transposed product (patch 144)
+        yield return new object[] { 3, 32, 32, 16, 3, 1, 2, 2, 0, 3 };     // filter gradient by dot products over the row pitch
+        yield return new object[] { 16, 32, 32, 16, 3, 1, 2, 2, 0, 9 };    // the same, shared among threads
     }
 
     [Theory]

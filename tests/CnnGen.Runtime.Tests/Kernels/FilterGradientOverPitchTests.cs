@@ -6,12 +6,13 @@ using Xunit;
 namespace CnnGen.Runtime.Tests.Kernels;
 
 /// <summary>The filter gradient as dot products over the padded row pitch (<see cref="FilterGradientOverPitch"/>) against the
-/// scalar reference: padded and unpadded shapes whose filters, taps, rows and planes do not divide the blocks, planes short
-/// enough that a block runs over a group of images (and batches that leave a partial group), batch 1, both degrees.</summary>
+/// scalar reference: padded and unpadded shapes whose filters, taps, rows and planes do not divide the blocks, a plane short
+/// enough that a block runs over a group of two images (and batches that leave a partial group), batch 1, both degrees.</summary>
 [Collection("KernelDispatch")]
 public sealed class FilterGradientOverPitchTests
 {
     private const double Tolerance = 1e-4;
+    private const int Guard = 16;
 
     public static IEnumerable<object[]> Shapes()
     {
@@ -45,10 +46,14 @@ public sealed class FilterGradientOverPitchTests
                 Assert.True(FilterGradientOverPitch.Applies(g), $"{g} should take the dot products over the row pitch");
                 Assert.Equal(ConvAlgorithm.DotProductsOverRowPitch, ConvAlgorithm.FilterGradient(g));
                 var workspace = new float[Conv2D.WorkspaceSize(g)];
-                float[] gw = Reference.Random(g.WeightSize, 9), gb = Reference.Random(f, 10);
-                Conv2D.BackwardFilter(g, batch, x, dy, gw, gb, workspace);
-                Reference.Close(gw, dw, Tolerance, $"dW {g} batch {batch} degree {degree}");
-                Reference.Close(gb, db, Tolerance, $"db {g} batch {batch} degree {degree}");
+                // One vector of guard values past each gradient: a write beyond its end would change them.
+                float[] gw = Reference.Random(g.WeightSize + Guard, 9), gb = Reference.Random(f + Guard, 10);
+                float[] gwGuard = gw[g.WeightSize..], gbGuard = gb[f..];
+                Conv2D.BackwardFilter(g, batch, x, dy, gw.AsSpan(0, g.WeightSize), gb.AsSpan(0, f), workspace);
+                Reference.Close(gw.AsSpan(0, g.WeightSize), dw, Tolerance, $"dW {g} batch {batch} degree {degree}");
+                Reference.Close(gb.AsSpan(0, f), db, Tolerance, $"db {g} batch {batch} degree {degree}");
+                Assert.Equal(gwGuard, gw[g.WeightSize..]);
+                Assert.Equal(gbGuard, gb[f..]);
                 gw = Reference.Random(g.WeightSize, 11);
                 Conv2D.BackwardFilter(g, batch, x, dy, gw, Span<float>.Empty, workspace);
                 Reference.Close(gw, dw, Tolerance, $"dW without bias {g} degree {degree}");
@@ -103,6 +108,7 @@ public sealed class FilterGradientOverPitchTests
         Assert.False(FilterGradientOverPitch.Applies(new ConvGeometry(16, 32, 32, 16, 3, 2, 1)), "stride 2");
         Assert.False(FilterGradientOverPitch.Applies(new ConvGeometry(16, 32, 32, 16, 1, 1, 0)), "pointwise");
         Assert.False(FilterGradientOverPitch.Applies(new ConvGeometry(1, 28, 28, 30, 5, 1, 0)), "the 5 x 5 dot-product blocks fit exactly");
+        Assert.True(FilterGradientOverPitch.Applies(new ConvGeometry(3, 32, 32, 20, 5, 1, 2)), "75 taps: the transposed product, not the 5 x 5 blocks, would take it");
         Assert.False(FilterGradientOverPitch.Applies(new ConvGeometry(3, 6, 6, 8, 5, 1, 0)), "a 2-wide output over a pitch of 6");
         Assert.False(FilterGradientOverPitch.Applies(new ConvGeometry(32, 16, 16, 32, 3, 1, 1)), "288 positions a plane");
         Assert.False(FilterGradientOverPitch.Applies(new ConvGeometry(256, 14, 14, 256, 3, 1, 1)), "too many pairs for the partial sums");
@@ -122,6 +128,7 @@ public sealed class FilterGradientOverPitchTests
     public void Allocates_nothing_after_warm_up()
     {
         var g = new ConvGeometry(16, 24, 24, 16, 3, 1, 1);
+        if (KernelDispatch.Supported >= SimdLevel.Avx512) Assert.True(FilterGradientOverPitch.Applies(g));
         const int batch = 5;
         float[] x = Reference.Random(batch * g.InputSize, 1), dy = Reference.Random(batch * g.OutputSize, 2);
         float[] gw = new float[g.WeightSize], gb = new float[16], ws = new float[Conv2D.WorkspaceSize(g)];
