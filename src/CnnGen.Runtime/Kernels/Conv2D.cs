@@ -446,7 +446,8 @@ namespace CnnGen.Kernels
         /// (SimpleConvNet's first layer 55 against 32 GFLOP/s) and keeps it.
         /// </summary>
         internal static bool FilterGradientByProduct(in ConvGeometry g) =>
-            !FilterGradientOverPitch.Applies(g) && GemmFewRows.Applies(2, g.Filters, g.OutPlane) && g.Filters >= 8 && (g.PatchSize >= 64 || !ConvDirectWide.AppliesFilterGradient(g));
+            !FilterGradientOverPitch.Applies(g) && GemmFewRows.Applies(2, g.Filters, g.OutPlane) && g.Filters >= 8 &&
+            (g.PatchSize >= 64 || !ConvDirectWide.AppliesFilterGradient(g));
 
         /// <summary>Scratch floats of <see cref="FilterGradientByProduct"/>: <c>dWᵀ</c> and one image's <c>dyᵀ</c>.</summary>
         private static int FilterProductScratch(in ConvGeometry g) => FilterGradientByProduct(g) ? g.Filters * (g.PatchSize + g.OutPlane) : 0;
