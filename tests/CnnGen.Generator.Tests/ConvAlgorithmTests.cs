@@ -12,11 +12,11 @@ public class ConvAlgorithmTests
         if (KernelDispatch.Supported < SimdLevel.Avx512) return; // the comment describes the AVX-512 choice
         int checkedShapes = 0;
         foreach (int channels in new[] { 1, 3, 6, 16, 64 })
-        foreach (int filters in new[] { 1, 6, 8, 16, 30, 70, 400 })
+        foreach (int filters in new[] { 1, 6, 8, 16, 30, 32, 64, 70, 400 })
         foreach (int size in new[] { 1, 3, 5, 7 })
         foreach (int stride in new[] { 1, 2 })
         foreach (int pad in new[] { 0, 1, 2 })
-        foreach (int extent in new[] { 7, 10, 14, 28, 32 })
+        foreach (int extent in new[] { 7, 10, 12, 14, 17, 28, 32 })
         {
             long oh = ShapeMath.OutputSize(extent, size, stride, pad);
             if (oh < 1) continue;
@@ -54,5 +54,27 @@ public class ConvAlgorithmTests
         string runtime = ConvAlgorithm.FilterGradient(g);
         string generator = ConvAlgorithmChoice.FilterGradientOnAvx512(channels, height, width, filters, size, stride, pad, g.OutHeight, g.OutWidth);
         Assert.Equal(runtime, generator);
+    }
+
+    [Theory]
+    // channels, height, width, filters, kernel, stride, pad: planes near the limits of the filters-in-lanes forward kernel
+    [InlineData(6, 14, 14, 16, 5, 1, 0)]     // LeNet-5's second layer: rows of 10, pitch 14
+    [InlineData(32, 12, 12, 32, 3, 1, 1)]    // rows of 12, pitch 14: just over 15% longer
+    [InlineData(16, 15, 15, 16, 3, 1, 1)]    // rows of 15, pitch 17: under it, the pitch kernel keeps it
+    [InlineData(3, 15, 15, 16, 5, 1, 2)]     // 75 taps: the pitch kernel keeps it
+    [InlineData(64, 7, 7, 64, 3, 1, 1)]      // no other direct kernel
+    [InlineData(16, 20, 6, 16, 3, 1, 0)]     // rows of 4
+    [InlineData(16, 20, 5, 16, 3, 1, 0)]     // rows of 3: too narrow
+    [InlineData(16, 6, 20, 16, 3, 1, 0)]     // rows of 18: wide
+    [InlineData(48, 9, 9, 80, 3, 1, 1)]      // more than 64 filters
+    [InlineData(32, 9, 9, 16, 3, 1, 1)]      // the input gradient's transposed layer has 32 filters on rows of 9
+    public void Generator_names_the_runtime_forward_and_input_gradient_on_small_planes(int channels, int height, int width, int filters,
+        int size, int stride, int pad)
+    {
+        if (KernelDispatch.Supported < SimdLevel.Avx512) return;
+        var g = new ConvGeometry(channels, height, width, filters, size, stride, pad);
+        Assert.Equal(ConvAlgorithm.Forward(g),
+            ConvAlgorithmChoice.ForwardOnAvx512(channels, height, width, filters, size, stride, pad, g.OutHeight, g.OutWidth));
+        Assert.Equal(ConvAlgorithm.InputGradient(g), ConvAlgorithmChoice.InputGradientOnAvx512(channels, height, width, filters, size, stride, pad));
     }
 }

@@ -11,6 +11,7 @@ namespace CnnGen.Generator.Planning
 
         public static string ForwardOnAvx512(long channels, long height, long width, long filters, long kernel, long stride, long pad, long outHeight, long outWidth)
         {
+            if (FiltersInLanes(channels, width, filters, kernel, stride, pad, outHeight, outWidth)) return "direct, filters in lanes";
             if (DirectUnpadded(channels, filters, kernel, stride, pad, outHeight, outWidth)) return "direct";
             if (RowPitch(channels, width, filters, kernel, stride, pad, outHeight, outWidth)) return "direct over the row pitch";
             if (pad > 0 && stride == 1 && DirectUnpadded(channels, filters, kernel, 1, 0, height + 2 * pad - kernel + 1, width + 2 * pad - kernel + 1))
@@ -43,7 +44,8 @@ namespace CnnGen.Generator.Planning
         {
             if (stride == 1 && pad <= kernel - 1 &&
                 (DirectUnpadded(filters, channels, kernel, 1, 0, height, width) ||
-                 RowPitch(filters, width - kernel + 1 + 2 * pad, channels, kernel, 1, kernel - 1 - pad, height, width)))
+                 RowPitch(filters, width - kernel + 1 + 2 * pad, channels, kernel, 1, kernel - 1 - pad, height, width) ||
+                 FiltersInLanes(filters, width - kernel + 1 + 2 * pad, channels, kernel, 1, kernel - 1 - pad, height, width)))
             {
                 return "convolution with the flipped filters";
             }
@@ -76,6 +78,20 @@ namespace CnnGen.Generator.Planning
             long scratch = group * (channels * (height + 2 * pad) * pitch + paddedFilters * run) + run + VectorWidth +
                            paddedFilters * paddedTaps * VectorWidth + paddedTaps;
             return paddedFilters * paddedTaps <= 16384 && scratch <= 1 << 20;
+        }
+
+        /// <summary>Mirrors <c>CnnGen.Kernels.ConvFiltersInLanes.Applies</c>: stride 1, a multiple of 16 filters up to 64, rows of
+        /// 4 to 15 columns, at most 2,048 taps; where the kernel over the row pitch applies, only rows at least 15% shorter than
+        /// their pitch and patches of at least 96 taps.</summary>
+        private static bool FiltersInLanes(long channels, long width, long filters, long kernel, long stride, long pad, long outHeight, long outWidth)
+        {
+            long patch = channels * kernel * kernel, pitch = width + 2 * pad;
+            if (stride != 1 || kernel == 1 || filters % VectorWidth != 0 || filters > 64 || outWidth < 4 || outWidth >= VectorWidth || patch > 2048)
+            {
+                return false;
+            }
+
+            return !RowPitch(channels, width, filters, kernel, stride, pad, outHeight, outWidth) || (pitch * 20 >= outWidth * 23 && patch >= 96);
         }
 
         private static bool FitsRegisters(long patch, long filters) => patch <= 64 || (patch <= 512 && filters <= 64);

@@ -198,6 +198,12 @@ namespace CnnGen.Kernels
         private static void ForwardRange(in ConvGeometry g, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> weights,
             ReadOnlySpan<float> bias, Span<float> y, Span<float> workspace, Span<float> scratch, bool relu)
         {
+            if (ConvFiltersInLanes.Applies(g))
+            {
+                ConvFiltersInLanes.Forward(g, batch, x, weights, bias, y, scratch, relu);
+                return;
+            }
+
             if (relu && (ConvDirectWide.AppliesForward(g) || ConvDirectWide.AppliesForwardPadded(g)))
             {
                 // The direct kernel rectifies each register block as it stores it.
@@ -580,8 +586,10 @@ namespace CnnGen.Kernels
             transposed = default;
             if (g.Stride != 1 || g.Pad > g.Kernel - 1) return false;
             transposed = new ConvGeometry(g.Filters, g.OutHeight, g.OutWidth, g.Channels, g.Kernel, 1, g.Kernel - 1 - g.Pad);
-            // Any of the direct kernels ForwardRange runs: wide rows, narrow rows over the row pitch, or a zero-bordered copy.
-            return ConvDirectWide.AppliesForward(transposed) || ConvDirectWide.AppliesForwardFlat(transposed) || ConvDirectWide.AppliesForwardPadded(transposed);
+            // Any of the direct kernels ForwardRange runs: wide rows, narrow rows over the row pitch or with the filters in the
+            // lanes, or a zero-bordered copy.
+            return ConvDirectWide.AppliesForward(transposed) || ConvDirectWide.AppliesForwardFlat(transposed) ||
+                   ConvDirectWide.AppliesForwardPadded(transposed) || ConvFiltersInLanes.Applies(transposed);
         }
 
         [ThreadStatic] private static PinnedBuffer? t_transposedWeights;

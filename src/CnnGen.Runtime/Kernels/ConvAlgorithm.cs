@@ -12,6 +12,8 @@ namespace CnnGen.Kernels
         public const string DirectOverRowPitch = "direct over the row pitch";
         /// <summary>Direct kernel on a zero-bordered copy of each image, for padded convolutions (AVX-512).</summary>
         public const string DirectOnBorderedCopy = "direct on a zero-bordered copy";
+        /// <summary>Direct kernel with sixteen filters per vector, for output rows narrower than a vector (AVX-512).</summary>
+        public const string DirectFiltersInLanes = "direct, filters in lanes";
         /// <summary>Direct kernel for up to 4 input channels (AVX2 and wider).</summary>
         public const string DirectFewChannels = "direct, few channels";
         /// <summary>A 1x1 stride-1 convolution: the image already is its column matrix.</summary>
@@ -49,7 +51,8 @@ namespace CnnGen.Kernels
 
         /// <summary>The forward algorithm <see cref="Conv2D.Forward"/> uses for <paramref name="g"/> at the current <see cref="KernelDispatch.Level"/>.</summary>
         public static string Forward(in ConvGeometry g) =>
-            ConvDirectWide.AppliesForward(g) ? Direct
+            ConvFiltersInLanes.Applies(g) ? DirectFiltersInLanes
+            : ConvDirectWide.AppliesForward(g) ? Direct
             : ConvDirectWide.AppliesForwardFlat(g) ? DirectOverRowPitch
             : ConvDirectWide.AppliesForwardPadded(g) ? DirectOnBorderedCopy
             : ConvDirect.Applies(g) ? DirectFewChannels

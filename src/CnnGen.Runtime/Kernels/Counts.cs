@@ -23,4 +23,12 @@ namespace CnnGen.Kernels
     internal struct Seven : ICount { public static int Value => 7; }
 
     internal struct Eight : ICount { public static int Value => 8; }
+
+    internal struct Nine : ICount { public static int Value => 9; }
+
+    internal struct Ten : ICount { public static int Value => 10; }
+
+    internal struct Eleven : ICount { public static int Value => 11; }
+
+    internal struct Twelve : ICount { public static int Value => 12; }
 }

@@ -417,7 +417,7 @@ namespace Samples
             // Layer 3: AvgPool 2x2 s2  6x28x28 -> 6x14x14
             global::CnnGen.Kernels.Pooling.AvgForward(in Pool3, batch, _a2.AsSpan(first * 4704, batch * 4704), _a3.AsSpan(first * 1176, batch * 1176));
 
-            // Layer 4: Conv 16 5x5 s1 p0  6x14x14 -> 16x10x10   [direct over the row pitch on AVX-512, else im2col + GEMM 16x150 * 150x100]
+            // Layer 4: Conv 16 5x5 s1 p0  6x14x14 -> 16x10x10   [direct, filters in lanes on AVX-512, else im2col + GEMM 16x150 * 150x100]
             global::CnnGen.Kernels.Conv2D.Forward(in Conv4, batch, _a3.AsSpan(first * 1176, batch * 1176), W2.Values, b2.Values, _a4.AsSpan(first * 1600, batch * 1600), columns);
 
             // Layer 5: Tanh  16x10x10 -> 16x10x10

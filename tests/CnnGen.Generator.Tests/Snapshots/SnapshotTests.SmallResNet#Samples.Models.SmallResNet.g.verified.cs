@@ -599,7 +599,7 @@ namespace Samples
                 // Layer 15: Relu  16x8x8 -> 16x8x8
                 global::CnnGen.Kernels.Activations.ReluForward(_a14.AsSpan(first * 1024, batch * 1024), _a15.AsSpan(first * 1024, batch * 1024));
 
-                // Layer 16: Conv 16 3x3 s1 p1 no bias  16x8x8 -> 16x8x8   [direct over the row pitch on AVX-512, else im2col + GEMM 16x144 * 144x64]
+                // Layer 16: Conv 16 3x3 s1 p1 no bias  16x8x8 -> 16x8x8   [direct, filters in lanes on AVX-512, else im2col + GEMM 16x144 * 144x64]
                 global::CnnGen.Kernels.Conv2D.Forward(in Conv16, batch, _a15.AsSpan(first * 1024, batch * 1024), W9.Values, default, _a16.AsSpan(first * 1024, batch * 1024), columns);
 
                 // Layer 17: BatchNorm (per channel)  16x8x8 -> 16x8x8   (batch statistics when training, running averages otherwise)
