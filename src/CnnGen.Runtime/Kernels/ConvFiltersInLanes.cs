@@ -25,25 +25,26 @@ namespace CnnGen.Kernels
         /// of im2col + GEMM (16 filters on 5 x 5 and 64 on 7 x 7 planes). Where the kernel over the row pitch applies, it
         /// gains in proportion to that kernel's padding columns: 0.65x the time for LeNet-5's second layer (pitch 14 for
         /// rows of 10), 0.54x for a 12 x 12 input to 5 x 5 filters, 0.95x for rows of 12 with a pitch of 14; but it took
-        /// 1.24x for rows of 15 with a pitch of 17, and 1.2x for a 75-tap patch, where the transpose of each block weighs
+        /// 1.24x for rows of 15 with a pitch of 17, and 1.2x for a 75-tap patch (<c>conv-forward</c> in the benchmarks), where the transpose of each block weighs
         /// more. So it leaves the pitch kernel rows within 15% of their pitch and patches under 96 taps.
         /// </summary>
         public static bool Applies(in ConvGeometry g)
         {
-            if (g.Stride != 1 || g.Kernel == 1 || g.Filters % Lanes != 0 || g.Filters > 64 || g.OutWidth < 4 || g.OutWidth >= Lanes ||
-                g.PatchSize > 2048 || KernelDispatch.Level < SimdLevel.Avx512 || !Vector512.IsHardwareAccelerated || !Avx2.IsSupported)
-            {
-                return false;
-            }
-
+            if (!Eligible(g)) return false;
             int pitch = g.Width + 2 * g.Pad;
             return !ConvDirectWide.AppliesForwardFlat(g) || (pitch * 20 >= g.OutWidth * 23 && g.PatchSize >= 96);
         }
 
+        /// <summary>Whether <see cref="Forward"/> can compute <paramref name="g"/> at all (whether it should is <see cref="Applies"/>;
+        /// the <c>conv-forward</c> benchmark times it on shapes on both sides of that choice).</summary>
+        internal static bool Eligible(in ConvGeometry g) =>
+            g.Stride == 1 && g.Kernel > 1 && g.Filters % Lanes == 0 && g.Filters <= 64 && g.OutWidth >= 4 && g.OutWidth < Lanes &&
+            g.PatchSize <= 2048 && KernelDispatch.Level >= SimdLevel.Avx512 && Vector512.IsHardwareAccelerated && Avx2.IsSupported;
+
         /// <summary>Floats of scratch one thread needs: the weights packed tap by tap, then a zero-bordered copy of one image
         /// when the layer pads.</summary>
         public static int ScratchSize(in ConvGeometry g) =>
-            !Applies(g) ? 0 : g.WeightSize + (g.Pad > 0 ? g.Channels * (g.Height + 2 * g.Pad) * (g.Width + 2 * g.Pad) : 0);
+            !Eligible(g) ? 0 : g.WeightSize + (g.Pad > 0 ? g.Channels * (g.Height + 2 * g.Pad) * (g.Width + 2 * g.Pad) : 0);
 
         /// <summary><paramref name="batch"/> images: <c>y[f] = b[f] + sum over c, ky, kx of W[f,c,ky,kx] x[c, . + ky, . + kx]</c>,
         /// rectified as it is stored when <paramref name="relu"/> is set. <paramref name="bias"/> may be empty.</summary>
