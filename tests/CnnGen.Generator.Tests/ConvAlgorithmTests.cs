@@ -11,12 +11,12 @@ public class ConvAlgorithmTests
     {
         if (KernelDispatch.Supported < SimdLevel.Avx512) return; // the comment describes the AVX-512 choice
         int checkedShapes = 0;
-        foreach (int channels in new[] { 1, 3, 6, 16, 64 })
+        foreach (int channels in new[] { 1, 3, 6, 12, 16, 64 })
         foreach (int filters in new[] { 1, 6, 8, 16, 30, 32, 64, 70, 400 })
         foreach (int size in new[] { 1, 3, 5, 7 })
         foreach (int stride in new[] { 1, 2 })
         foreach (int pad in new[] { 0, 1, 2 })
-        foreach (int extent in new[] { 7, 10, 12, 14, 17, 28, 32 })
+        foreach (int extent in new[] { 7, 10, 12, 14, 16, 17, 28, 32 })
         {
             long oh = ShapeMath.OutputSize(extent, size, stride, pad);
             if (oh < 1) continue;

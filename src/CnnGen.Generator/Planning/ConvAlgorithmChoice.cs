@@ -11,6 +11,7 @@ namespace CnnGen.Generator.Planning
 
         public static string ForwardOnAvx512(long channels, long height, long width, long filters, long kernel, long stride, long pad, long outHeight, long outWidth)
         {
+            if (Winograd(channels, filters, kernel, stride, pad, outHeight, outWidth)) return "Winograd F(2x2, 3x3)";
             if (FiltersInLanes(channels, width, filters, kernel, stride, pad, outHeight, outWidth)) return "direct, filters in lanes";
             if (DirectUnpadded(channels, filters, kernel, stride, pad, outHeight, outWidth)) return "direct";
             if (RowPitch(channels, width, filters, kernel, stride, pad, outHeight, outWidth)) return "direct over the row pitch";
@@ -45,7 +46,8 @@ namespace CnnGen.Generator.Planning
             if (stride == 1 && pad <= kernel - 1 &&
                 (DirectUnpadded(filters, channels, kernel, 1, 0, height, width) ||
                  RowPitch(filters, width - kernel + 1 + 2 * pad, channels, kernel, 1, kernel - 1 - pad, height, width) ||
-                 FiltersInLanes(filters, width - kernel + 1 + 2 * pad, channels, kernel, 1, kernel - 1 - pad, height, width)))
+                 FiltersInLanes(filters, width - kernel + 1 + 2 * pad, channels, kernel, 1, kernel - 1 - pad, height, width) ||
+                 Winograd(filters, channels, kernel, 1, kernel - 1 - pad, height, width)))
             {
                 return "convolution with the flipped filters";
             }
@@ -78,6 +80,16 @@ namespace CnnGen.Generator.Planning
             long scratch = group * (channels * (height + 2 * pad) * pitch + paddedFilters * run) + run + VectorWidth +
                            paddedFilters * paddedTaps * VectorWidth + paddedTaps;
             return paddedFilters * paddedTaps <= 16384 && scratch <= 1 << 20;
+        }
+
+        /// <summary>Mirrors <c>CnnGen.Kernels.ConvWinograd.Applies</c>: a 3x3 window at stride 1 with padding up to 2, a multiple of 8
+        /// filters, at least 2 output rows, rows of 15 or 16 columns or a multiple of 32, at least 12 channels, and not a shape the
+        /// unpadded direct kernel takes.</summary>
+        private static bool Winograd(long channels, long filters, long kernel, long stride, long pad, long outHeight, long outWidth)
+        {
+            long tileColumns = (outWidth + 1) / 2;
+            return kernel == 3 && stride == 1 && pad <= 2 && filters % 8 == 0 && outHeight >= 2 && (tileColumns == 8 || tileColumns % 16 == 0) &&
+                   channels >= 12 && !DirectUnpadded(channels, filters, kernel, stride, pad, outHeight, outWidth);
         }
 
         /// <summary>Mirrors <c>CnnGen.Kernels.ConvFiltersInLanes.Applies</c>: stride 1, a multiple of 16 filters up to 64, rows of

@@ -158,14 +158,25 @@ namespace CnnGen.Kernels
             if (!argMax.IsEmpty)
             {
                 // Training: each image's output in cache, then the pool with arg-max, its indices moved to the image's place.
+                bool winograd = ConvWinograd.Applies(g);
                 for (int n = 0; n < batch; n++)
                 {
-                    ForwardRange(g, 1, x.Slice(n * g.InputSize, g.InputSize), weights, bias, convOutput, workspace, scratch, relu: false);
+                    ReadOnlySpan<float> image = x.Slice(n * g.InputSize, g.InputSize);
+                    // The Winograd kernel transforms the filters for the range's first image only.
+                    if (winograd) ConvWinograd.Forward(g, 1, image, weights, bias, convOutput, scratch, relu: false, maxPool: false, transformFilters: n == 0);
+                    else ForwardRange(g, 1, image, weights, bias, convOutput, workspace, scratch, relu: false);
                     Span<int> indices = argMax.Slice(n * pool.OutputSize, pool.OutputSize);
                     Pooling.MaxReluForward(pool, 1, convOutput, y.Slice(n * pool.OutputSize, pool.OutputSize), indices);
                     TensorPrimitives.Add(indices, (firstImage + n) * g.OutputSize, indices);
                 }
 
+                return;
+            }
+
+            if (ConvWinograd.PoolsInRegisters(g, pool))
+            {
+                // Each output tile is one pooling window, reduced in the output transform.
+                ConvWinograd.Forward(g, batch, x, weights, bias, y, scratch, relu: true, maxPool: true);
                 return;
             }
 
@@ -198,6 +209,12 @@ namespace CnnGen.Kernels
         private static void ForwardRange(in ConvGeometry g, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> weights,
             ReadOnlySpan<float> bias, Span<float> y, Span<float> workspace, Span<float> scratch, bool relu)
         {
+            if (ConvWinograd.Applies(g))
+            {
+                ConvWinograd.Forward(g, batch, x, weights, bias, y, scratch, relu, maxPool: false);
+                return;
+            }
+
             if (ConvFiltersInLanes.Applies(g))
             {
                 ConvFiltersInLanes.Forward(g, batch, x, weights, bias, y, scratch, relu);
@@ -586,10 +603,10 @@ namespace CnnGen.Kernels
             transposed = default;
             if (g.Stride != 1 || g.Pad > g.Kernel - 1) return false;
             transposed = new ConvGeometry(g.Filters, g.OutHeight, g.OutWidth, g.Channels, g.Kernel, 1, g.Kernel - 1 - g.Pad);
-            // Any of the direct kernels ForwardRange runs: wide rows, narrow rows over the row pitch or with the filters in the
-            // lanes, or a zero-bordered copy.
+            // Any of the kernels ForwardRange runs without a column matrix: wide rows, narrow rows over the row pitch or with the
+            // filters in the lanes, a zero-bordered copy, or Winograd's transforms.
             return ConvDirectWide.AppliesForward(transposed) || ConvDirectWide.AppliesForwardFlat(transposed) ||
-                   ConvDirectWide.AppliesForwardPadded(transposed) || ConvFiltersInLanes.Applies(transposed);
+                   ConvDirectWide.AppliesForwardPadded(transposed) || ConvFiltersInLanes.Applies(transposed) || ConvWinograd.Applies(transposed);
         }
 
         [ThreadStatic] private static PinnedBuffer? t_transposedWeights;

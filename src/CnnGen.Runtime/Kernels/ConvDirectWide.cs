@@ -64,8 +64,9 @@ namespace CnnGen.Kernels
             if (AppliesForwardPadded(g)) size = Math.Max(size, Padded(g).InputSize);
             if (AppliesForwardFlat(g)) size = Math.Max(size, FlatSize(g, out _, out _));
             if (AppliesFilterGradient(g)) size = Math.Max(size, g.Filters * g.PatchSize * VW);
-            // The filters-in-lanes kernel runs where these do, with the same per-thread scratch.
+            // The filters-in-lanes and Winograd kernels run where these do, with the same per-thread scratch.
             size = Math.Max(size, ConvFiltersInLanes.ScratchSize(g));
+            size = Math.Max(size, ConvWinograd.ScratchSize(g));
             return size;
         }
 

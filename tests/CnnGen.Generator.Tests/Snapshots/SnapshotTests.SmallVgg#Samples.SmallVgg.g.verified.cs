@@ -433,7 +433,7 @@ namespace Samples
             // the ReLU's backward pass needs only its output).
             global::CnnGen.Kernels.Conv2D.ForwardRelu(in Conv1, batch, _input.AsSpan(first * 3072, batch * 3072), W1.Values, b1.Values, _a2.AsSpan(first * 16384, batch * 16384), columns);
 
-            // Layer 3: Conv 16 3x3 s1 p1  16x32x32 -> 16x32x32   [direct on a zero-bordered copy on AVX-512, else im2col + GEMM 16x144 * 144x1024]
+            // Layer 3: Conv 16 3x3 s1 p1  16x32x32 -> 16x32x32   [Winograd F(2x2, 3x3) on AVX-512, else im2col + GEMM 16x144 * 144x1024]
             // Layer 4: Relu  16x32x32 -> 16x32x32
             // Layer 5: MaxPool 2x2 s2  16x32x32 -> 16x16x16
             // All three image by image (the convolution's output stays in cache; max and ReLU commute); training mode also
@@ -442,14 +442,14 @@ namespace Samples
             if (_foldedPass) global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv3, in Pool5, batch, _a2.AsSpan(first * 16384, batch * 16384), W2.Values, b2.Values, _a5.AsSpan(first * 4096, batch * 4096), columns);
             else global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv3, in Pool5, batch, _a2.AsSpan(first * 16384, batch * 16384), W2.Values, b2.Values, _a5.AsSpan(first * 4096, batch * 4096), _argMax5.AsSpan(first * 4096, batch * 4096), columns, first);
 
-            // Layer 6: Conv 32 3x3 s1 p1  16x16x16 -> 32x16x16   [direct on a zero-bordered copy on AVX-512, else im2col + GEMM 32x144 * 144x256]
+            // Layer 6: Conv 32 3x3 s1 p1  16x16x16 -> 32x16x16   [Winograd F(2x2, 3x3) on AVX-512, else im2col + GEMM 32x144 * 144x256]
             // Layer 7: Relu  32x16x16 -> 32x16x16
             // One pass: the direct kernel rectifies each register block as it stores it (other algorithms each image's output
             // while it is in cache); layer 6's own output is computed only when asked for (CompleteConvOutputs:
             // the ReLU's backward pass needs only its output).
             global::CnnGen.Kernels.Conv2D.ForwardRelu(in Conv6, batch, _a5.AsSpan(first * 4096, batch * 4096), W3.Values, b3.Values, _a7.AsSpan(first * 8192, batch * 8192), columns);
 
-            // Layer 8: Conv 32 3x3 s1 p1  32x16x16 -> 32x16x16   [direct on a zero-bordered copy on AVX-512, else im2col + GEMM 32x288 * 288x256]
+            // Layer 8: Conv 32 3x3 s1 p1  32x16x16 -> 32x16x16   [Winograd F(2x2, 3x3) on AVX-512, else im2col + GEMM 32x288 * 288x256]
             // Layer 9: Relu  32x16x16 -> 32x16x16
             // Layer 10: MaxPool 2x2 s2  32x16x16 -> 32x8x8
             // All three image by image (the convolution's output stays in cache; max and ReLU commute); training mode also
@@ -512,11 +512,11 @@ namespace Samples
             int batch = _batch;
             // Layer 1: Conv 16 3x3 s1 p1  3x32x32 -> 16x32x32   [direct on a zero-bordered copy on AVX-512, else im2col + GEMM 16x27 * 27x1024]
             global::CnnGen.Kernels.Conv2D.Forward(in Conv1, batch, _input.AsSpan(0, batch * 3072), W1.Values, b1.Values, _a1.AsSpan(0, batch * 16384), _columns);
-            // Layer 3: Conv 16 3x3 s1 p1  16x32x32 -> 16x32x32   [direct on a zero-bordered copy on AVX-512, else im2col + GEMM 16x144 * 144x1024]
+            // Layer 3: Conv 16 3x3 s1 p1  16x32x32 -> 16x32x32   [Winograd F(2x2, 3x3) on AVX-512, else im2col + GEMM 16x144 * 144x1024]
             global::CnnGen.Kernels.Conv2D.Forward(in Conv3, batch, _a2.AsSpan(0, batch * 16384), W2.Values, b2.Values, _a3.AsSpan(0, batch * 16384), _columns);
-            // Layer 6: Conv 32 3x3 s1 p1  16x16x16 -> 32x16x16   [direct on a zero-bordered copy on AVX-512, else im2col + GEMM 32x144 * 144x256]
+            // Layer 6: Conv 32 3x3 s1 p1  16x16x16 -> 32x16x16   [Winograd F(2x2, 3x3) on AVX-512, else im2col + GEMM 32x144 * 144x256]
             global::CnnGen.Kernels.Conv2D.Forward(in Conv6, batch, _a5.AsSpan(0, batch * 4096), W3.Values, b3.Values, _a6.AsSpan(0, batch * 8192), _columns);
-            // Layer 8: Conv 32 3x3 s1 p1  32x16x16 -> 32x16x16   [direct on a zero-bordered copy on AVX-512, else im2col + GEMM 32x288 * 288x256]
+            // Layer 8: Conv 32 3x3 s1 p1  32x16x16 -> 32x16x16   [Winograd F(2x2, 3x3) on AVX-512, else im2col + GEMM 32x288 * 288x256]
             global::CnnGen.Kernels.Conv2D.Forward(in Conv8, batch, _a7.AsSpan(0, batch * 8192), W4.Values, b4.Values, _a8.AsSpan(0, batch * 8192), _columns);
             _convOutputsPending = false;
         }

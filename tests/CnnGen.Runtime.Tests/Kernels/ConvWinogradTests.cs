@@ -1,0 +1,192 @@
+using System;
+using System.Collections.Generic;
+using CnnGen.Kernels;
+using Xunit;
+
+namespace CnnGen.Runtime.Tests.Kernels;
+
+/// <summary>Winograd's F(2x2, 3x3) against the scalar reference: rows of 15, 16, 31, 32 and 64 columns (eight-tile rows in
+/// pairs and sixteen-tile chunks), odd output heights and widths (tiles cut at the edge), padding 0 to 2, a last block of
+/// fewer than four tile vectors, 8 to 64 filters, ReLU, no bias, batch 1 and odd batches, one and two threads; the fused
+/// ReLU and 2x2 max pool against the separate pool (bit for bit, with and without arg-max); the input gradient it computes
+/// as a convolution; the routing; and no allocation after warm-up.</summary>
+[Collection("KernelDispatch")]
+public sealed class ConvWinogradTests
+{
+    private const double Tolerance = 1e-4;
+    private const float Guard = 12345f;
+
+    public static IEnumerable<object[]> Shapes()
+    {
+        // channels, height, width, filters, pad, batch
+        yield return new object[] { 16, 32, 32, 16, 1, 2 };    // SmallVgg's second layer: 32 x 32, one chunk of sixteen tiles per row
+        yield return new object[] { 16, 16, 16, 32, 1, 3 };    // SmallVgg's third: 16 x 16, two tile rows of eight per vector
+        yield return new object[] { 32, 16, 16, 32, 1, 1 };    // SmallVgg's fourth
+        yield return new object[] { 12, 17, 17, 8, 0, 2 };     // 15 x 15: the last tile row and column cut
+        yield return new object[] { 24, 9, 16, 16, 1, 1 };     // 9 x 16: five tile rows, the last vector's second row past the end
+        yield return new object[] { 13, 20, 31, 24, 1, 2 };    // 20 x 31: an odd width in sixteen-tile chunks
+        yield return new object[] { 12, 6, 64, 8, 1, 1 };      // 6 x 64: two chunks per tile row
+        yield return new object[] { 16, 8, 14, 16, 2, 3 };     // padding 2: 10 x 16
+        yield return new object[] { 64, 16, 16, 64, 1, 1 };    // 64 channels and filters
+        yield return new object[] { 20, 40, 32, 8, 1, 1 };     // 40 x 32: 20 tile rows, five blocks of four vectors
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Forward_matches_the_reference(int c, int h, int w, int f, int pad, int batch)
+    {
+        var g = new ConvGeometry(c, h, w, f, 3, 1, pad);
+        if (KernelDispatch.Supported >= SimdLevel.Avx512) Assert.True(ConvWinograd.Applies(g), $"{g} should take the Winograd kernel");
+        float[] x = Reference.Random(batch * g.InputSize, 51), weights = Reference.Random(g.WeightSize, 52), bias = Reference.Random(f, 53);
+        double[] expected = Reference.ConvForward(g, batch, x, weights, bias);
+        double[] expectedNoBias = Reference.ConvForward(g, batch, x, weights, null);
+        var rectified = new double[expected.Length];
+        for (int i = 0; i < expected.Length; i++) rectified[i] = Math.Max(0, expected[i]);
+        try
+        {
+            foreach (int degree in new[] { 1, 2 })
+            {
+                KernelDispatch.MaxDegreeOfParallelism = degree;
+                var workspace = new float[Conv2D.WorkspaceSize(g)];
+                int length = batch * g.OutputSize;
+                float[] y = Guarded(length);
+                Conv2D.Forward(g, batch, x, weights, bias, y.AsSpan(0, length), workspace);
+                Reference.Close(y.AsSpan(0, length), expected, Tolerance, $"forward {g} batch {batch} degree {degree}");
+                AssertGuardIntact(y, length);
+
+                y = Guarded(length);
+                Conv2D.Forward(g, batch, x, weights, ReadOnlySpan<float>.Empty, y.AsSpan(0, length), workspace);
+                Reference.Close(y.AsSpan(0, length), expectedNoBias, Tolerance, $"forward without bias {g} degree {degree}");
+
+                y = Guarded(length);
+                Conv2D.ForwardRelu(g, batch, x, weights, bias, y.AsSpan(0, length), workspace);
+                Reference.Close(y.AsSpan(0, length), rectified, Tolerance, $"forward + ReLU {g} degree {degree}");
+                AssertGuardIntact(y, length);
+            }
+        }
+        finally
+        {
+            KernelDispatch.Reset();
+        }
+    }
+
+    [Theory]
+    [InlineData(16, 32, 32, 16, 2)]   // SmallVgg's second layer
+    [InlineData(32, 16, 16, 32, 3)]   // its fourth
+    [InlineData(12, 8, 64, 8, 1)]     // wide rows: two chunks per tile row
+    [InlineData(24, 10, 16, 16, 1)]   // five tile rows of eight: the last vector half empty
+    public void Fused_relu_and_max_pool_equal_the_separate_pool(int c, int h, int w, int f, int batch)
+    {
+        var g = new ConvGeometry(c, h, w, f, 3, 1, 1);
+        var pool = new ConvGeometry(f, g.OutHeight, g.OutWidth, f, 2, 2, 0);
+        if (KernelDispatch.Supported >= SimdLevel.Avx512) Assert.True(ConvWinograd.PoolsInRegisters(g, pool));
+        float[] x = Reference.Random(batch * g.InputSize, 61), weights = Reference.Random(g.WeightSize, 62), bias = Reference.Random(f, 63);
+        try
+        {
+            foreach (int degree in new[] { 1, 2 })
+            {
+                KernelDispatch.MaxDegreeOfParallelism = degree;
+                var workspace = new float[Conv2D.WorkspaceSize(g)];
+                var convOutput = new float[batch * g.OutputSize];
+                Conv2D.Forward(g, batch, x, weights, bias, convOutput, workspace);
+                var expected = new float[batch * pool.OutputSize];
+                var expectedArgMax = new int[batch * pool.OutputSize];
+                Pooling.MaxReluForward(pool, batch, convOutput, expected, expectedArgMax);
+
+                int length = batch * pool.OutputSize;
+                float[] y = Guarded(length);
+                Conv2D.ForwardReluMaxPool(g, pool, batch, x, weights, bias, y.AsSpan(0, length), workspace);
+                Assert.Equal(expected, y.AsSpan(0, length).ToArray());
+                AssertGuardIntact(y, length);
+
+                // Another layer's weights through the same thread's scratch first: the training path must transform its own.
+                Conv2D.Forward(g, batch, x, Reference.Random(g.WeightSize, 64), bias, new float[batch * g.OutputSize], workspace);
+                y = Guarded(length);
+                var argMax = new int[length];
+                Conv2D.ForwardReluMaxPool(g, pool, batch, x, weights, bias, y.AsSpan(0, length), argMax, workspace);
+                Assert.Equal(expected, y.AsSpan(0, length).ToArray());
+                Assert.Equal(expectedArgMax, argMax);
+            }
+        }
+        finally
+        {
+            KernelDispatch.Reset();
+        }
+    }
+
+    [Theory]
+    [InlineData(16, 16, 16, 32, 1, 2)]   // SmallVgg's third layer: the transposed layer has 32 channels and 16 filters
+    [InlineData(24, 12, 32, 16, 1, 1)]
+    public void Input_gradient_as_a_convolution_matches_the_reference(int c, int h, int w, int f, int pad, int batch)
+    {
+        var g = new ConvGeometry(c, h, w, f, 3, 1, pad);
+        Assert.True(Conv2D.BackwardDataIsConvolution(g, out ConvGeometry transposed));
+        if (KernelDispatch.Supported >= SimdLevel.Avx512) Assert.True(ConvWinograd.Applies(transposed), $"{transposed} should take the Winograd kernel");
+        float[] x = Reference.Random(batch * g.InputSize, 71), weights = Reference.Random(g.WeightSize, 72), dy = Reference.Random(batch * g.OutputSize, 73);
+        var (_, _, dx) = Reference.ConvBackward(g, batch, x, weights, dy);
+        var workspace = new float[Conv2D.WorkspaceSize(g)];
+        float[] actual = Guarded(batch * g.InputSize);
+        Conv2D.BackwardData(g, batch, dy, weights, actual.AsSpan(0, batch * g.InputSize), workspace);
+        Reference.Close(actual.AsSpan(0, batch * g.InputSize), dx, Tolerance, $"dx {g}");
+        AssertGuardIntact(actual, batch * g.InputSize);
+    }
+
+    [Fact]
+    public void Routing_takes_3x3_layers_of_at_least_12_channels()
+    {
+        if (KernelDispatch.Supported < SimdLevel.Avx512) return;
+        Assert.Equal(ConvAlgorithm.Winograd, ConvAlgorithm.Forward(new ConvGeometry(16, 32, 32, 16, 3, 1, 1)));
+        Assert.Equal(ConvAlgorithm.Winograd, ConvAlgorithm.Forward(new ConvGeometry(64, 16, 16, 64, 3, 1, 1)));
+        Assert.NotEqual(ConvAlgorithm.Winograd, ConvAlgorithm.Forward(new ConvGeometry(3, 32, 32, 16, 3, 1, 1)));    // 3 channels
+        Assert.NotEqual(ConvAlgorithm.Winograd, ConvAlgorithm.Forward(new ConvGeometry(8, 32, 32, 16, 3, 1, 1)));    // 8 channels
+        Assert.NotEqual(ConvAlgorithm.Winograd, ConvAlgorithm.Forward(new ConvGeometry(16, 18, 18, 16, 3, 1, 0)));   // unpadded direct
+        Assert.NotEqual(ConvAlgorithm.Winograd, ConvAlgorithm.Forward(new ConvGeometry(16, 32, 32, 12, 3, 1, 1)));   // 12 filters
+        Assert.NotEqual(ConvAlgorithm.Winograd, ConvAlgorithm.Forward(new ConvGeometry(16, 12, 12, 16, 3, 1, 1)));   // rows of 12
+        Assert.NotEqual(ConvAlgorithm.Winograd, ConvAlgorithm.Forward(new ConvGeometry(16, 32, 32, 16, 5, 1, 2)));   // 5 x 5
+        Assert.NotEqual(ConvAlgorithm.Winograd, ConvAlgorithm.Forward(new ConvGeometry(16, 64, 64, 16, 3, 2, 1)));   // stride 2
+        try
+        {
+            KernelDispatch.Level = SimdLevel.Avx2;
+            Assert.NotEqual(ConvAlgorithm.Winograd, ConvAlgorithm.Forward(new ConvGeometry(16, 32, 32, 16, 3, 1, 1)));
+        }
+        finally
+        {
+            KernelDispatch.Reset();
+        }
+    }
+
+    [Fact]
+    public void Forward_and_fused_pool_allocate_nothing_after_warm_up()
+    {
+        if (KernelDispatch.Supported < SimdLevel.Avx512) return;
+        var g = new ConvGeometry(16, 32, 32, 16, 3, 1, 1);
+        var pool = new ConvGeometry(16, 32, 32, 16, 2, 2, 0);
+        const int batch = 8;
+        float[] x = Reference.Random(batch * g.InputSize, 81), weights = Reference.Random(g.WeightSize, 82), bias = Reference.Random(16, 83);
+        var y = new float[batch * g.OutputSize];
+        var pooled = new float[batch * pool.OutputSize];
+        var argMax = new int[batch * pool.OutputSize];
+        var workspace = new float[Conv2D.WorkspaceSize(g)];
+        Conv2D.Forward(g, batch, x, weights, bias, y, workspace);
+        Conv2D.ForwardReluMaxPool(g, pool, batch, x, weights, bias, pooled, workspace);
+        Conv2D.ForwardReluMaxPool(g, pool, batch, x, weights, bias, pooled, argMax, workspace);
+        Assert.Equal(0, AllocationProbe.Least(() => Conv2D.Forward(g, batch, x, weights, bias, y, workspace)));
+        Assert.Equal(0, AllocationProbe.Least(() => Conv2D.ForwardReluMaxPool(g, pool, batch, x, weights, bias, pooled, workspace)));
+        Assert.Equal(0, AllocationProbe.Least(() => Conv2D.ForwardReluMaxPool(g, pool, batch, x, weights, bias, pooled, argMax, workspace)));
+        HelperAllocations.AssertNoneAfterWarmUp(10, expectHelpers: true,
+            () => Conv2D.Forward(g, batch, x, weights, bias, y, workspace),
+            () => Conv2D.ForwardReluMaxPool(g, pool, batch, x, weights, bias, pooled, argMax, workspace));
+    }
+
+    private static float[] Guarded(int length)
+    {
+        var y = new float[length + 16];
+        y.AsSpan().Fill(Guard);
+        return y;
+    }
+
+    private static void AssertGuardIntact(float[] y, int length)
+    {
+        for (int i = length; i < y.Length; i++) Assert.True(y[i] == Guard, $"element {i} past the output was overwritten");
+    }
+}
