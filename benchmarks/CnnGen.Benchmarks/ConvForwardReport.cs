@@ -7,16 +7,27 @@ using CnnGen.Kernels;
 namespace CnnGen.Benchmarks
 {
     /// <summary>
-    /// <c>conv-forward [SECONDS] [BATCH]</c>: the forward kernels that can compute a convolution on small planes, timed on
-    /// the same inputs in turns (one thread, the calling thread's CPU time per image, median of many calls): the direct
-    /// kernel with the filters in the lanes, the direct kernel over the row pitch and im2col + GEMM, on shapes on both
-    /// sides of the routing between them, with the algorithm <see cref="Conv2D"/> picks. This is the measurement behind
+    /// <c>conv-forward [SECONDS] [BATCH]</c>: the forward kernels that can compute a convolution, timed on the same inputs in
+    /// turns (one thread, the calling thread's CPU time per image, median of many calls): Winograd's F(2x2, 3x3), the direct
+    /// kernel with the filters in the lanes, the direct kernels over the row pitch and on wide rows (on a zero-bordered copy
+    /// when the layer pads), and im2col + GEMM, on shapes on both sides of the routing between them, with the algorithm
+    /// <see cref="Conv2D"/> picks. This is the measurement behind <c>ConvWinograd.Applies</c> and
     /// <c>ConvFiltersInLanes.Applies</c>.
     /// </summary>
     public static class ConvForwardReport
     {
         private static readonly ConvGeometry[] Shapes =
         {
+            new(3, 32, 32, 16, 3, 1, 1),    // SmallVgg's layers: 3 channels
+            new(16, 32, 32, 16, 3, 1, 1),
+            new(16, 16, 16, 32, 3, 1, 1),
+            new(32, 16, 16, 32, 3, 1, 1),
+            new(8, 32, 32, 16, 3, 1, 1),    // 8 and 12 channels
+            new(12, 32, 32, 16, 3, 1, 1),
+            new(16, 18, 18, 16, 3, 1, 0),   // unpadded: the direct kernel needs no bordered copy
+            new(16, 34, 34, 16, 3, 1, 0),
+            new(64, 16, 16, 64, 3, 1, 1),   // many channels: no direct kernel
+            new(128, 16, 16, 128, 3, 1, 1),
             new(6, 14, 14, 16, 5, 1, 0),    // LeNet-5's second layer: rows of 10, pitch 14
             new(16, 12, 12, 16, 5, 1, 0),   // rows of 8, pitch 12
             new(16, 8, 8, 32, 3, 1, 1),     // rows of 8, pitch 10
@@ -35,7 +46,7 @@ namespace CnnGen.Benchmarks
             int batch = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100;
             KernelDispatch.MaxDegreeOfParallelism = 1;
             Console.WriteLine($"CnnGen conv-forward: batch {batch}, 1 thread, SIMD {KernelDispatch.Level}, thread CPU time per image, median (min) over about {seconds:0.##} s per shape");
-            Console.WriteLine($"{"shape",-36} {"filters in lanes",-20} {"over the row pitch",-20} {"im2col + GEMM",-20} routed to");
+            Console.WriteLine($"{"shape",-36} {"Winograd",-20} {"filters in lanes",-20} {"direct (pitch/wide)",-20} {"im2col + GEMM",-20} routed to");
             foreach (ConvGeometry g in Shapes)
             {
                 var random = new Random(7);
@@ -44,6 +55,11 @@ namespace CnnGen.Benchmarks
                 float[] bias = new float[g.Filters], y = new float[batch * g.OutputSize];
                 float[] scratch = new float[Math.Max(1, ConvDirectWide.ScratchSize(g))], columns = new float[g.ColumnSize];
                 var kernels = new List<(string Name, Action Call)>();
+                if (ConvWinograd.Eligible(g))
+                {
+                    kernels.Add(("winograd", () => ConvWinograd.Forward(g, batch, x, w, bias, y, scratch, relu: false, maxPool: false)));
+                }
+
                 if (ConvFiltersInLanes.Eligible(g))
                 {
                     kernels.Add(("lanes", () => ConvFiltersInLanes.Forward(g, batch, x, w, bias, y, scratch, relu: false)));
@@ -59,6 +75,20 @@ namespace CnnGen.Benchmarks
                         }
                     }));
                 }
+                else if (ConvDirectWide.AppliesForward(g) || ConvDirectWide.AppliesForwardPadded(g))
+                {
+                    ConvGeometry padded = ConvDirectWide.AppliesForward(g) ? g : ConvDirectWide.Padded(g);
+                    kernels.Add(("pitch", () =>
+                    {
+                        for (int n = 0; n < batch; n++)
+                        {
+                            ReadOnlySpan<float> image = x.AsSpan(n * g.InputSize, g.InputSize);
+                            Span<float> output = y.AsSpan(n * g.OutputSize, g.OutputSize);
+                            if (ConvDirectWide.AppliesForward(g)) ConvDirectWide.Forward(g, image, w, bias, output);
+                            else ConvDirectWide.ForwardPadded(g, padded, image, w, bias, output, scratch);
+                        }
+                    }));
+                }
 
                 kernels.Add(("gemm", () =>
                 {
@@ -70,7 +100,7 @@ namespace CnnGen.Benchmarks
                 }));
 
                 Dictionary<string, string> cells = Measure(kernels, seconds, batch);
-                Console.WriteLine($"{g.ToString(),-36} {Cell(cells, "lanes"),-20} {Cell(cells, "pitch"),-20} {Cell(cells, "gemm"),-20} {ConvAlgorithm.Forward(g)}");
+                Console.WriteLine($"{g.ToString(),-36} {Cell(cells, "winograd"),-20} {Cell(cells, "lanes"),-20} {Cell(cells, "pitch"),-20} {Cell(cells, "gemm"),-20} {ConvAlgorithm.Forward(g)}");
             }
 
             KernelDispatch.Reset();
