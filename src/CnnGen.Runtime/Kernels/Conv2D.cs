@@ -143,11 +143,19 @@ namespace CnnGen.Kernels
                 job.Pool = pool;
                 job.ArgMax = argMax.IsEmpty ? null : ap;
                 job.FirstSample = firstSample;
-                job.Ranges = ParallelBlocks.BlocksFor(batch, perThread: 64);
+                job.Ranges = ParallelBlocks.BlocksFor(batch, perThread: RangesPerThread(g));
                 ParallelBlocks.Run(job, job.Ranges);
                 job.Clear();
             }
         }
+
+        /// <summary>
+        /// Ranges per thread of a forward pass shared among threads. One image per range balances best when a core is slowed,
+        /// but the Winograd and filters-in-lanes kernels transform or gather the filters once per range: with one image per
+        /// range, SmallVgg's input gradients (Winograd, batch 100) took longer on two threads than on one (0.77-1.16x); with
+        /// about six images per range 1.47-1.65x, with about twelve 1.69-1.82x (medians, in turns with one thread).
+        /// </summary>
+        private static int RangesPerThread(in ConvGeometry g) => ConvWinograd.Applies(g) || ConvFiltersInLanes.Applies(g) ? 4 : 64;
 
         /// <summary>The fused convolution, ReLU and max pool of <paramref name="batch"/> consecutive images on the calling thread, the first
         /// of them image <paramref name="firstImage"/> of the batch (arg-max indices count from the batch's start).</summary>
