@@ -152,8 +152,9 @@ namespace CnnGen.Kernels
         /// <summary>
         /// Ranges per thread of a forward pass shared among threads. One image per range balances best when a core is slowed,
         /// but the Winograd and filters-in-lanes kernels transform or gather the filters once per range: with one image per
-        /// range, SmallVgg's input gradients (Winograd, batch 100) took longer on two threads than on one (0.77-1.16x); with
-        /// about six images per range 1.47-1.65x, with about twelve 1.69-1.82x (medians, in turns with one thread).
+        /// range, SmallVgg's input gradients (Winograd, batch 100) took longer on two threads than on one. With about twelve
+        /// images per range, SmallVgg's two-thread training step went from 31.2 / 31.3 to 27.3 / 27.7 ms (0.81-0.83 to
+        /// 0.92-0.93 of two independent one-thread copies; <c>scaling 6 SmallVgg</c> in the benchmarks, alternating runs).
         /// </summary>
         private static int RangesPerThread(in ConvGeometry g) => ConvWinograd.Applies(g) || ConvFiltersInLanes.Applies(g) ? 4 : 64;
 
