@@ -32,6 +32,7 @@ namespace CnnGen.Generator.Planning
             long plane = outHeight * outWidth, patch = channels * kernel * kernel;
             bool pointwise = kernel == 1 && stride == 1 && pad == 0;
             bool directDots = !pointwise && filters * patch <= 4096 && plane >= VectorWidth;
+            if (WinogradFilterGradient(channels, filters, kernel, stride, pad, outHeight, outWidth)) return "Winograd F(2x2, 3x3)";
             if (OverRowPitch(channels, height, width, filters, kernel, stride, pad, outHeight, outWidth, directDots)) return "dot products over the row pitch";
             if (filters >= 8 && filters <= 384 && plane >= 16 && (patch >= 64 || !directDots)) return "transposed product";
             if (directDots) return "direct dot products";
@@ -90,6 +91,15 @@ namespace CnnGen.Generator.Planning
             long tileColumns = (outWidth + 1) / 2;
             return kernel == 3 && stride == 1 && pad <= 2 && filters % 8 == 0 && outHeight >= 2 && (tileColumns == 8 || tileColumns % 16 == 0) &&
                    channels >= 12 && !DirectUnpadded(channels, filters, kernel, stride, pad, outHeight, outWidth);
+        }
+
+        /// <summary>Mirrors <c>CnnGen.Kernels.ConvWinograd.AppliesFilterGradient</c>: the forward kernel's shapes with even output
+        /// sizes, 16 columns wide in whole pairs of eight-tile rows, and a multiple of 4 channels.</summary>
+        private static bool WinogradFilterGradient(long channels, long filters, long kernel, long stride, long pad, long outHeight, long outWidth)
+        {
+            long tileColumns = (outWidth + 1) / 2, tileRows = (outHeight + 1) / 2;
+            return Winograd(channels, filters, kernel, stride, pad, outHeight, outWidth) && outHeight % 2 == 0 && outWidth % 2 == 0 &&
+                   channels % 4 == 0 && tileColumns == 8 && tileRows % 2 == 0;
         }
 
         /// <summary>Mirrors <c>CnnGen.Kernels.ConvFiltersInLanes.Applies</c>: stride 1, a multiple of 16 filters up to 64, rows of

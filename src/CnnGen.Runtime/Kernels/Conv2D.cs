@@ -478,7 +478,7 @@ namespace CnnGen.Kernels
         /// (SimpleConvNet's first layer 55 against 32 GFLOP/s) and keeps it.
         /// </summary>
         internal static bool FilterGradientByProduct(in ConvGeometry g) =>
-            !FilterGradientOverPitch.Applies(g) && GemmFewRows.Applies(2, g.Filters, g.OutPlane) && g.Filters >= 8 &&
+            !ConvWinograd.AppliesFilterGradient(g) && !FilterGradientOverPitch.Applies(g) && GemmFewRows.Applies(2, g.Filters, g.OutPlane) && g.Filters >= 8 &&
             (g.PatchSize >= 64 || !ConvDirectWide.AppliesFilterGradient(g));
 
         /// <summary>Scratch floats of <see cref="FilterGradientByProduct"/>: <c>dWᵀ</c> and one image's <c>dyᵀ</c>.</summary>
@@ -486,12 +486,19 @@ namespace CnnGen.Kernels
 
         /// <summary>Per-participant scratch of the direct kernels and the filter-gradient product.</summary>
         private static int KernelScratchSize(in ConvGeometry g) =>
-            Math.Max(Math.Max(ConvDirectWide.ScratchSize(g), FilterProductScratch(g)), FilterGradientOverPitch.ScratchSize(g));
+            Math.Max(Math.Max(Math.Max(ConvDirectWide.ScratchSize(g), FilterProductScratch(g)), FilterGradientOverPitch.ScratchSize(g)),
+                ConvWinograd.FilterGradientScratchSize(g));
 
         /// <summary>The filter gradient of <paramref name="batch"/> consecutive images on the calling thread, overwriting both gradients.</summary>
         private static unsafe void BackwardFilterRange(in ConvGeometry g, int batch, ReadOnlySpan<float> x, OutputGradient dy,
             Span<float> weightGradient, Span<float> biasGradient, Span<float> workspace, Span<float> scratch)
         {
+            if (ConvWinograd.AppliesFilterGradient(g))
+            {
+                ConvWinograd.FilterGradient(g, batch, x, dy, weightGradient, biasGradient, scratch);
+                return;
+            }
+
             if (FilterGradientOverPitch.Applies(g))
             {
                 FilterGradientOverPitch.FilterGradient(g, batch, x, dy, weightGradient, biasGradient, scratch);

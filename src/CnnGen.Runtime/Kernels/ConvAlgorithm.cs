@@ -12,7 +12,8 @@ namespace CnnGen.Kernels
         public const string DirectOverRowPitch = "direct over the row pitch";
         /// <summary>Direct kernel on a zero-bordered copy of each image, for padded convolutions (AVX-512).</summary>
         public const string DirectOnBorderedCopy = "direct on a zero-bordered copy";
-        /// <summary>Winograd's F(2x2, 3x3): 16 multiplications per 2x2 outputs, channel and filter instead of 36 (AVX-512).</summary>
+        /// <summary>Winograd's F(2x2, 3x3): 16 multiplications per 2x2 outputs, channel and filter instead of 36, forward, and
+        /// its adjoint for the filter gradient (AVX-512).</summary>
         public const string Winograd = "Winograd F(2x2, 3x3)";
         /// <summary>Direct kernel with sixteen filters per vector, for output rows narrower than a vector (AVX-512).</summary>
         public const string DirectFiltersInLanes = "direct, filters in lanes";
@@ -38,7 +39,8 @@ namespace CnnGen.Kernels
 
         /// <summary>The filter-gradient algorithm <see cref="Conv2D.BackwardFilter"/> uses for <paramref name="g"/> at the current level.</summary>
         public static string FilterGradient(in ConvGeometry g) =>
-            FilterGradientOverPitch.Applies(g) ? DotProductsOverRowPitch
+            ConvWinograd.AppliesFilterGradient(g) ? Winograd
+            : FilterGradientOverPitch.Applies(g) ? DotProductsOverRowPitch
             : Conv2D.FilterGradientByProduct(g) ? TransposedProduct
             : ConvDirectWide.AppliesFilterGradient(g) ? DirectDotProducts
             : ConvDirect.Applies(g) ? DirectFewChannels

@@ -540,14 +540,14 @@ namespace Samples
             // Both in one pass: a window's gradient goes to its arg-max when the window's maximum is positive (the ReLU let it through).
             global::CnnGen.Kernels.Pooling.MaxBackwardRelu(in Pool10, batch, _g10.AsSpan(0, batch * 2048), _argMax10.AsSpan(0, batch * 2048), _a10.AsSpan(0, batch * 2048), _g8.AsSpan(0, batch * 8192));
 
-            // Layer 8: Conv 32 3x3 s1 p1  32x16x16 -> 32x16x16   [filter gradient: transposed product; input gradient: convolution with the flipped filters on AVX-512]
+            // Layer 8: Conv 32 3x3 s1 p1  32x16x16 -> 32x16x16   [filter gradient: Winograd F(2x2, 3x3); input gradient: convolution with the flipped filters on AVX-512]
             global::CnnGen.Kernels.Conv2D.BackwardFilter(in Conv8, batch, _a7.AsSpan(0, batch * 8192), _g8.AsSpan(0, batch * 8192), W4.Gradients, b4.Gradients, _columns);
             global::CnnGen.Kernels.Conv2D.BackwardData(in Conv8, batch, _g8.AsSpan(0, batch * 8192), W4.Values, _g7.AsSpan(0, batch * 8192), _columns);
 
             // Layer 7: Relu  32x16x16 -> 32x16x16
             global::CnnGen.Kernels.Activations.ReluBackward(_a7.AsSpan(0, batch * 8192), _g7.AsSpan(0, batch * 8192), _g6.AsSpan(0, batch * 8192));
 
-            // Layer 6: Conv 32 3x3 s1 p1  16x16x16 -> 32x16x16   [filter gradient: transposed product; input gradient: convolution with the flipped filters on AVX-512]
+            // Layer 6: Conv 32 3x3 s1 p1  16x16x16 -> 32x16x16   [filter gradient: Winograd F(2x2, 3x3); input gradient: convolution with the flipped filters on AVX-512]
             global::CnnGen.Kernels.Conv2D.BackwardFilter(in Conv6, batch, _a5.AsSpan(0, batch * 4096), _g6.AsSpan(0, batch * 8192), W3.Gradients, b3.Gradients, _columns);
             global::CnnGen.Kernels.Conv2D.BackwardData(in Conv6, batch, _g6.AsSpan(0, batch * 8192), W3.Values, _g5.AsSpan(0, batch * 4096), _columns);
 

@@ -221,8 +221,9 @@ public sealed class ConvFastPathTests
 
     public static IEnumerable<object[]> FilterProductShapes()
     {
-        // (Stride-1 planes of 512 positions or more take the dot products over the row pitch: see FilterGradientOverPitchTests.)
-        yield return new object[] { 16, 16, 16, 32, 3, 1, 3 };   // SmallVgg's third layer: 288 positions a plane
+        // (Stride-1 planes of 512 positions or more take the dot products over the row pitch: see FilterGradientOverPitchTests;
+        // SmallVgg's 16-wide 3x3 layers take Winograd's form: see ConvWinogradTests.)
+        yield return new object[] { 16, 14, 14, 32, 3, 1, 3 };   // 14 x 14, 16 channels: 224 positions a plane
         yield return new object[] { 6, 14, 14, 16, 5, 0, 2 };    // LeNet-5's second layer
         yield return new object[] { 64, 24, 24, 64, 3, 1, 2 };   // 64 x 576 pairs: too many partial sums for the dot products
         yield return new object[] { 5, 9, 11, 9, 3, 1, 3 };      // odd sizes; a short patch (45): another kernel keeps it
@@ -269,11 +270,12 @@ public sealed class ConvFastPathTests
     [Fact]
     public void Filter_gradient_by_the_transposed_product_allocates_nothing_after_warm_up()
     {
-        var g = new ConvGeometry(16, 16, 16, 32, 3, 1, 1);
+        var g = new ConvGeometry(16, 14, 14, 32, 3, 1, 1);
         const int batch = 3;
         float[] x = Reference.Random(batch * g.InputSize, 1), dy = Reference.Random(batch * g.OutputSize, 2);
         float[] dw = new float[g.WeightSize], db = new float[32], ws = new float[Conv2D.WorkspaceSize(g)];
         Conv2D.BackwardFilter(g, batch, x, dy, dw, db, ws);
+        if (KernelDispatch.Supported >= SimdLevel.Avx512) Assert.True(Conv2D.FilterGradientByProduct(g));
         Assert.Equal(0, AllocationProbe.Least(() => Conv2D.BackwardFilter(g, batch, x, dy, dw, db, ws)));
     }
 

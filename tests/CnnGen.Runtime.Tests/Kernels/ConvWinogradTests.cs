@@ -131,6 +131,69 @@ public sealed class ConvWinogradTests
         AssertGuardIntact(actual, batch * g.InputSize);
     }
 
+    [Theory]
+    [InlineData(16, 16, 16, 32, 1, 5)]   // SmallVgg's third layer: pairs of eight-tile rows, a last group of one image
+    [InlineData(32, 16, 16, 32, 1, 2)]   // its fourth
+    [InlineData(12, 8, 16, 8, 1, 4)]     // 8 x 16, exactly one group
+    [InlineData(20, 12, 16, 16, 1, 1)]   // 12 x 16, 20 channels, batch 1
+    [InlineData(16, 40, 16, 16, 1, 9)]   // 40 x 16: ten vectors an image, chunks of 16, 16 and 8 per group of four
+    public void Filter_gradient_matches_the_reference(int c, int h, int w, int f, int pad, int batch)
+    {
+        var g = new ConvGeometry(c, h, w, f, 3, 1, pad);
+        if (KernelDispatch.Supported >= SimdLevel.Avx512) Assert.True(ConvWinograd.AppliesFilterGradient(g), $"{g} should take the Winograd filter gradient");
+        float[] x = Reference.Random(batch * g.InputSize, 91), weights = Reference.Random(g.WeightSize, 92), dy = Reference.Random(batch * g.OutputSize, 93);
+        var (dw, db, _) = Reference.ConvBackward(g, batch, x, weights, dy);
+        try
+        {
+            foreach (int degree in new[] { 1, 2 })
+            {
+                KernelDispatch.MaxDegreeOfParallelism = degree;
+                var workspace = new float[Conv2D.WorkspaceSize(g)];
+                float[] gw = Guarded(g.WeightSize), gb = Guarded(f);
+                gw.AsSpan(0, g.WeightSize).Fill(float.NaN);
+                gb.AsSpan(0, f).Fill(float.NaN);
+                Conv2D.BackwardFilter(g, batch, x, dy, gw.AsSpan(0, g.WeightSize), gb.AsSpan(0, f), workspace);
+                Reference.Close(gw.AsSpan(0, g.WeightSize), dw, Tolerance, $"dW {g} batch {batch} degree {degree}");
+                Reference.Close(gb.AsSpan(0, f), db, Tolerance, $"db {g} batch {batch} degree {degree}");
+                AssertGuardIntact(gw, g.WeightSize);
+                AssertGuardIntact(gb, f);
+                gw = new float[g.WeightSize];
+                Conv2D.BackwardFilter(g, batch, x, dy, gw, Span<float>.Empty, workspace);
+                Reference.Close(gw, dw, Tolerance, $"dW without bias {g} degree {degree}");
+            }
+        }
+        finally
+        {
+            KernelDispatch.Reset();
+        }
+    }
+
+    [Fact]
+    public void Filter_gradient_through_a_max_pool_equals_the_separate_pool_backward()
+    {
+        // A first layer of 16 channels followed by ReLU and a 2x2 max pool: its output gradient is made image by image.
+        var g = new ConvGeometry(16, 16, 16, 16, 3, 1, 1);
+        var pool = new ConvGeometry(16, 16, 16, 16, 2, 2, 0);
+        if (KernelDispatch.Supported >= SimdLevel.Avx512) Assert.True(ConvWinograd.AppliesFilterGradient(g));
+        const int batch = 3;
+        float[] x = Reference.Random(batch * g.InputSize, 94), weights = Reference.Random(g.WeightSize, 95), bias = Reference.Random(16, 96);
+        float[] poolGradient = Reference.Random(batch * pool.OutputSize, 97);
+        var workspace = new float[Conv2D.WorkspaceSize(g)];
+        var pooled = new float[batch * pool.OutputSize];
+        var argMax = new int[batch * pool.OutputSize];
+        Conv2D.ForwardReluMaxPool(g, pool, batch, x, weights, bias, pooled, argMax, workspace);
+        var dy = new float[batch * g.OutputSize];
+        Pooling.MaxBackwardRelu(pool, batch, poolGradient, argMax, pooled, dy);
+        float[] expectedW = new float[g.WeightSize], expectedB = new float[16];
+        Conv2D.BackwardFilter(g, batch, x, dy, expectedW, expectedB, workspace);
+        float[] gw = new float[g.WeightSize], gb = new float[16];
+        Conv2D.BackwardFilterThroughMaxPool(g, pool, batch, x, poolGradient, argMax, pooled, gw, gb, workspace);
+        Assert.Equal(expectedW, gw);
+        Assert.Equal(expectedB, gb);
+        var (dw, _, _) = Reference.ConvBackward(g, batch, x, weights, dy);
+        Reference.Close(gw, dw, Tolerance, "dW through the pool");
+    }
+
     [Fact]
     public void Routing_takes_3x3_layers_of_at_least_12_channels()
     {
@@ -144,6 +207,11 @@ public sealed class ConvWinogradTests
         Assert.NotEqual(ConvAlgorithm.Winograd, ConvAlgorithm.Forward(new ConvGeometry(16, 12, 12, 16, 3, 1, 1)));   // rows of 12
         Assert.NotEqual(ConvAlgorithm.Winograd, ConvAlgorithm.Forward(new ConvGeometry(16, 32, 32, 16, 5, 1, 2)));   // 5 x 5
         Assert.NotEqual(ConvAlgorithm.Winograd, ConvAlgorithm.Forward(new ConvGeometry(16, 64, 64, 16, 3, 2, 1)));   // stride 2
+        Assert.Equal(ConvAlgorithm.Winograd, ConvAlgorithm.FilterGradient(new ConvGeometry(16, 16, 16, 32, 3, 1, 1)));
+        Assert.NotEqual(ConvAlgorithm.Winograd, ConvAlgorithm.FilterGradient(new ConvGeometry(16, 32, 32, 16, 3, 1, 1)));  // 32 wide
+        Assert.NotEqual(ConvAlgorithm.Winograd, ConvAlgorithm.FilterGradient(new ConvGeometry(12, 17, 17, 8, 3, 1, 0)));  // 15 x 15: odd
+        Assert.NotEqual(ConvAlgorithm.Winograd, ConvAlgorithm.FilterGradient(new ConvGeometry(14, 32, 32, 16, 3, 1, 1)));  // 14 channels
+        Assert.NotEqual(ConvAlgorithm.Winograd, ConvAlgorithm.FilterGradient(new ConvGeometry(16, 10, 16, 16, 3, 1, 1))); // five tile rows of eight
         try
         {
             KernelDispatch.Level = SimdLevel.Avx2;
@@ -156,7 +224,7 @@ public sealed class ConvWinogradTests
     }
 
     [Fact]
-    public void Forward_and_fused_pool_allocate_nothing_after_warm_up()
+    public void Forward_fused_pool_and_filter_gradient_allocate_nothing_after_warm_up()
     {
         if (KernelDispatch.Supported < SimdLevel.Avx512) return;
         var g = new ConvGeometry(16, 32, 32, 16, 3, 1, 1);
@@ -176,6 +244,15 @@ public sealed class ConvWinogradTests
         HelperAllocations.AssertNoneAfterWarmUp(10, expectHelpers: true,
             () => Conv2D.Forward(g, batch, x, weights, bias, y, workspace),
             () => Conv2D.ForwardReluMaxPool(g, pool, batch, x, weights, bias, pooled, argMax, workspace));
+
+        // The filter gradient, on a 16-wide layer.
+        var h = new ConvGeometry(16, 16, 16, 32, 3, 1, 1);
+        Assert.True(ConvWinograd.AppliesFilterGradient(h));
+        float[] hx = Reference.Random(batch * h.InputSize, 84), hdy = Reference.Random(batch * h.OutputSize, 85);
+        float[] dw = new float[h.WeightSize], db = new float[32], hws = new float[Conv2D.WorkspaceSize(h)];
+        Conv2D.BackwardFilter(h, batch, hx, hdy, dw, db, hws);
+        Assert.Equal(0, AllocationProbe.Least(() => Conv2D.BackwardFilter(h, batch, hx, hdy, dw, db, hws)));
+        HelperAllocations.AssertNoneAfterWarmUp(10, expectHelpers: true, () => Conv2D.BackwardFilter(h, batch, hx, hdy, dw, db, hws));
     }
 
     private static float[] Guarded(int length)
