@@ -434,9 +434,9 @@ namespace CnnGen.Kernels
         {
             if (!Applies(g) || g.OutHeight % 2 != 0 || g.OutWidth % 2 != 0 || g.Channels % 4 != 0) return false;
             var l = new Layout(g);
-            // Measured at batch 100, one thread, in turns with the kernels it would replace: SmallVgg's 16-wide layers took
-            // 1.9 and 3.8 ms against 2.9 and 5.2 ms with the transposed product; its 32-wide one 6.0 ms against 4.8 ms with the
-            // dot products over the row pitch. So only outputs 16 wide (two tile rows of eight per vector), in pairs.
+            // Measured at batch 100, one thread: SmallVgg's 16-wide layers took 3.51 and 1.63 ms against 6.15 and 2.62 ms with
+            // the transposed product (compare --layers SmallVgg); its 32-wide one 6.0 ms against 4.8 ms with the dot products
+            // over the row pitch (a one-off timing of both). So only outputs 16 wide (two tile rows of eight per vector).
             return l.RowsPerVector == 2 && l.TileRows % 2 == 0;
         }
 
