@@ -106,11 +106,11 @@ namespace CnnGen.Benchmarks
                     Measurement mine = Timing.Measure(c.Call, reps, repSeconds, warmup);
                     Measurement? ort = null;
                     Row? float32 = c.Name.StartsWith("bf16", StringComparison.Ordinal) ? rows.Single(r => r.Network == net.Name && r.Case == $"infer b{c.Batch}") : null;
-                    if (peers && c.OrtInput is not null)
+                    if (peers && c.OrtInputs is not null)
                     {
-                        using var runner = new OrtRunner(model, net.InputShape, net.OutputSize, c.Batch, threads, c.OrtInput);
+                        using var runner = new OrtRunner(model, net.InputShape, net.OutputSize, c.Batch, threads, c.OrtInputs);
                         runner.Run();
-                        CheckSame(net.Forward(c.OrtInput), runner.Output, net.Name, c.Batch);
+                        CheckSame(net.Forward(c.OrtInputs[0]), runner.Output, net.Name, c.Batch);
                         ort = Timing.Measure(runner.Run, reps, repSeconds, warmup);
                     }
 
@@ -184,7 +184,7 @@ namespace CnnGen.Benchmarks
         }
 
         /// <summary>One row of the table for one network: how to put the network in the row's mode, and the call timed.</summary>
-        private sealed record Case(string Name, int Batch, bool Training, Action Enter, Action Call, float[]? OrtInput);
+        private sealed record Case(string Name, int Batch, bool Training, Action Enter, Action Call, float[][]? OrtInputs);
 
         /// <summary>Inference at every batch size, the opt-in bfloat16 weights at batch 1 (SimpleConvNet), a training step.</summary>
         private static List<Case> CasesOf(INetwork net, MnistDataset? images, Random random)
@@ -199,7 +199,7 @@ namespace CnnGen.Benchmarks
             foreach (int batch in Batches)
             {
                 var inputs = new Inputs(images, random, batch, net.InputSize);
-                cases.Add(new Case($"infer b{batch}", batch, false, inference, () => net.Forward(inputs.Next()), inputs.First));
+                cases.Add(new Case($"infer b{batch}", batch, false, inference, () => net.Forward(inputs.Next()), inputs.Batches()));
             }
 
             if (simple is not null)
@@ -262,11 +262,12 @@ namespace CnnGen.Benchmarks
                     _pool = images.Images.AsSpan(0, _count * _length).ToArray();
                 }
 
-                First = _pool.AsSpan(0, _length).ToArray();
             }
 
-            /// <summary>The first batch (what ONNX Runtime is checked against).</summary>
-            public float[] First { get; }
+            /// <summary>Every batch of the pool, each in an array of its own (ONNX Runtime's bound inputs, taken in the same
+            /// turns; it is checked against CnnGen on the first).</summary>
+            public float[][] Batches() =>
+                Enumerable.Range(0, _count).Select(i => _pool.AsSpan(i * _length, _length).ToArray()).ToArray();
 
             public ReadOnlySpan<float> Next()
             {

@@ -38,7 +38,7 @@ namespace CnnGen.Benchmarks
             };
             var random = new Random(7);
             _input = Enumerable.Range(0, Batch * _net.InputSize).Select(_ => (float)random.NextDouble()).ToArray();
-            _ort = new OrtRunner(OrtRunner.Export(_net), _net.InputShape, _net.OutputSize, Batch, Threads, _input);
+            _ort = new OrtRunner(OrtRunner.Export(_net), _net.InputShape, _net.OutputSize, Batch, Threads, new[] { _input });
             _trainInput = Enumerable.Range(0, Compare.TrainBatch * _net.InputSize).Select(_ => (float)random.NextDouble()).ToArray();
             _labels = Enumerable.Range(0, Compare.TrainBatch).Select(_ => random.Next(_net.OutputSize)).ToArray();
             _sgd = new Sgd(0.001f);
