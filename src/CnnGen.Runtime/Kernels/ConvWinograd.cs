@@ -2,7 +2,6 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using System.Numerics.Tensors;
 
 namespace CnnGen.Kernels
 {
@@ -18,9 +17,10 @@ namespace CnnGen.Kernels
     /// vector, position by position, so that a product reads and writes contiguous rows of channels and filters. The filters' transform <c>U = G g Gᵀ</c> is computed once per call. With a 2x2 max pool after
     /// a ReLU, a tile is exactly one pooling window: it is reduced in registers and only the pooled value is stored.
     /// The arithmetic differs from the direct form's (the transforms add and subtract inputs before the products), with
-    /// errors of the order of the float32 rounding of the inputs' sums.
+    /// errors of the order of the float32 rounding of the inputs' sums. The filter gradient, the adjoint of the same form,
+    /// is in ConvWinograd.FilterGradient.cs.
     /// </summary>
-    internal static unsafe class ConvWinograd
+    internal static unsafe partial class ConvWinograd
     {
         private const int Lanes = 16, Positions = 16, FilterBlock = 4, VectorBlock = 4, FilterGroup = 8;
 
@@ -52,7 +52,7 @@ namespace CnnGen.Kernels
 
         /// <summary>Where one layer's tiles live: vector q holds tile row q (or, for eight-tile rows, rows 2q and 2q + 1) and, for
         /// wider rows, a chunk of sixteen tile columns.</summary>
-        internal readonly struct Layout
+        private readonly struct Layout
         {
             public readonly int TileRows, TileColumns, RowsPerVector, Chunks, Vectors, Pitch, Rows, BorderedSize, FilterPlane;
 
@@ -145,7 +145,7 @@ namespace CnnGen.Kernels
         /// <summary><c>U[ξν][c][f] = (G g_fc Gᵀ)[ξ][ν]</c> with <c>G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1]</c>, eight filters per vector:
         /// each tap of eight filters is gathered, and every position's eight values are one contiguous store (a scalar version,
         /// sixteen stores to sixteen planes per filter and channel, took 15 us for 32 x 32 filters, half a batch-1 call).</summary>
-        internal static void TransformFilters(in ConvGeometry g, in Layout l, float* w, float* u)
+        private static void TransformFilters(in ConvGeometry g, in Layout l, float* w, float* u)
         {
             int channels = g.Channels, filters = g.Filters;
             Vector256<int> rows = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7) * (channels * 9);
@@ -225,7 +225,7 @@ namespace CnnGen.Kernels
 
         /// <summary><c>V = Bᵀ d B</c> for every tile and channel, <c>Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]</c>: the inputs under
         /// a tile start at even columns and are split out of two vectors per row by permutes.</summary>
-        internal static void TransformInput(in ConvGeometry g, in Layout l, float* bordered, float* v, int qBegin, int qEnd)
+        private static void TransformInput(in ConvGeometry g, in Layout l, float* bordered, float* v, int qBegin, int qEnd)
         {
             int channels = g.Channels, pitch = l.Pitch;
             Vector512<int> even = s_even, odd = s_odd;
@@ -279,7 +279,7 @@ namespace CnnGen.Kernels
 
         /// <summary><c>M[ξν][f][tiles] = sum over c of U[ξν][c][f] V[ξν][c][tiles]</c> for one position ξν and a block of four tile
         /// vectors: four filters times the four vectors per register block.</summary>
-        internal static void Multiply(in ConvGeometry g, in Layout l, int position, float* u, float* v, float* m)
+        private static void Multiply(in ConvGeometry g, in Layout l, int position, float* u, float* v, float* m)
         {
             int filters = g.Filters, channels = g.Channels;
             long vectorStride = l.InputVector, outputStride = l.OutputVector;
@@ -333,7 +333,7 @@ namespace CnnGen.Kernels
 
         /// <summary><c>Y = Aᵀ M A</c> per tile and filter, <c>Aᵀ = [1 1 1 0; 0 1 -1 -1]</c>, plus the bias; then either the 2x2
         /// outputs interleaved back into the output rows, or their maximum (rectified) as the pooled output.</summary>
-        internal static void TransformOutput(in ConvGeometry g, in Layout l, float* m, float* bias, float* y, bool relu, bool maxPool, int qBegin, int qEnd)
+        private static void TransformOutput(in ConvGeometry g, in Layout l, float* m, float* bias, float* y, bool relu, bool maxPool, int qBegin, int qEnd)
         {
             int filters = g.Filters, oh = g.OutHeight, ow = g.OutWidth;
             int pooledHeight = oh / 2, pooledWidth = ow / 2, pooledPlane = pooledHeight * pooledWidth;
@@ -417,210 +417,6 @@ namespace CnnGen.Kernels
             if (row0 + 1 < oh) Avx512F.MaskStore(row + ow, first, bottom0);
             if (row0 + 2 < oh) Avx512F.MaskStore(row + 2 * ow, first, top1);
             if (row0 + 3 < oh) Avx512F.MaskStore(row + 3 * ow, first, bottom1);
-        }
-
-        /// <summary>Images whose tiles one filter-gradient pass transforms before it multiplies them: enough tile vectors for
-        /// the products to amortise loading and storing their accumulators, few enough to keep the buffers in L2.</summary>
-        private const int GradientGroup = 4;
-
-        /// <summary>
-        /// Whether <see cref="FilterGradient"/> takes <paramref name="g"/>: where the forward kernel applies, the output has even
-        /// sizes (so every tile lies inside it) and is 16 wide, in whole pairs of tile rows, and the channels are a multiple
-        /// of four. The gradient is the adjoint of the forward form: for one tile, channel and filter,
-        /// <c>dW = Gᵀ [(A dY Aᵀ) ⊙ (Bᵀ d B)] G</c> (3x3 from 4x4), summed over tiles and images as 16 products over the
-        /// tiles (filters x tiles times tiles x channels).
-        /// </summary>
-        public static bool AppliesFilterGradient(in ConvGeometry g)
-        {
-            if (!Applies(g) || g.OutHeight % 2 != 0 || g.OutWidth % 2 != 0 || g.Channels % 4 != 0) return false;
-            var l = new Layout(g);
-            // Measured at batch 100, one thread: SmallVgg's 16-wide layers took 3.51 and 1.63 ms against 6.15 and 2.62 ms with
-            // the transposed product (compare --layers SmallVgg); its 32-wide one 6.0 ms against 4.8 ms with the dot products
-            // over the row pitch (a one-off timing of both). So only outputs 16 wide (two tile rows of eight per vector).
-            return l.RowsPerVector == 2 && l.TileRows % 2 == 0;
-        }
-
-        /// <summary>Floats of scratch one thread's <see cref="FilterGradient"/> needs.</summary>
-        public static int FilterGradientScratchSize(in ConvGeometry g)
-        {
-            if (!AppliesFilterGradient(g)) return 0;
-            var l = new Layout(g);
-            return (int)((l.BorderedSize + Lanes - 1) / Lanes * Lanes + GradientGroup * l.Vectors * (l.InputVector + l.OutputVector) +
-                         (long)Positions * g.Filters * g.Channels * Lanes + Lanes);
-        }
-
-        /// <summary>
-        /// Weight and bias gradients of <paramref name="batch"/> images, <b>overwriting</b> both (<paramref name="biasGradient"/>
-        /// may be empty). <paramref name="dy"/> gives image n's output gradient (stored, or made from a pool's when its turn
-        /// comes: each is transformed before the next is asked for).
-        /// </summary>
-        internal static void FilterGradient(in ConvGeometry g, int batch, ReadOnlySpan<float> x, Conv2D.OutputGradient dy,
-            Span<float> weightGradient, Span<float> biasGradient, Span<float> scratch)
-        {
-            var l = new Layout(g);
-            int channels = g.Channels, filters = g.Filters, outPlane = g.OutPlane;
-            fixed (float* xp = x)
-            fixed (float* wgp = weightGradient)
-            fixed (float* sp = scratch)
-            {
-                float* bordered = (float*)(((nint)sp + 63) & ~(nint)63);
-                float* v = bordered + (l.BorderedSize + Lanes - 1) / Lanes * Lanes;
-                float* d = v + GradientGroup * l.Vectors * l.InputVector;
-                float* sums = d + GradientGroup * l.Vectors * l.OutputVector;
-                long sumPlane = (long)filters * channels * Lanes;
-                new Span<float>(sums, (int)(Positions * sumPlane)).Clear();
-                new Span<float>(bordered, l.BorderedSize).Clear();
-                biasGradient.Clear();
-                for (int n0 = 0; n0 < batch; n0 += GradientGroup)
-                {
-                    int count = Math.Min(GradientGroup, batch - n0);
-                    for (int i = 0; i < count; i++)
-                    {
-                        CopyIntoBorder(g, l, xp + (long)(n0 + i) * g.InputSize, bordered);
-                        TransformInput(g, l, bordered, v + i * l.Vectors * l.InputVector, 0, l.Vectors);
-                        float* gradient = dy.Image(n0 + i);
-                        TransformGradient(g, l, gradient, d + i * l.Vectors * l.OutputVector);
-                        for (int f = 0; f < biasGradient.Length; f++) biasGradient[f] += TensorPrimitives.Sum(new ReadOnlySpan<float>(gradient + (long)f * outPlane, outPlane));
-                    }
-
-                    for (int position = 0; position < Positions; position++)
-                    {
-                        Accumulate(g, l, position, count * l.Vectors, v, d, sums + position * sumPlane);
-                    }
-                }
-
-                FoldFilters(g, sums, sumPlane, wgp);
-            }
-        }
-
-        /// <summary><c>A dY Aᵀ</c> for every tile and filter of one image's output gradient, <c>A = [1 0; 1 1; 1 -1; 0 -1]</c>: a
-        /// tile's 2x2 gradients are split out of two rows' vectors by permutes, as the input transform splits its inputs.</summary>
-        private static void TransformGradient(in ConvGeometry g, in Layout l, float* dy, float* target)
-        {
-            int filters = g.Filters, ow = g.OutWidth, plane = g.OutPlane;
-            Vector512<int> even = s_even, odd = s_odd;
-            for (int q = 0; q < l.Vectors; q++)
-            {
-                Corner(l, q, out int row0, out int column0, out _);
-                // The second half of the lanes: the next sixteen columns, or the first output row of the next tile row.
-                int second = l.RowsPerVector == 2 ? 2 * ow : Lanes;
-                for (int f = 0; f < filters; f++)
-                {
-                    float* top = dy + (long)f * plane + row0 * ow + column0;
-                    Vector512<float> a = Vector512.Load(top), b = Vector512.Load(top + second);
-                    Vector512<float> y00 = Avx512F.PermuteVar16x32x2(a, even, b), y01 = Avx512F.PermuteVar16x32x2(a, odd, b);
-                    a = Vector512.Load(top + ow);
-                    b = Vector512.Load(top + ow + second);
-                    Vector512<float> y10 = Avx512F.PermuteVar16x32x2(a, even, b), y11 = Avx512F.PermuteVar16x32x2(a, odd, b);
-                    // A dY (4 x 2): rows y0, y0 + y1, y0 - y1, -y1; then each row times Aᵀ: r0, r0 + r1, r0 - r1, -r1.
-                    float* at = target + q * l.OutputVector + f * Lanes;
-                    long step = l.OutputPosition;
-                    GradientRow(at, step, y00, y01);
-                    GradientRow(at + 4 * step, step, y00 + y10, y01 + y11);
-                    GradientRow(at + 8 * step, step, y00 - y10, y01 - y11);
-                    GradientRow(at + 12 * step, step, -y10, -y11);
-                }
-            }
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void GradientRow(float* at, long step, Vector512<float> r0, Vector512<float> r1)
-        {
-            r0.Store(at);
-            (r0 + r1).Store(at + step);
-            (r0 - r1).Store(at + 2 * step);
-            (-r1).Store(at + 3 * step);
-        }
-
-        /// <summary><c>sums[f][c] += sum over tile vectors of D[f] ⊙ V[c]</c> for one position, lane by lane (the lanes are
-        /// summed once, at the end): four filters times four channels per register block.</summary>
-        private static void Accumulate(in ConvGeometry g, in Layout l, int position, int vectors, float* v, float* d, float* sums)
-        {
-            int filters = g.Filters, channels = g.Channels;
-            long inputStride = l.InputVector, outputStride = l.OutputVector;
-            // Sixteen tile vectors at a time: their rows of this position (channels and filters x 16 floats each) stay in L1
-            // while every block of sums passes over them. Over all of a group's vectors at once, each block read them from
-            // L2 again, and SmallVgg's 32 x 32 layer ran slower than the kernel it replaced.
-            for (int k0 = 0; k0 < vectors; k0 += Lanes)
-            {
-                AccumulateChunk(g, l, Math.Min(Lanes, vectors - k0), v + k0 * inputStride + (long)position * l.InputPosition,
-                    d + k0 * outputStride + (long)position * l.OutputPosition, sums);
-            }
-        }
-
-        private static void AccumulateChunk(in ConvGeometry g, in Layout l, int vectors, float* v0, float* d0, float* sums)
-        {
-            int filters = g.Filters, channels = g.Channels;
-            long inputStride = l.InputVector, outputStride = l.OutputVector;
-            for (int f0 = 0; f0 < filters; f0 += FilterBlock)
-            {
-                for (int c0 = 0; c0 < channels; c0 += 4)
-                {
-                    float* s = sums + ((long)f0 * channels + c0) * Lanes;
-                    long row = (long)channels * Lanes;
-                    Vector512<float> a00 = Vector512.Load(s), a01 = Vector512.Load(s + Lanes), a02 = Vector512.Load(s + 2 * Lanes), a03 = Vector512.Load(s + 3 * Lanes);
-                    Vector512<float> a10 = Vector512.Load(s + row), a11 = Vector512.Load(s + row + Lanes), a12 = Vector512.Load(s + row + 2 * Lanes), a13 = Vector512.Load(s + row + 3 * Lanes);
-                    Vector512<float> a20 = Vector512.Load(s + 2 * row), a21 = Vector512.Load(s + 2 * row + Lanes), a22 = Vector512.Load(s + 2 * row + 2 * Lanes), a23 = Vector512.Load(s + 2 * row + 3 * Lanes);
-                    Vector512<float> a30 = Vector512.Load(s + 3 * row), a31 = Vector512.Load(s + 3 * row + Lanes), a32 = Vector512.Load(s + 3 * row + 2 * Lanes), a33 = Vector512.Load(s + 3 * row + 3 * Lanes);
-                    float* dq = d0 + f0 * Lanes;
-                    float* vq = v0 + c0 * Lanes;
-                    for (int q = 0; q < vectors; q++, dq += outputStride, vq += inputStride)
-                    {
-                        Vector512<float> x0 = Vector512.Load(vq), x1 = Vector512.Load(vq + Lanes), x2 = Vector512.Load(vq + 2 * Lanes), x3 = Vector512.Load(vq + 3 * Lanes);
-                        Vector512<float> e = Vector512.Load(dq);
-                        a00 = Vector512.FusedMultiplyAdd(e, x0, a00); a01 = Vector512.FusedMultiplyAdd(e, x1, a01);
-                        a02 = Vector512.FusedMultiplyAdd(e, x2, a02); a03 = Vector512.FusedMultiplyAdd(e, x3, a03);
-                        e = Vector512.Load(dq + Lanes);
-                        a10 = Vector512.FusedMultiplyAdd(e, x0, a10); a11 = Vector512.FusedMultiplyAdd(e, x1, a11);
-                        a12 = Vector512.FusedMultiplyAdd(e, x2, a12); a13 = Vector512.FusedMultiplyAdd(e, x3, a13);
-                        e = Vector512.Load(dq + 2 * Lanes);
-                        a20 = Vector512.FusedMultiplyAdd(e, x0, a20); a21 = Vector512.FusedMultiplyAdd(e, x1, a21);
-                        a22 = Vector512.FusedMultiplyAdd(e, x2, a22); a23 = Vector512.FusedMultiplyAdd(e, x3, a23);
-                        e = Vector512.Load(dq + 3 * Lanes);
-                        a30 = Vector512.FusedMultiplyAdd(e, x0, a30); a31 = Vector512.FusedMultiplyAdd(e, x1, a31);
-                        a32 = Vector512.FusedMultiplyAdd(e, x2, a32); a33 = Vector512.FusedMultiplyAdd(e, x3, a33);
-                    }
-
-                    a00.Store(s); a01.Store(s + Lanes); a02.Store(s + 2 * Lanes); a03.Store(s + 3 * Lanes);
-                    a10.Store(s + row); a11.Store(s + row + Lanes); a12.Store(s + row + 2 * Lanes); a13.Store(s + row + 3 * Lanes);
-                    a20.Store(s + 2 * row); a21.Store(s + 2 * row + Lanes); a22.Store(s + 2 * row + 2 * Lanes); a23.Store(s + 2 * row + 3 * Lanes);
-                    a30.Store(s + 3 * row); a31.Store(s + 3 * row + Lanes); a32.Store(s + 3 * row + 2 * Lanes); a33.Store(s + 3 * row + 3 * Lanes);
-                }
-            }
-        }
-
-        /// <summary><c>dW[f][c] = Gᵀ S G</c> (3x3) from the sixteen positions' sums <c>S</c> (their lanes added here), overwriting
-        /// the weight gradient.</summary>
-        private static void FoldFilters(in ConvGeometry g, float* sums, long sumPlane, float* dw)
-        {
-            int filters = g.Filters, channels = g.Channels;
-            float* s = stackalloc float[Positions];
-            float* t = stackalloc float[12];
-            for (int f = 0; f < filters; f++)
-            {
-                for (int c = 0; c < channels; c++)
-                {
-                    long at = ((long)f * channels + c) * Lanes;
-                    for (int p = 0; p < Positions; p++) s[p] = Vector512.Sum(Vector512.Load(sums + p * sumPlane + at));
-                    // T = Gᵀ S (3 x 4), then T G (3 x 3); G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1].
-                    for (int nu = 0; nu < 4; nu++)
-                    {
-                        float s0 = s[nu], s1 = s[4 + nu], s2 = s[8 + nu], s3 = s[12 + nu];
-                        t[nu] = s0 + 0.5f * (s1 + s2);
-                        t[4 + nu] = 0.5f * (s1 - s2);
-                        t[8 + nu] = 0.5f * (s1 + s2) + s3;
-                    }
-
-                    float* target = dw + ((long)f * channels + c) * 9;
-                    for (int a = 0; a < 3; a++)
-                    {
-                        float t0 = t[4 * a], t1 = t[4 * a + 1], t2 = t[4 * a + 2], t3 = t[4 * a + 3];
-                        target[3 * a] = t0 + 0.5f * (t1 + t2);
-                        target[3 * a + 1] = 0.5f * (t1 - t2);
-                        target[3 * a + 2] = 0.5f * (t1 + t2) + t3;
-                    }
-                }
-            }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
