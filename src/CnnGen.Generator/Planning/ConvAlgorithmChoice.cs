@@ -94,12 +94,12 @@ namespace CnnGen.Generator.Planning
         }
 
         /// <summary>Mirrors <c>CnnGen.Kernels.ConvWinograd.AppliesFilterGradient</c>: the forward kernel's shapes with even output
-        /// sizes, 16 columns wide in whole pairs of eight-tile rows, and a multiple of 4 channels.</summary>
+        /// sizes, whole pairs of eight-tile rows when 16 wide, and a multiple of 4 channels.</summary>
         private static bool WinogradFilterGradient(long channels, long filters, long kernel, long stride, long pad, long outHeight, long outWidth)
         {
             long tileColumns = (outWidth + 1) / 2, tileRows = (outHeight + 1) / 2;
             return Winograd(channels, filters, kernel, stride, pad, outHeight, outWidth) && outHeight % 2 == 0 && outWidth % 2 == 0 &&
-                   channels % 4 == 0 && tileColumns == 8 && tileRows % 2 == 0;
+                   channels % 4 == 0 && (tileColumns != 8 || tileRows % 2 == 0);
         }
 
         /// <summary>Mirrors <c>CnnGen.Kernels.ConvFiltersInLanes.Applies</c>: stride 1, a multiple of 16 filters up to 64, rows of

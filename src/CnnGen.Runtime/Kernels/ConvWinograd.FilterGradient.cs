@@ -9,14 +9,16 @@ namespace CnnGen.Kernels
     /// <summary>The filter gradient of Winograd's F(2x2, 3x3): the adjoint of the forward form in ConvWinograd.cs.</summary>
     internal static unsafe partial class ConvWinograd
     {
-        /// <summary>Images whose tiles one filter-gradient pass transforms before it multiplies them: enough tile vectors for
-        /// the products to amortise loading and storing their accumulators, few enough to keep the buffers in L2.</summary>
-        private const int GradientGroup = 4;
+        /// <summary>Images whose tiles one filter-gradient pass transforms before it multiplies them: about sixteen tile
+        /// vectors, enough for the products to amortise loading and storing their sums, few enough to keep the tiles in
+        /// cache. (At four images for every shape, SmallVgg's 32-wide layer, 16 vectors an image, took 5.7 ms at batch 100 in a
+        /// one-off timing, more than the dot products over the row pitch; at two 4.7 ms, at eight 6.9 ms.)</summary>
+        private static int GradientGroup(in Layout l) => Math.Max(1, Lanes / l.Vectors);
 
         /// <summary>
         /// Whether <see cref="FilterGradient"/> takes <paramref name="g"/>: where the forward kernel applies, the output has even
-        /// sizes (so every tile lies inside it) and is 16 wide, in whole pairs of tile rows, and the channels are a multiple
-        /// of four. The gradient is the adjoint of the forward form: for one tile, channel and filter,
+        /// sizes (so every tile lies inside it) and, 16 wide, whole pairs of tile rows, and the channels are a multiple of
+        /// four. The gradient is the adjoint of the forward form: for one tile, channel and filter,
         /// <c>dW = Gᵀ [(A dY Aᵀ) ⊙ (Bᵀ d B)] G</c> (3x3 from 4x4), summed over tiles and images as 16 products over the
         /// tiles (filters x tiles times tiles x channels).
         /// </summary>
@@ -24,10 +26,8 @@ namespace CnnGen.Kernels
         {
             if (!Applies(g) || g.OutHeight % 2 != 0 || g.OutWidth % 2 != 0 || g.Channels % 4 != 0) return false;
             var l = new Layout(g);
-            // Measured at batch 100, one thread: SmallVgg's 16-wide layers took 3.51 and 1.63 ms against 6.15 and 2.62 ms with
-            // the transposed product (compare --layers SmallVgg); its 32-wide one 6.0 ms against 4.8 ms with the dot products
-            // over the row pitch (a one-off timing of both). So only outputs 16 wide (two tile rows of eight per vector).
-            return l.RowsPerVector == 2 && l.TileRows % 2 == 0;
+            // Eight-tile rows go in pairs: a vector must not hold a tile row past the output.
+            return l.RowsPerVector == 1 || l.TileRows % 2 == 0;
         }
 
         /// <summary>Floats of scratch one thread's <see cref="FilterGradient"/> needs.</summary>
@@ -35,7 +35,7 @@ namespace CnnGen.Kernels
         {
             if (!AppliesFilterGradient(g)) return 0;
             var l = new Layout(g);
-            return (int)((l.BorderedSize + Lanes - 1) / Lanes * Lanes + GradientGroup * l.Vectors * (l.InputVector + l.OutputVector) +
+            return (int)((l.BorderedSize + Lanes - 1) / Lanes * Lanes + GradientGroup(l) * l.Vectors * (l.InputVector + l.OutputVector) +
                          (long)Positions * g.Filters * g.Channels * Lanes + Lanes);
         }
 
@@ -55,15 +55,15 @@ namespace CnnGen.Kernels
             {
                 float* bordered = (float*)(((nint)sp + 63) & ~(nint)63);
                 float* v = bordered + (l.BorderedSize + Lanes - 1) / Lanes * Lanes;
-                float* d = v + GradientGroup * l.Vectors * l.InputVector;
-                float* sums = d + GradientGroup * l.Vectors * l.OutputVector;
+                float* d = v + GradientGroup(l) * l.Vectors * l.InputVector;
+                float* sums = d + GradientGroup(l) * l.Vectors * l.OutputVector;
                 long sumPlane = (long)filters * channels * Lanes;
                 new Span<float>(sums, (int)(Positions * sumPlane)).Clear();
                 new Span<float>(bordered, l.BorderedSize).Clear();
                 biasGradient.Clear();
-                for (int n0 = 0; n0 < batch; n0 += GradientGroup)
+                for (int n0 = 0; n0 < batch; n0 += GradientGroup(l))
                 {
-                    int count = Math.Min(GradientGroup, batch - n0);
+                    int count = Math.Min(GradientGroup(l), batch - n0);
                     for (int i = 0; i < count; i++)
                     {
                         CopyIntoBorder(g, l, xp + (long)(n0 + i) * g.InputSize, bordered);

@@ -556,7 +556,7 @@ namespace Samples
             // Both in one pass: a window's gradient goes to its arg-max when the window's maximum is positive (the ReLU let it through).
             global::CnnGen.Kernels.Pooling.MaxBackwardRelu(in Pool5, batch, _g5.AsSpan(0, batch * 4096), _argMax5.AsSpan(0, batch * 4096), _a5.AsSpan(0, batch * 4096), _g3.AsSpan(0, batch * 16384));
 
-            // Layer 3: Conv 16 3x3 s1 p1  16x32x32 -> 16x32x32   [filter gradient: dot products over the row pitch; input gradient: convolution with the flipped filters on AVX-512]
+            // Layer 3: Conv 16 3x3 s1 p1  16x32x32 -> 16x32x32   [filter gradient: Winograd F(2x2, 3x3); input gradient: convolution with the flipped filters on AVX-512]
             global::CnnGen.Kernels.Conv2D.BackwardFilter(in Conv3, batch, _a2.AsSpan(0, batch * 16384), _g3.AsSpan(0, batch * 16384), W2.Gradients, b2.Gradients, _columns);
             global::CnnGen.Kernels.Conv2D.BackwardData(in Conv3, batch, _g3.AsSpan(0, batch * 16384), W2.Values, _g2.AsSpan(0, batch * 16384), _columns);
 
