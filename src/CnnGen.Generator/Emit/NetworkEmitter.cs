@@ -610,8 +610,8 @@ namespace CnnGen.Generator.Emit
                         LayerPlan relu = plan.Layers[i + 1];
                         w.Line(LayerEmitter.Header(l) + "   [" + l.Algorithm + "]");
                         w.Line(LayerEmitter.Header(relu));
-                        w.Line("// One pass: the direct kernel rectifies each register block as it stores it (other algorithms each image's output");
-                        w.Line($"// while it is in cache); layer {N(l.Number)}'s own output is computed only when asked for (CompleteConvOutputs:");
+                        w.Line("// One pass: the AVX-512 kernels rectify their outputs as they store them (im2col + GEMM each image's output while");
+                        w.Line($"// it is in cache); layer {N(l.Number)}'s own output is computed only when asked for (CompleteConvOutputs:");
                         w.Line("// the ReLU's backward pass needs only its output).");
                         w.Line(LayerEmitter.FusedConvReluCall(l, relu, SampleSpans.Chunk));
                         i++;

@@ -428,8 +428,8 @@ namespace Samples
 
             // Layer 1: Conv 16 3x3 s1 p1  3x32x32 -> 16x32x32   [direct on a zero-bordered copy on AVX-512, else im2col + GEMM 16x27 * 27x1024]
             // Layer 2: Relu  16x32x32 -> 16x32x32
-            // One pass: the direct kernel rectifies each register block as it stores it (other algorithms each image's output
-            // while it is in cache); layer 1's own output is computed only when asked for (CompleteConvOutputs:
+            // One pass: the AVX-512 kernels rectify their outputs as they store them (im2col + GEMM each image's output while
+            // it is in cache); layer 1's own output is computed only when asked for (CompleteConvOutputs:
             // the ReLU's backward pass needs only its output).
             global::CnnGen.Kernels.Conv2D.ForwardRelu(in Conv1, batch, _input.AsSpan(first * 3072, batch * 3072), W1.Values, b1.Values, _a2.AsSpan(first * 16384, batch * 16384), columns);
 
@@ -444,8 +444,8 @@ namespace Samples
 
             // Layer 6: Conv 32 3x3 s1 p1  16x16x16 -> 32x16x16   [Winograd F(2x2, 3x3) on AVX-512, else im2col + GEMM 32x144 * 144x256]
             // Layer 7: Relu  32x16x16 -> 32x16x16
-            // One pass: the direct kernel rectifies each register block as it stores it (other algorithms each image's output
-            // while it is in cache); layer 6's own output is computed only when asked for (CompleteConvOutputs:
+            // One pass: the AVX-512 kernels rectify their outputs as they store them (im2col + GEMM each image's output while
+            // it is in cache); layer 6's own output is computed only when asked for (CompleteConvOutputs:
             // the ReLU's backward pass needs only its output).
             global::CnnGen.Kernels.Conv2D.ForwardRelu(in Conv6, batch, _a5.AsSpan(first * 4096, batch * 4096), W3.Values, b3.Values, _a7.AsSpan(first * 8192, batch * 8192), columns);
 
