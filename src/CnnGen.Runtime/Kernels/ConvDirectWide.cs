@@ -542,8 +542,6 @@ namespace CnnGen.Kernels
             }
         }
 
-        private static readonly Vector512<int> s_evenLanes = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-        private static readonly Vector512<int> s_oddLanes = s_evenLanes + Vector512<int>.One;
         private static readonly Vector512<int> s_firstHalves = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23);
         private static readonly Vector512<int> s_secondHalves = s_firstHalves + Vector512.Create(8);
 
@@ -552,7 +550,7 @@ namespace CnnGen.Kernels
         private static void PoolStore4(float* p, int stride, Vector512<float> r0, Vector512<float> r1, Vector512<float> r2, Vector512<float> r3)
         {
             Vector512<float> top = Vector512.Max(r0, r1), bottom = Vector512.Max(r2, r3);
-            Vector512<float> pooled = Vector512.Max(Avx512F.PermuteVar16x32x2(top, s_evenLanes, bottom), Avx512F.PermuteVar16x32x2(top, s_oddLanes, bottom));
+            Vector512<float> pooled = Vector512.Max(Avx512F.PermuteVar16x32x2(top, Lanes512.Even, bottom), Avx512F.PermuteVar16x32x2(top, Lanes512.Odd, bottom));
             pooled = Vector512.Max(pooled, Vector512<float>.Zero);
             pooled.GetLower().Store(p);
             pooled.GetUpper().Store(p + stride);
@@ -566,7 +564,7 @@ namespace CnnGen.Kernels
             Vector512<float> upper = Vector512.Max(Avx512F.PermuteVar16x32x2(r01, s_firstHalves, r23), Avx512F.PermuteVar16x32x2(r01, s_secondHalves, r23));
             Vector512<float> lower = Vector512.Max(Avx512F.PermuteVar16x32x2(r45, s_firstHalves, r67), Avx512F.PermuteVar16x32x2(r45, s_secondHalves, r67));
             // Horizontal pairs of both: lanes 0-3 pooled row 0, 4-7 row 1, 8-11 row 2, 12-15 row 3.
-            Vector512<float> pooled = Vector512.Max(Avx512F.PermuteVar16x32x2(upper, s_evenLanes, lower), Avx512F.PermuteVar16x32x2(upper, s_oddLanes, lower));
+            Vector512<float> pooled = Vector512.Max(Avx512F.PermuteVar16x32x2(upper, Lanes512.Even, lower), Avx512F.PermuteVar16x32x2(upper, Lanes512.Odd, lower));
             pooled = Vector512.Max(pooled, Vector512<float>.Zero);
             pooled.GetLower().GetLower().Store(p);
             pooled.GetLower().GetUpper().Store(p + stride);
@@ -580,7 +578,7 @@ namespace CnnGen.Kernels
         {
             if (relu)
             {
-                r01 = Relu(r01); r23 = Relu(r23); r45 = Relu(r45); r67 = Relu(r67);
+                r01 = Lanes512.Relu(r01); r23 = Lanes512.Relu(r23); r45 = Lanes512.Relu(r45); r67 = Lanes512.Relu(r67);
             }
 
             r01.GetLower().Store(y); r01.GetUpper().Store(y + stride);
@@ -594,15 +592,10 @@ namespace CnnGen.Kernels
         {
             if (relu)
             {
-                r0 = Relu(r0); r1 = Relu(r1); r2 = Relu(r2); r3 = Relu(r3);
+                r0 = Lanes512.Relu(r0); r1 = Lanes512.Relu(r1); r2 = Lanes512.Relu(r2); r3 = Lanes512.Relu(r3);
             }
 
             r0.Store(y); r1.Store(y + stride); r2.Store(y + 2 * stride); r3.Store(y + 3 * stride);
         }
-
-        /// <summary>The ReLU as stored by the fused forward pass: the same results as <see cref="ElementwiseSimd.Relu"/>.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<float> Relu(Vector512<float> v) =>
-            Vector512.ConditionalSelect(Vector512.LessThanOrEqual(v, Vector512<float>.Zero), Vector512<float>.Zero, v);
     }
 }

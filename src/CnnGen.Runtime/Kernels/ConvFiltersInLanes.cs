@@ -84,31 +84,18 @@ namespace CnnGen.Kernels
                 }
 
                 float* bordered = sp + g.WeightSize;
+                if (p > 0) new Span<float>(bordered, g.Channels * inPlane).Clear();
                 var job = new Job(g, offsets, packed, bias.IsEmpty ? null : bp, stage, relu);
                 for (int n = 0; n < batch; n++)
                 {
                     float* image = xp + (long)n * g.InputSize;
                     if (p > 0)
                     {
-                        Border(g, image, bordered, pitch, inPlane);
+                        BorderedImage.CopyInterior(g, image, bordered, pitch, inPlane);
                         image = bordered;
                     }
 
                     job.Run(rows, columns, image, yp + (long)n * g.OutputSize);
-                }
-            }
-        }
-
-        /// <summary>Copies one image into the middle of a zeroed buffer of (H + 2P) x (W + 2P) planes.</summary>
-        private static void Border(in ConvGeometry g, float* image, float* bordered, int pitch, int inPlane)
-        {
-            int p = g.Pad, h = g.Height, w = g.Width;
-            new Span<float>(bordered, g.Channels * inPlane).Clear();
-            for (int c = 0; c < g.Channels; c++)
-            {
-                for (int r = 0; r < h; r++)
-                {
-                    new ReadOnlySpan<float>(image + (c * h + r) * w, w).CopyTo(new Span<float>(bordered + c * inPlane + (p + r) * pitch + p, w));
                 }
             }
         }
@@ -269,7 +256,7 @@ namespace CnnGen.Kernels
 
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             private static void Put(float* target, Vector512<float> sum, bool relu) =>
-                (relu ? Vector512.ConditionalSelect(Vector512.LessThanOrEqual(sum, Vector512<float>.Zero), Vector512<float>.Zero, sum) : sum).Store(target);
+                (relu ? Lanes512.Relu(sum) : sum).Store(target);
         }
     }
 }

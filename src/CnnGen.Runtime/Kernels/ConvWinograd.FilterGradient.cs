@@ -66,7 +66,7 @@ namespace CnnGen.Kernels
                     int count = Math.Min(GradientGroup(l), batch - n0);
                     for (int i = 0; i < count; i++)
                     {
-                        CopyIntoBorder(g, l, xp + (long)(n0 + i) * g.InputSize, bordered);
+                        BorderedImage.CopyInterior(g, xp + (long)(n0 + i) * g.InputSize, bordered, l.Pitch, (long)l.Rows * l.Pitch);
                         TransformInput(g, l, bordered, v + i * l.Vectors * l.InputVector, 0, l.Vectors);
                         float* gradient = dy.Image(n0 + i);
                         TransformGradient(g, l, gradient, d + i * l.Vectors * l.OutputVector);
@@ -88,7 +88,7 @@ namespace CnnGen.Kernels
         private static void TransformGradient(in ConvGeometry g, in Layout l, float* dy, float* target)
         {
             int filters = g.Filters, ow = g.OutWidth, plane = g.OutPlane;
-            Vector512<int> even = s_even, odd = s_odd;
+            Vector512<int> even = Lanes512.Even, odd = Lanes512.Odd;
             for (int q = 0; q < l.Vectors; q++)
             {
                 Corner(l, q, out int row0, out int column0, out _);

@@ -128,7 +128,7 @@ namespace CnnGen.Kernels
                 if (l.Vectors % VectorBlock != 0) new Span<float>(v, (int)(VectorBlock * l.InputVector)).Clear();
                 for (int n = 0; n < batch; n++)
                 {
-                    CopyIntoBorder(g, l, xp + (long)n * g.InputSize, bordered);
+                    BorderedImage.CopyInterior(g, xp + (long)n * g.InputSize, bordered, l.Pitch, (long)l.Rows * l.Pitch);
                     // Four tile vectors at a time through the three steps, so the tiles a step writes are still in cache when
                     // the next reads them.
                     for (int q0 = 0; q0 < l.Vectors; q0 += VectorBlock)
@@ -193,25 +193,8 @@ namespace CnnGen.Kernels
             a2.Store(target + 3 * step);
         }
 
-        private static void CopyIntoBorder(in ConvGeometry g, in Layout l, float* image, float* bordered)
-        {
-            int h = g.Height, w = g.Width, p = g.Pad;
-            for (int c = 0; c < g.Channels; c++)
-            {
-                float* plane = bordered + (long)c * l.Rows * l.Pitch + p * l.Pitch + p;
-                for (int r = 0; r < h; r++) new ReadOnlySpan<float>(image + ((long)c * h + r) * w, w).CopyTo(new Span<float>(plane + r * l.Pitch, w));
-            }
-        }
-
-        private static readonly Vector512<int> s_even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-        private static readonly Vector512<int> s_odd = s_even + Vector512<int>.One;
         private static readonly Vector512<int> s_interleaveLow = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
         private static readonly Vector512<int> s_interleaveHigh = s_interleaveLow + Vector512.Create(8);
-
-        /// <summary>A mask of the first <paramref name="count"/> lanes (all of them from 16 on, none at 0 or below).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<float> FirstLanes(int count) =>
-            Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
 
         /// <summary>The top-left input under vector <paramref name="q"/>'s first tile, and where its second half of lanes reads:
         /// the next sixteen columns of the same rows, or (eight-tile rows) the rows of the next tile row.</summary>
@@ -228,7 +211,7 @@ namespace CnnGen.Kernels
         private static void TransformInput(in ConvGeometry g, in Layout l, float* bordered, float* v, int qBegin, int qEnd)
         {
             int channels = g.Channels, pitch = l.Pitch;
-            Vector512<int> even = s_even, odd = s_odd;
+            Vector512<int> even = Lanes512.Even, odd = Lanes512.Odd;
             for (int q = qBegin; q < qEnd; q++)
             {
                 Corner(l, q, out int row0, out int column0, out int second);
@@ -362,16 +345,16 @@ namespace CnnGen.Kernels
                     {
                         // One tile is one pooling window; pooled rows are tile rows, so the vector's tiles are contiguous there
                         // too (eight-tile rows: two pooled rows of eight).
-                        Vector512<float> pooled = Relu(Vector512.Max(Vector512.Max(y00, y01), Vector512.Max(y10, y11)) + b);
+                        Vector512<float> pooled = Lanes512.Relu(Vector512.Max(Vector512.Max(y00, y01), Vector512.Max(y10, y11)) + b);
                         int valid = Math.Min(Lanes, (pooledHeight - tileRow) * pooledWidth);
-                        Avx512F.MaskStore(y + (long)f * pooledPlane + tileRow * pooledWidth + tileColumn, FirstLanes(valid), pooled);
+                        Avx512F.MaskStore(y + (long)f * pooledPlane + tileRow * pooledWidth + tileColumn, Lanes512.First(valid), pooled);
                         continue;
                     }
 
                     y00 += b; y01 += b; y10 += b; y11 += b;
                     if (relu)
                     {
-                        y00 = Relu(y00); y01 = Relu(y01); y10 = Relu(y10); y11 = Relu(y11);
+                        y00 = Lanes512.Relu(y00); y01 = Lanes512.Relu(y01); y10 = Lanes512.Relu(y10); y11 = Lanes512.Relu(y11);
                     }
 
                     Vector512<float> top0 = Avx512F.PermuteVar16x32x2(y00, low, y01), top1 = Avx512F.PermuteVar16x32x2(y00, high, y01);
@@ -380,13 +363,13 @@ namespace CnnGen.Kernels
                     if (l.RowsPerVector == 1)
                     {
                         // Tile row r, columns 2 j0 .. 2 j0 + 31 (the last may be cut by an odd width).
-                        Vector512<float> first = FirstLanes(ow - column0), second = FirstLanes(ow - column0 - Lanes);
+                        Vector512<float> first = Lanes512.First(ow - column0), second = Lanes512.First(ow - column0 - Lanes);
                         StoreRows(plane, ow, oh, row0, column0, first, second, top0, top1, bottom0, bottom1, split: false);
                     }
                     else
                     {
                         // Two tile rows of eight: lanes 0-7 the first (top0 / bottom0 interleaved), lanes 8-15 the second.
-                        Vector512<float> columns = FirstLanes(ow);
+                        Vector512<float> columns = Lanes512.First(ow);
                         StoreRows(plane, ow, oh, row0, 0, columns, columns, top0, top1, bottom0, bottom1, split: true);
                     }
                 }
@@ -419,8 +402,5 @@ namespace CnnGen.Kernels
             if (row0 + 3 < oh) Avx512F.MaskStore(row + 3 * ow, first, bottom1);
         }
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<float> Relu(Vector512<float> v) =>
-            Vector512.ConditionalSelect(Vector512.LessThanOrEqual(v, Vector512<float>.Zero), Vector512<float>.Zero, v);
     }
 }

@@ -142,7 +142,7 @@ namespace CnnGen.Kernels
                         int tile = left == 4 ? 2 : Math.Min(3, left);
                         int j = v * Lanes;
                         int lastLanes = Math.Min(Lanes, n - (v + tile - 1) * Lanes);
-                        var mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(lastLanes)).AsSingle();
+                        var mask = Lanes512.First(lastLanes);
                         float* at = a + (long)r0 * lda, bt = b + j, ct = c + (long)r0 * n + j;
                         float* bs = bias == null ? null : bias + j;
                         switch (rows * 4 + tile)

@@ -528,8 +528,7 @@ namespace CnnGen.Kernels
         /// </summary>
         private static unsafe void AvgForward2x2Avx512(int planes, int h, int w, int oh, int ow, ReadOnlySpan<float> x, Span<float> y)
         {
-            Vector512<int> even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-            Vector512<int> odd = even + Vector512<int>.One;
+            Vector512<int> even = Lanes512.Even, odd = Lanes512.Odd;
             Vector512<float> quarter = Vector512.Create(0.25f), zero = Vector512<float>.Zero;
             fixed (float* xp = x)
             fixed (float* yp = y)
@@ -544,7 +543,7 @@ namespace CnnGen.Kernels
                         {
                             // n outputs from 2n inputs of each row: the masks cover the lanes that exist.
                             int n = Math.Min(16, ow - ox);
-                            Vector512<float> low = Lanes(Math.Min(16, 2 * n)), high = Lanes(2 * n - 16), outputs = Lanes(n);
+                            Vector512<float> low = Lanes512.First(Math.Min(16, 2 * n)), high = Lanes512.First(2 * n - 16), outputs = Lanes512.First(n);
                             float* t = top + 2 * ox, b = bottom + 2 * ox;
                             Vector512<float> t0 = Avx512F.MaskLoad(t, low, zero), t1 = Avx512F.MaskLoad(t + 16, high, zero);
                             Vector512<float> b0 = Avx512F.MaskLoad(b, low, zero), b1 = Avx512F.MaskLoad(b + 16, high, zero);
@@ -558,9 +557,6 @@ namespace CnnGen.Kernels
             }
         }
 
-        /// <summary>A mask of the first <paramref name="count"/> lanes (none when it is 0 or less).</summary>
-        private static Vector512<float> Lanes(int count) =>
-            Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count)).AsSingle();
 
         /// <summary>Average pooling backward, <b>overwriting</b> <paramref name="dx"/>: each output gradient is spread evenly over its window.</summary>
         public static unsafe void AvgBackward(in ConvGeometry g, int batch, ReadOnlySpan<float> dy, Span<float> dx)
