@@ -13,7 +13,6 @@ namespace CnnGen.Runtime.Tests.Kernels;
 public sealed class ConvFiltersInLanesTests
 {
     private const double Tolerance = 1e-4;
-    private const float Guard = 12345f;
 
     public static IEnumerable<object[]> Shapes()
     {
@@ -49,19 +48,19 @@ public sealed class ConvFiltersInLanesTests
             {
                 KernelDispatch.MaxDegreeOfParallelism = degree;
                 var workspace = new float[Conv2D.WorkspaceSize(g)];
-                float[] y = GuardedOutput(batch * g.OutputSize);
+                float[] y = Reference.Guarded(batch * g.OutputSize);
                 Conv2D.Forward(g, batch, x, weights, bias, y.AsSpan(0, batch * g.OutputSize), workspace);
                 Reference.Close(y.AsSpan(0, batch * g.OutputSize), expected, Tolerance, $"forward {g} batch {batch} degree {degree}");
-                AssertGuardIntact(y, batch * g.OutputSize);
+                Reference.AssertGuardIntact(y, batch * g.OutputSize);
 
-                y = GuardedOutput(batch * g.OutputSize);
+                y = Reference.Guarded(batch * g.OutputSize);
                 Conv2D.Forward(g, batch, x, weights, ReadOnlySpan<float>.Empty, y.AsSpan(0, batch * g.OutputSize), workspace);
                 Reference.Close(y.AsSpan(0, batch * g.OutputSize), expectedNoBias, Tolerance, $"forward without bias {g} degree {degree}");
 
-                y = GuardedOutput(batch * g.OutputSize);
+                y = Reference.Guarded(batch * g.OutputSize);
                 Conv2D.ForwardRelu(g, batch, x, weights, bias, y.AsSpan(0, batch * g.OutputSize), workspace);
                 Reference.Close(y.AsSpan(0, batch * g.OutputSize), rectified, Tolerance, $"forward + ReLU {g} degree {degree}");
-                AssertGuardIntact(y, batch * g.OutputSize);
+                Reference.AssertGuardIntact(y, batch * g.OutputSize);
             }
         }
         finally
@@ -81,10 +80,10 @@ public sealed class ConvFiltersInLanesTests
         float[] x = Reference.Random(batch * g.InputSize, 31), weights = Reference.Random(g.WeightSize, 32), dy = Reference.Random(batch * g.OutputSize, 33);
         var (_, _, dx) = Reference.ConvBackward(g, batch, x, weights, dy);
         var workspace = new float[Conv2D.WorkspaceSize(g)];
-        float[] actual = GuardedOutput(batch * g.InputSize);
+        float[] actual = Reference.Guarded(batch * g.InputSize);
         Conv2D.BackwardData(g, batch, dy, weights, actual.AsSpan(0, batch * g.InputSize), workspace);
         Reference.Close(actual.AsSpan(0, batch * g.InputSize), dx, Tolerance, $"dx {g}");
-        AssertGuardIntact(actual, batch * g.InputSize);
+        Reference.AssertGuardIntact(actual, batch * g.InputSize);
     }
 
     [Fact]
@@ -120,17 +119,5 @@ public sealed class ConvFiltersInLanesTests
         Conv2D.Forward(g, batch, x, weights, bias, y, workspace);
         Assert.Equal(0, AllocationProbe.Least(() => Conv2D.Forward(g, batch, x, weights, bias, y, workspace)));
         HelperAllocations.AssertNoneAfterWarmUp(10, expectHelpers: true, () => Conv2D.Forward(g, batch, x, weights, bias, y, workspace));
-    }
-
-    private static float[] GuardedOutput(int length)
-    {
-        var y = new float[length + 16];
-        y.AsSpan().Fill(Guard);
-        return y;
-    }
-
-    private static void AssertGuardIntact(float[] y, int length)
-    {
-        for (int i = length; i < y.Length; i++) Assert.True(y[i] == Guard, $"element {i} past the output was overwritten");
     }
 }

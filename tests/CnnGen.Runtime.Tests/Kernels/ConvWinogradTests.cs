@@ -14,7 +14,6 @@ namespace CnnGen.Runtime.Tests.Kernels;
 public sealed class ConvWinogradTests
 {
     private const double Tolerance = 1e-4;
-    private const float Guard = 12345f;
 
     public static IEnumerable<object[]> Shapes()
     {
@@ -49,19 +48,19 @@ public sealed class ConvWinogradTests
                 KernelDispatch.MaxDegreeOfParallelism = degree;
                 var workspace = new float[Conv2D.WorkspaceSize(g)];
                 int length = batch * g.OutputSize;
-                float[] y = Guarded(length);
+                float[] y = Reference.Guarded(length);
                 Conv2D.Forward(g, batch, x, weights, bias, y.AsSpan(0, length), workspace);
                 Reference.Close(y.AsSpan(0, length), expected, Tolerance, $"forward {g} batch {batch} degree {degree}");
-                AssertGuardIntact(y, length);
+                Reference.AssertGuardIntact(y, length);
 
-                y = Guarded(length);
+                y = Reference.Guarded(length);
                 Conv2D.Forward(g, batch, x, weights, ReadOnlySpan<float>.Empty, y.AsSpan(0, length), workspace);
                 Reference.Close(y.AsSpan(0, length), expectedNoBias, Tolerance, $"forward without bias {g} degree {degree}");
 
-                y = Guarded(length);
+                y = Reference.Guarded(length);
                 Conv2D.ForwardRelu(g, batch, x, weights, bias, y.AsSpan(0, length), workspace);
                 Reference.Close(y.AsSpan(0, length), rectified, Tolerance, $"forward + ReLU {g} degree {degree}");
-                AssertGuardIntact(y, length);
+                Reference.AssertGuardIntact(y, length);
             }
         }
         finally
@@ -94,14 +93,14 @@ public sealed class ConvWinogradTests
                 Pooling.MaxReluForward(pool, batch, convOutput, expected, expectedArgMax);
 
                 int length = batch * pool.OutputSize;
-                float[] y = Guarded(length);
+                float[] y = Reference.Guarded(length);
                 Conv2D.ForwardReluMaxPool(g, pool, batch, x, weights, bias, y.AsSpan(0, length), workspace);
                 Assert.Equal(expected, y.AsSpan(0, length).ToArray());
-                AssertGuardIntact(y, length);
+                Reference.AssertGuardIntact(y, length);
 
                 // Another layer's weights through the same thread's scratch first: the training path must transform its own.
                 Conv2D.Forward(g, batch, x, Reference.Random(g.WeightSize, 64), bias, new float[batch * g.OutputSize], workspace);
-                y = Guarded(length);
+                y = Reference.Guarded(length);
                 var argMax = new int[length];
                 Conv2D.ForwardReluMaxPool(g, pool, batch, x, weights, bias, y.AsSpan(0, length), argMax, workspace);
                 Assert.Equal(expected, y.AsSpan(0, length).ToArray());
@@ -125,10 +124,10 @@ public sealed class ConvWinogradTests
         float[] x = Reference.Random(batch * g.InputSize, 71), weights = Reference.Random(g.WeightSize, 72), dy = Reference.Random(batch * g.OutputSize, 73);
         var (_, _, dx) = Reference.ConvBackward(g, batch, x, weights, dy);
         var workspace = new float[Conv2D.WorkspaceSize(g)];
-        float[] actual = Guarded(batch * g.InputSize);
+        float[] actual = Reference.Guarded(batch * g.InputSize);
         Conv2D.BackwardData(g, batch, dy, weights, actual.AsSpan(0, batch * g.InputSize), workspace);
         Reference.Close(actual.AsSpan(0, batch * g.InputSize), dx, Tolerance, $"dx {g}");
-        AssertGuardIntact(actual, batch * g.InputSize);
+        Reference.AssertGuardIntact(actual, batch * g.InputSize);
     }
 
     [Theory]
@@ -151,14 +150,14 @@ public sealed class ConvWinogradTests
             {
                 KernelDispatch.MaxDegreeOfParallelism = degree;
                 var workspace = new float[Conv2D.WorkspaceSize(g)];
-                float[] gw = Guarded(g.WeightSize), gb = Guarded(f);
+                float[] gw = Reference.Guarded(g.WeightSize), gb = Reference.Guarded(f);
                 gw.AsSpan(0, g.WeightSize).Fill(float.NaN);
                 gb.AsSpan(0, f).Fill(float.NaN);
                 Conv2D.BackwardFilter(g, batch, x, dy, gw.AsSpan(0, g.WeightSize), gb.AsSpan(0, f), workspace);
                 Reference.Close(gw.AsSpan(0, g.WeightSize), dw, Tolerance, $"dW {g} batch {batch} degree {degree}");
                 Reference.Close(gb.AsSpan(0, f), db, Tolerance, $"db {g} batch {batch} degree {degree}");
-                AssertGuardIntact(gw, g.WeightSize);
-                AssertGuardIntact(gb, f);
+                Reference.AssertGuardIntact(gw, g.WeightSize);
+                Reference.AssertGuardIntact(gb, f);
                 gw = new float[g.WeightSize];
                 Conv2D.BackwardFilter(g, batch, x, dy, gw, Span<float>.Empty, workspace);
                 Reference.Close(gw, dw, Tolerance, $"dW without bias {g} degree {degree}");
@@ -255,17 +254,5 @@ public sealed class ConvWinogradTests
         Conv2D.BackwardFilter(h, batch, hx, hdy, dw, db, hws);
         Assert.Equal(0, AllocationProbe.Least(() => Conv2D.BackwardFilter(h, batch, hx, hdy, dw, db, hws)));
         HelperAllocations.AssertNoneAfterWarmUp(10, expectHelpers: true, () => Conv2D.BackwardFilter(h, batch, hx, hdy, dw, db, hws));
-    }
-
-    private static float[] Guarded(int length)
-    {
-        var y = new float[length + 16];
-        y.AsSpan().Fill(Guard);
-        return y;
-    }
-
-    private static void AssertGuardIntact(float[] y, int length)
-    {
-        for (int i = length; i < y.Length; i++) Assert.True(y[i] == Guard, $"element {i} past the output was overwritten");
     }
 }

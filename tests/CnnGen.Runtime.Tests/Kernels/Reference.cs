@@ -76,6 +76,23 @@ internal static class Reference
         }
     }
 
+    /// <summary>The value <see cref="Guarded"/> puts past an output.</summary>
+    public const float GuardValue = 12345f;
+
+    /// <summary>An output of <paramref name="length"/> floats followed by a vector of guard values, so a write past its end shows.</summary>
+    public static float[] Guarded(int length)
+    {
+        var y = new float[length + 16];
+        y.AsSpan().Fill(GuardValue);
+        return y;
+    }
+
+    /// <summary>Fails if anything past the first <paramref name="length"/> floats of a <see cref="Guarded"/> array changed.</summary>
+    public static void AssertGuardIntact(float[] y, int length)
+    {
+        for (int i = length; i < y.Length; i++) Assert.True(y[i] == GuardValue, $"element {i} past the output was overwritten");
+    }
+
     public static double[] ToDouble(ReadOnlySpan<float> x)
     {
         var d = new double[x.Length];
