@@ -100,38 +100,74 @@ namespace CnnGen.Benchmarks
 
         /// <summary>Times <paramref name="call"/>: warm-up for <paramref name="warmupSeconds"/>, then <paramref name="reps"/>
         /// repetitions of enough calls to last about <paramref name="repSeconds"/> each.</summary>
-        public static Measurement Measure(Action call, int reps, double repSeconds, double warmupSeconds)
+        public static Measurement Measure(Action call, int reps, double repSeconds, double warmupSeconds) =>
+            MeasureInTurns([call], reps, repSeconds, warmupSeconds)[0];
+
+        /// <summary>
+        /// Times several calls that a table sets against each other (CnnGen and ONNX Runtime on the same inputs): each is
+        /// warmed up and sized as in <see cref="Measure"/>, then their repetitions take turns (one repetition of each per
+        /// round, the order reversed every other round), so a slow spell of a shared machine falls on all of them alike
+        /// instead of on whichever happened to be timed during it.
+        /// </summary>
+        public static Measurement[] MeasureInTurns(IReadOnlyList<Action> calls, int reps, double repSeconds, double warmupSeconds)
         {
-            var sw = Stopwatch.StartNew();
-            int warm = 0;
-            while (warm < 2 || sw.Elapsed.TotalSeconds < warmupSeconds)
+            int n = calls.Count;
+            var perRep = new int[n];
+            var allocated = new double[n];
+            for (int c = 0; c < n; c++)
             {
-                call();
-                warm++;
+                Action call = calls[c];
+                var sw = Stopwatch.StartNew();
+                int warm = 0;
+                while (warm < 2 || sw.Elapsed.TotalSeconds < warmupSeconds)
+                {
+                    call();
+                    warm++;
+                }
+
+                double perCall = sw.Elapsed.TotalSeconds / warm;
+                int k = (int)Math.Clamp(repSeconds / Math.Max(perCall, 1e-9), 1, 1_000_000);
+                perRep[c] = k;
+
+                long a0 = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < k; i++) call();
+                long a1 = GC.GetAllocatedBytesForCurrentThread();
+                allocated[c] = (double)(a1 - a0) / k;
             }
 
-            double perCall = sw.Elapsed.TotalSeconds / warm;
-            int k = (int)Math.Clamp(repSeconds / Math.Max(perCall, 1e-9), 1, 1_000_000);
+            var cpu = new double[n][];
+            var wall = new double[n][];
+            for (int c = 0; c < n; c++)
+            {
+                cpu[c] = new double[reps];
+                wall[c] = new double[reps];
+            }
 
-            long a0 = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < k; i++) call();
-            long a1 = GC.GetAllocatedBytesForCurrentThread();
-
-            var cpu = new double[reps];
-            var wall = new double[reps];
             for (int r = 0; r < reps; r++)
             {
-                double c0 = ThreadCpuSeconds();
-                long t0 = Stopwatch.GetTimestamp();
-                for (int i = 0; i < k; i++) call();
-                wall[r] = Stopwatch.GetElapsedTime(t0).TotalSeconds / k;
-                cpu[r] = (ThreadCpuSeconds() - c0) / k;
+                for (int j = 0; j < n; j++)
+                {
+                    int c = r % 2 == 0 ? j : n - 1 - j;
+                    Action call = calls[c];
+                    int k = perRep[c];
+                    double c0 = ThreadCpuSeconds();
+                    long t0 = Stopwatch.GetTimestamp();
+                    for (int i = 0; i < k; i++) call();
+                    wall[c][r] = Stopwatch.GetElapsedTime(t0).TotalSeconds / k;
+                    cpu[c][r] = (ThreadCpuSeconds() - c0) / k;
+                }
             }
 
-            Array.Sort(cpu);
-            Array.Sort(wall);
-            return new Measurement(cpu[reps / 2], cpu[0], cpu[reps - 1], wall[reps / 2], wall[0], wall[reps - 1],
-                (double)(a1 - a0) / k, k, reps);
+            var result = new Measurement[n];
+            for (int c = 0; c < n; c++)
+            {
+                Array.Sort(cpu[c]);
+                Array.Sort(wall[c]);
+                result[c] = new Measurement(cpu[c][reps / 2], cpu[c][0], cpu[c][reps - 1], wall[c][reps / 2], wall[c][0], wall[c][reps - 1],
+                    allocated[c], perRep[c], reps);
+            }
+
+            return result;
         }
     }
 }
