@@ -148,8 +148,9 @@ namespace CnnGen.Benchmarks
         private static void PrintTable(List<Row> rows, bool cpu, double peak, bool hasTorch)
         {
             Console.WriteLine();
-            Console.WriteLine("Times per call: median (min-max). Ratio = fastest peer / CnnGen (above 1: CnnGen is faster).");
-            string header = $"{"network",-14} {"case",-11} {"CnnGen",-27} {"ONNX Runtime",-27} {"PyTorch",-27} {"ratio",7} {"img/s",10} {"%peak",6} {"B/call",7}";
+            Console.WriteLine("Times per call: median (min-max). Ratio = fastest peer / CnnGen (above 1: CnnGen is faster); by round = the median over");
+            Console.WriteLine("the 21 rounds of ONNX Runtime / CnnGen, each from two repetitions timed in turns.");
+            string header = $"{"network",-14} {"case",-11} {"CnnGen",-27} {"ONNX Runtime",-27} {"PyTorch",-27} {"ratio",7} {"by round",8} {"img/s",10} {"%peak",6} {"B/call",7}";
             Console.WriteLine(header);
             Console.WriteLine(new string('-', header.Length));
             foreach (Row r in rows)
@@ -160,7 +161,8 @@ namespace CnnGen.Benchmarks
                 double fastest = Math.Min(r.Ort?.Median(cpu) ?? double.PositiveInfinity, r.Torch?.Median ?? double.PositiveInfinity);
                 string ratio = double.IsInfinity(fastest) ? "-" : (fastest / mine).ToString("F2", CultureInfo.InvariantCulture) + "x";
                 double gflops = r.Flops / mine / 1e9;
-                Console.WriteLine($"{r.Network,-14} {r.Case,-11} {Fmt(mine, r.CnnGen.Min(cpu), r.CnnGen.Max(cpu)),-27} {ort,-27} {torch,-27} {ratio,7} " +
+                string byRound = r.Ort is { } peer && r.CnnGen.MedianRatio(peer, cpu) is { } paired ? paired.ToString("F2", CultureInfo.InvariantCulture) + "x" : "-";
+                Console.WriteLine($"{r.Network,-14} {r.Case,-11} {Fmt(mine, r.CnnGen.Min(cpu), r.CnnGen.Max(cpu)),-27} {ort,-27} {torch,-27} {ratio,7} {byRound,8} " +
                     $"{r.Batch / mine,10:N0} {100 * gflops / peak,5:F1}% {r.CnnGen.BytesPerCall,7:F0}");
             }
 

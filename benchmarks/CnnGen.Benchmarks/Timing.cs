@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
@@ -7,8 +8,19 @@ namespace CnnGen.Benchmarks
 {
     /// <summary>Median, minimum and maximum seconds per call over repetitions, by CPU time and by the wall clock,
     /// and managed bytes allocated per call after warm-up.</summary>
-    public readonly record struct Measurement(double CpuMedian, double CpuMin, double CpuMax, double WallMedian, double WallMin, double WallMax, double BytesPerCall, int CallsPerRep, int Reps)
+    public readonly record struct Measurement(double CpuMedian, double CpuMin, double CpuMax, double WallMedian, double WallMin, double WallMax, double BytesPerCall, int CallsPerRep, int Reps,
+        double[]? CpuByRound = null, double[]? WallByRound = null)
     {
+        /// <summary>The median over rounds of <paramref name="other"/>'s time divided by this one's, where both were timed in
+        /// the same rounds (<see cref="Timing.MeasureInTurns"/>): each ratio compares two repetitions timed moments apart.</summary>
+        public double? MedianRatio(Measurement other, bool cpu)
+        {
+            double[]? mine = cpu ? CpuByRound : WallByRound, theirs = cpu ? other.CpuByRound : other.WallByRound;
+            if (mine is null || theirs is null || mine.Length != theirs.Length) return null;
+            double[] ratios = theirs.Zip(mine, (t, m) => t / m).Order().ToArray();
+            return ratios[ratios.Length / 2];
+        }
+
         /// <summary>The time the tables use: the calling thread's CPU time for one thread (robust when other processes
         /// share the cores), the wall clock for more.</summary>
         public double Median(bool cpu) => cpu ? CpuMedian : WallMedian;
@@ -161,10 +173,11 @@ namespace CnnGen.Benchmarks
             var result = new Measurement[n];
             for (int c = 0; c < n; c++)
             {
+                double[] cpuByRound = (double[])cpu[c].Clone(), wallByRound = (double[])wall[c].Clone();
                 Array.Sort(cpu[c]);
                 Array.Sort(wall[c]);
                 result[c] = new Measurement(cpu[c][reps / 2], cpu[c][0], cpu[c][reps - 1], wall[c][reps / 2], wall[c][0], wall[c][reps - 1],
-                    allocated[c], perRep[c], reps);
+                    allocated[c], perRep[c], reps, cpuByRound, wallByRound);
             }
 
             return result;
