@@ -37,36 +37,7 @@ public sealed class ConvFiltersInLanesTests
     {
         var g = new ConvGeometry(c, h, w, f, k, 1, pad);
         if (KernelDispatch.Supported >= SimdLevel.Avx512) Assert.True(ConvFiltersInLanes.Applies(g), $"{g} should take the filters-in-lanes kernel");
-        float[] x = Reference.Random(batch * g.InputSize, 21), weights = Reference.Random(g.WeightSize, 22), bias = Reference.Random(f, 23);
-        double[] expected = Reference.ConvForward(g, batch, x, weights, bias);
-        double[] expectedNoBias = Reference.ConvForward(g, batch, x, weights, null);
-        var rectified = new double[expected.Length];
-        for (int i = 0; i < expected.Length; i++) rectified[i] = Math.Max(0, expected[i]);
-        try
-        {
-            foreach (int degree in new[] { 1, 2 })
-            {
-                KernelDispatch.MaxDegreeOfParallelism = degree;
-                var workspace = new float[Conv2D.WorkspaceSize(g)];
-                float[] y = Reference.Guarded(batch * g.OutputSize);
-                Conv2D.Forward(g, batch, x, weights, bias, y.AsSpan(0, batch * g.OutputSize), workspace);
-                Reference.Close(y.AsSpan(0, batch * g.OutputSize), expected, Tolerance, $"forward {g} batch {batch} degree {degree}");
-                Reference.AssertGuardIntact(y, batch * g.OutputSize);
-
-                y = Reference.Guarded(batch * g.OutputSize);
-                Conv2D.Forward(g, batch, x, weights, ReadOnlySpan<float>.Empty, y.AsSpan(0, batch * g.OutputSize), workspace);
-                Reference.Close(y.AsSpan(0, batch * g.OutputSize), expectedNoBias, Tolerance, $"forward without bias {g} degree {degree}");
-
-                y = Reference.Guarded(batch * g.OutputSize);
-                Conv2D.ForwardRelu(g, batch, x, weights, bias, y.AsSpan(0, batch * g.OutputSize), workspace);
-                Reference.Close(y.AsSpan(0, batch * g.OutputSize), rectified, Tolerance, $"forward + ReLU {g} degree {degree}");
-                Reference.AssertGuardIntact(y, batch * g.OutputSize);
-            }
-        }
-        finally
-        {
-            KernelDispatch.Reset();
-        }
+        ConvKernelChecks.ForwardMatchesReference(g, batch, 21, Tolerance);
     }
 
     [Theory]
@@ -77,13 +48,7 @@ public sealed class ConvFiltersInLanesTests
         var g = new ConvGeometry(c, h, w, f, k, 1, pad);
         Assert.True(Conv2D.BackwardDataIsConvolution(g, out ConvGeometry transposed));
         Assert.True(ConvFiltersInLanes.Applies(transposed), $"{transposed} should take the filters-in-lanes kernel");
-        float[] x = Reference.Random(batch * g.InputSize, 31), weights = Reference.Random(g.WeightSize, 32), dy = Reference.Random(batch * g.OutputSize, 33);
-        var (_, _, dx) = Reference.ConvBackward(g, batch, x, weights, dy);
-        var workspace = new float[Conv2D.WorkspaceSize(g)];
-        float[] actual = Reference.Guarded(batch * g.InputSize);
-        Conv2D.BackwardData(g, batch, dy, weights, actual.AsSpan(0, batch * g.InputSize), workspace);
-        Reference.Close(actual.AsSpan(0, batch * g.InputSize), dx, Tolerance, $"dx {g}");
-        Reference.AssertGuardIntact(actual, batch * g.InputSize);
+        ConvKernelChecks.InputGradientMatchesReference(g, batch, 31, Tolerance);
     }
 
     [Fact]

@@ -36,37 +36,7 @@ public sealed class ConvWinogradTests
     {
         var g = new ConvGeometry(c, h, w, f, 3, 1, pad);
         if (KernelDispatch.Supported >= SimdLevel.Avx512) Assert.True(ConvWinograd.Applies(g), $"{g} should take the Winograd kernel");
-        float[] x = Reference.Random(batch * g.InputSize, 51), weights = Reference.Random(g.WeightSize, 52), bias = Reference.Random(f, 53);
-        double[] expected = Reference.ConvForward(g, batch, x, weights, bias);
-        double[] expectedNoBias = Reference.ConvForward(g, batch, x, weights, null);
-        var rectified = new double[expected.Length];
-        for (int i = 0; i < expected.Length; i++) rectified[i] = Math.Max(0, expected[i]);
-        try
-        {
-            foreach (int degree in new[] { 1, 2 })
-            {
-                KernelDispatch.MaxDegreeOfParallelism = degree;
-                var workspace = new float[Conv2D.WorkspaceSize(g)];
-                int length = batch * g.OutputSize;
-                float[] y = Reference.Guarded(length);
-                Conv2D.Forward(g, batch, x, weights, bias, y.AsSpan(0, length), workspace);
-                Reference.Close(y.AsSpan(0, length), expected, Tolerance, $"forward {g} batch {batch} degree {degree}");
-                Reference.AssertGuardIntact(y, length);
-
-                y = Reference.Guarded(length);
-                Conv2D.Forward(g, batch, x, weights, ReadOnlySpan<float>.Empty, y.AsSpan(0, length), workspace);
-                Reference.Close(y.AsSpan(0, length), expectedNoBias, Tolerance, $"forward without bias {g} degree {degree}");
-
-                y = Reference.Guarded(length);
-                Conv2D.ForwardRelu(g, batch, x, weights, bias, y.AsSpan(0, length), workspace);
-                Reference.Close(y.AsSpan(0, length), rectified, Tolerance, $"forward + ReLU {g} degree {degree}");
-                Reference.AssertGuardIntact(y, length);
-            }
-        }
-        finally
-        {
-            KernelDispatch.Reset();
-        }
+        ConvKernelChecks.ForwardMatchesReference(g, batch, 51, Tolerance);
     }
 
     [Theory]
@@ -121,13 +91,7 @@ public sealed class ConvWinogradTests
         var g = new ConvGeometry(c, h, w, f, 3, 1, pad);
         Assert.True(Conv2D.BackwardDataIsConvolution(g, out ConvGeometry transposed));
         if (KernelDispatch.Supported >= SimdLevel.Avx512) Assert.True(ConvWinograd.Applies(transposed), $"{transposed} should take the Winograd kernel");
-        float[] x = Reference.Random(batch * g.InputSize, 71), weights = Reference.Random(g.WeightSize, 72), dy = Reference.Random(batch * g.OutputSize, 73);
-        var (_, _, dx) = Reference.ConvBackward(g, batch, x, weights, dy);
-        var workspace = new float[Conv2D.WorkspaceSize(g)];
-        float[] actual = Reference.Guarded(batch * g.InputSize);
-        Conv2D.BackwardData(g, batch, dy, weights, actual.AsSpan(0, batch * g.InputSize), workspace);
-        Reference.Close(actual.AsSpan(0, batch * g.InputSize), dx, Tolerance, $"dx {g}");
-        Reference.AssertGuardIntact(actual, batch * g.InputSize);
+        ConvKernelChecks.InputGradientMatchesReference(g, batch, 71, Tolerance);
     }
 
     [Theory]
