@@ -136,27 +136,51 @@ namespace CnnGen.Benchmarks
 
         private static void Print(string title, int reps, double repSeconds, double warmup, List<(string Name, Action Call)> steps)
         {
-            Timing.WarmUp(steps.Select(s => s.Call).ToList(), Timing.JitWarmupSeconds);
-            Console.WriteLine();
-            bool cpu = KernelDispatch.MaxDegreeOfParallelism == 1;
-            Console.WriteLine($"{title}, {KernelDispatch.MaxDegreeOfParallelism} thread(s), " +
-                $"{(cpu ? "thread CPU time" : "wall clock")} per call: median (min-max)");
-            double total = 0;
-            var results = new List<(string, Measurement)>();
-            foreach (var s in steps)
+            int degree = KernelDispatch.MaxDegreeOfParallelism;
+            if (degree > 1)
             {
-                Measurement m = Timing.Measure(s.Call, reps, repSeconds, warmup);
-                results.Add((s.Name, m));
-                total += m.Median(cpu);
+                PrintSpeedUps(title, degree, reps, repSeconds, warmup, steps);
+                return;
             }
 
+            Timing.WarmUp(steps.Select(s => s.Call).ToList(), Timing.JitWarmupSeconds);
+            Console.WriteLine();
+            Console.WriteLine($"{title}, 1 thread, thread CPU time per call: median (min-max)");
+            var results = steps.Select(s => (s.Name, M: Timing.Measure(s.Call, reps, repSeconds, warmup))).ToList();
+            double total = results.Sum(r => r.M.CpuMedian);
             foreach ((string name, Measurement m) in results)
             {
-                Console.WriteLine($"  {name,-26} {Us(m.Median(cpu)),10} ({Us(m.Min(cpu))}-{Us(m.Max(cpu))})  {100 * m.Median(cpu) / total,5:F1}%" +
-                    (cpu ? "" : $"   CPU {Us(m.CpuMedian)}"));
+                Console.WriteLine($"  {name,-26} {Us(m.CpuMedian),10} ({Us(m.CpuMin)}-{Us(m.CpuMax)})  {100 * m.CpuMedian / total,5:F1}%");
             }
 
             Console.WriteLine($"  {"sum",-26} {Us(total),10}");
+        }
+
+        /// <summary>Each call on one thread and on <paramref name="degree"/>, by the wall clock, the two taking turns (so a slow
+        /// spell of the host falls on both): which kernels' parallel splits fall short of the cores' ceiling.</summary>
+        private static void PrintSpeedUps(string title, int degree, int reps, double repSeconds, double warmup, List<(string Name, Action Call)> steps)
+        {
+            Action At(int threads, Action call) => () =>
+            {
+                KernelDispatch.MaxDegreeOfParallelism = threads;
+                call();
+            };
+
+            Timing.WarmUp(steps.SelectMany(s => new[] { At(1, s.Call), At(degree, s.Call) }).ToList(), Timing.JitWarmupSeconds);
+            Console.WriteLine();
+            Console.WriteLine($"{title}, 1 and {degree} threads taking turns, wall clock per call: median (min-max); speed-up of the medians, and by round");
+            double total1 = 0, total2 = 0;
+            foreach ((string name, Action call) in steps)
+            {
+                Measurement[] m = Timing.MeasureInTurns([At(1, call), At(degree, call)], reps, repSeconds, warmup);
+                total1 += m[0].WallMedian;
+                total2 += m[1].WallMedian;
+                Console.WriteLine($"  {name,-26} {Us(m[0].WallMedian),10} ({Us(m[0].WallMin)}-{Us(m[0].WallMax)})  {Us(m[1].WallMedian),10} ({Us(m[1].WallMin)}-{Us(m[1].WallMax)})" +
+                    $"  {m[0].WallMedian / m[1].WallMedian,5:F2}x {m[1].MedianRatio(m[0], cpu: false),5:F2}x");
+            }
+
+            KernelDispatch.MaxDegreeOfParallelism = degree;
+            Console.WriteLine($"  {"sum",-26} {Us(total1),10} {"",17} {Us(total2),10} {"",17}  {total1 / total2,5:F2}x");
         }
 
         private static void Profile(int batch, int reps, double repSeconds, double warmup, BookData? data)
@@ -203,27 +227,7 @@ namespace CnnGen.Benchmarks
                 ("(inference: affine bf16)", () => CompactDense.ForwardSkippingZeros(batch, a3, compactW2, b2, a4)),
             };
 
-            Timing.WarmUp(steps.Select(s => s.Call).ToList(), Timing.JitWarmupSeconds);
-            Console.WriteLine();
-            bool cpu = KernelDispatch.MaxDegreeOfParallelism == 1;
-            Console.WriteLine($"SimpleConvNet per layer, batch {batch}, {KernelDispatch.MaxDegreeOfParallelism} thread(s), " +
-                $"{(cpu ? "thread CPU time" : "wall clock")} per call: median (min-max)");
-            double total = 0;
-            var results = new List<(string, Measurement)>();
-            foreach (var s in steps)
-            {
-                Measurement m = Timing.Measure(s.Call, reps, repSeconds, warmup);
-                results.Add((s.Name, m));
-                total += m.Median(cpu);
-            }
-
-            foreach ((string name, Measurement m) in results)
-            {
-                Console.WriteLine($"  {name,-26} {Us(m.Median(cpu)),10} ({Us(m.Min(cpu))}-{Us(m.Max(cpu))})  {100 * m.Median(cpu) / total,5:F1}%" +
-                    (cpu ? "" : $"   CPU {Us(m.CpuMedian)}"));
-            }
-
-            Console.WriteLine($"  {"sum",-26} {Us(total),10}");
+            Print($"SimpleConvNet per layer, batch {batch}", reps, repSeconds, warmup, steps);
         }
 
         /// <summary>SimpleConvNet's training step at batch 100 as the generated code runs it (convolution, ReLU and max pool in

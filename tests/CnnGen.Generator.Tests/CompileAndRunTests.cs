@@ -88,6 +88,48 @@ public class CompileAndRunTests
         Assert.Equal(byQuarters.ToArray(), whole);
     }
 
+    [Theory]
+    // inputs x outputs of the affine layer after the pool (4 bytes a weight): the whole-batch tail starts at 1 MiB
+    [InlineData(4096, 64, false, true)]   // 1,048,576 bytes: from the affine layer on, the whole batch
+    [InlineData(4096, 63, false, false)]  // 1,032,192 bytes: chunks to the end
+    [InlineData(4096, 64, true, false)]   // a dropout after it ties a training pass's samples: chunks to the end
+    public void A_large_affine_layer_and_the_layers_after_it_take_the_whole_batch(int inputs, int outputs, bool dropout, bool wholeTail)
+    {
+        string source = $$"""
+            using CnnGen;
+            [Input(1, 64, 64)]
+            [Conv({{inputs / 1024}}, 3, Pad = 1)] [Relu] [MaxPool(2)]
+            [Affine({{outputs}})] [Relu] {{(dropout ? "[Dropout(0.5)]" : "")}}
+            [Affine(3)]
+            [SoftmaxWithLoss]
+            public partial class Wide { }
+            """;
+        GeneratorResult result = GeneratorHarness.Run(source);
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(result.CompilationProblems);
+        string code = result.Source("Wide.g.cs");
+        Assert.Equal(wholeTail, code.Contains("ForwardWholeBatch(batch);"));
+        if (!wholeTail) return;
+        Assert.Contains("Layer 4's weights (1.0 MB) would stream through the core once per chunk", code);
+        string tail = code.Substring(code.IndexOf("private void ForwardWholeBatch(int batch)"));
+        Assert.Contains("// Layer 4: Affine", tail);
+        Assert.DoesNotContain("first *", tail.Substring(0, tail.IndexOf("// Layer 7:")));
+
+        // Chunks then the whole batch: each sample's logits are those it gets alone, to rounding (the affine layer's product
+        // sums over its rows in blocks that depend on their number).
+        var net = (INetwork)Activator.CreateInstance(result.Load().GetType("Wide")!, 2)!;
+        net.IsTraining = false;
+        var random = new Random(5);
+        const int batch = 40;
+        float[] x = Enumerable.Range(0, batch * 4096).Select(_ => (float)random.NextDouble()).ToArray();
+        float[] whole = net.Forward(x).ToArray();
+        for (int n = 0; n < batch; n++)
+        {
+            float[] alone = net.Forward(x.AsSpan(n * 4096, 4096)).ToArray();
+            for (int j = 0; j < 3; j++) Assert.Equal(alone[j], whole[n * 3 + j], 3);
+        }
+    }
+
     [Fact]
     public void No_allocation_after_the_first_call_at_a_batch_size()
     {

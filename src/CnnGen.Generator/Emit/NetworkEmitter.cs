@@ -534,6 +534,7 @@ namespace CnnGen.Generator.Emit
 
         private static void Passes(CodeWriter w, NetworkPlan plan, NetworkLayout layout)
         {
+            bool whole = layout.WholeBatchFrom < plan.Layers.Count;
             using (w.Block("private void ForwardPass(global::System.ReadOnlySpan<float> input, int batch)"))
             {
                 if (layout.FoldedRelus.Count > 0)
@@ -545,16 +546,27 @@ namespace CnnGen.Generator.Emit
                 bool convOutputs = layout.FusedConvRelus.Count > 0 || layout.FoldedConvs.Count > 0;
                 if (convOutputs) w.Line("_convOutputsPending = true;");
                 string chunked = "global::CnnGen.Kernels.SampleChunks.Run(_forwardChunks, batch, input, _input, InputSize);";
-                string[] explanation =
+                var explanation = new List<string>
                 {
                     "// The batch goes through in chunks of samples, each chunk through every layer on one thread of the pool (the cut",
                     "// depends on the batch size alone, so results do not depend on the thread count; a small batch is one chunk and",
                     "// leaves the parallelism to the kernels). Each chunk's input is copied to _input by the thread that runs it.",
                 };
+                if (whole)
+                {
+                    LayerPlan from = plan.Layers[layout.WholeBatchFrom];
+                    explanation[0] = $"// The batch goes through layers 1-{N(from.Number - 1)} in chunks of samples, each chunk through all of them on one thread of";
+                    explanation[1] = "// the pool (the cut depends on the batch size alone, so results do not depend on the thread count; a small batch";
+                    explanation[2] = "// is one chunk and leaves the parallelism to the kernels; each chunk's input is copied to _input by its thread).";
+                    explanation.Add($"// Layer {N(from.Number)}'s weights ({Bytes(4 * from.In.Size * from.Count)}) would stream through the core once per chunk: from it on, the layers take the whole");
+                    explanation.Add("// batch at once (ForwardWholeBatch), so its product reads each part of the weights into L2 once for all the rows.");
+                }
+
                 if (layout.TrainingSamplesAreIndependent)
                 {
                     foreach (string line in explanation) w.Line(line);
                     w.Line(chunked);
+                    if (whole) w.Line("ForwardWholeBatch(batch);");
                 }
                 else
                 {
@@ -570,11 +582,15 @@ namespace CnnGen.Generator.Emit
                         foreach (string line in explanation) w.Line(line);
                         w.Line(chunked);
                     }
+
+                    if (whole) w.Line("ForwardWholeBatch(batch);");
                 }
             }
 
             w.Line();
-            w.Line("/// <summary>Runs samples [first, first + batch) through every layer, with workspace <paramref name=\"slot\"/> (one per thread");
+            w.Line(whole
+                ? $"/// <summary>Runs samples [first, first + batch) through layers 1-{N(plan.Layers[layout.WholeBatchFrom].Number - 1)}, with workspace <paramref name=\"slot\"/> (one per thread"
+                : "/// <summary>Runs samples [first, first + batch) through every layer, with workspace <paramref name=\"slot\"/> (one per thread");
             w.Line("/// running chunks at once).</summary>");
             using (w.Block("private void ForwardSamples(int first, int batch, int slot)"))
             {
@@ -584,54 +600,16 @@ namespace CnnGen.Generator.Emit
                     w.Line();
                 }
 
-                bool first = true;
-                for (int i = 0; i < plan.Layers.Count; i++)
+                ForwardLayers(w, plan, layout, 0, layout.WholeBatchFrom, SampleSpans.Chunk);
+            }
+
+            if (whole)
+            {
+                w.Line();
+                w.Line($"/// <summary>Runs the whole batch through layers {N(plan.Layers[layout.WholeBatchFrom].Number)}-{N(plan.Layers[plan.Layers.Count - 1].Number)} (after ForwardSamples).</summary>");
+                using (w.Block("private void ForwardWholeBatch(int batch)"))
                 {
-                    if (!first) w.Line();
-                    first = false;
-                    LayerPlan l = plan.Layers[i];
-                    if (layout.FoldedConvs.Contains(l.Number))
-                    {
-                        LayerPlan relu = plan.Layers[i + 1], pool = plan.Layers[i + 2];
-                        w.Line(LayerEmitter.Header(l) + "   [" + l.Algorithm + "]");
-                        w.Line(LayerEmitter.Header(relu));
-                        w.Line(LayerEmitter.Header(pool));
-                        w.Line($"// All three image by image (the convolution's output stays in cache; max and ReLU commute); training mode also");
-                        w.Line($"// records the pool's arg-max, which inference leaves to CompleteFoldedLayers. Layer {N(l.Number)}'s output is computed");
-                        w.Line($"// only when asked for (CompleteConvOutputs), layer {N(relu.Number)}'s likewise (CompleteReluOutputs).");
-                        w.Line($"if (_foldedPass) {LayerEmitter.FoldedConvCall(l, pool, argMax: false, SampleSpans.Chunk)}");
-                        w.Line($"else {LayerEmitter.FoldedConvCall(l, pool, argMax: true, SampleSpans.Chunk)}");
-                        i += 2;
-                        continue;
-                    }
-
-                    if (layout.FusedConvRelus.Contains(l.Number))
-                    {
-                        LayerPlan relu = plan.Layers[i + 1];
-                        w.Line(LayerEmitter.Header(l) + "   [" + l.Algorithm + "]");
-                        w.Line(LayerEmitter.Header(relu));
-                        w.Line("// One pass: the AVX-512 kernels rectify their outputs as they store them (im2col + GEMM each image's output while");
-                        w.Line($"// it is in cache); layer {N(l.Number)}'s own output is computed only when asked for (CompleteConvOutputs:");
-                        w.Line("// the ReLU's backward pass needs only its output).");
-                        w.Line(LayerEmitter.FusedConvReluCall(l, relu, SampleSpans.Chunk));
-                        i++;
-                        continue;
-                    }
-
-                    if (layout.FoldedRelus.Contains(l.Number))
-                    {
-                        LayerPlan pool = plan.Layers[i + 1];
-                        w.Line(LayerEmitter.Header(l));
-                        w.Line(LayerEmitter.Header(pool));
-                        w.Line($"// One pass (max and ReLU commute), with arg-max in training mode (inference leaves it to CompleteFoldedLayers);");
-                        w.Line($"// layer {N(l.Number)}'s output is computed only when asked for (CompleteReluOutputs).");
-                        w.Line($"if (_foldedPass) {LayerEmitter.FoldedCall(l, pool, argMax: false, SampleSpans.Chunk)}");
-                        FoldedElse(w, plan, l, pool);
-                        i++;
-                        continue;
-                    }
-
-                    LayerEmitter.Forward(w, plan, l, SampleSpans.Chunk);
+                    ForwardLayers(w, plan, layout, layout.WholeBatchFrom, plan.Layers.Count, SampleSpans.Batch);
                 }
             }
 
@@ -720,27 +698,82 @@ namespace CnnGen.Generator.Emit
             w.Line();
         }
 
+        /// <summary>Layers [<paramref name="from"/>, <paramref name="to"/>) of a forward pass over the samples
+        /// <paramref name="spans"/> names, each fused or folded group as one step.</summary>
+        private static void ForwardLayers(CodeWriter w, NetworkPlan plan, NetworkLayout layout, int from, int to, SampleSpans spans)
+        {
+            bool first = true;
+            for (int i = from; i < to; i++)
+            {
+                if (!first) w.Line();
+                first = false;
+                LayerPlan l = plan.Layers[i];
+                if (layout.FoldedConvs.Contains(l.Number))
+                {
+                    LayerPlan relu = plan.Layers[i + 1], pool = plan.Layers[i + 2];
+                    w.Line(LayerEmitter.Header(l) + "   [" + l.Algorithm + "]");
+                    w.Line(LayerEmitter.Header(relu));
+                    w.Line(LayerEmitter.Header(pool));
+                    w.Line($"// All three image by image (the convolution's output stays in cache; max and ReLU commute); training mode also");
+                    w.Line($"// records the pool's arg-max, which inference leaves to CompleteFoldedLayers. Layer {N(l.Number)}'s output is computed");
+                    w.Line($"// only when asked for (CompleteConvOutputs), layer {N(relu.Number)}'s likewise (CompleteReluOutputs).");
+                    w.Line($"if (_foldedPass) {LayerEmitter.FoldedConvCall(l, pool, argMax: false, spans)}");
+                    w.Line($"else {LayerEmitter.FoldedConvCall(l, pool, argMax: true, spans)}");
+                    i += 2;
+                    continue;
+                }
+
+                if (layout.FusedConvRelus.Contains(l.Number))
+                {
+                    LayerPlan relu = plan.Layers[i + 1];
+                    w.Line(LayerEmitter.Header(l) + "   [" + l.Algorithm + "]");
+                    w.Line(LayerEmitter.Header(relu));
+                    w.Line("// One pass: the AVX-512 kernels rectify their outputs as they store them (im2col + GEMM each image's output while");
+                    w.Line($"// it is in cache); layer {N(l.Number)}'s own output is computed only when asked for (CompleteConvOutputs:");
+                    w.Line("// the ReLU's backward pass needs only its output).");
+                    w.Line(LayerEmitter.FusedConvReluCall(l, relu, spans));
+                    i++;
+                    continue;
+                }
+
+                if (layout.FoldedRelus.Contains(l.Number))
+                {
+                    LayerPlan pool = plan.Layers[i + 1];
+                    w.Line(LayerEmitter.Header(l));
+                    w.Line(LayerEmitter.Header(pool));
+                    w.Line($"// One pass (max and ReLU commute), with arg-max in training mode (inference leaves it to CompleteFoldedLayers);");
+                    w.Line($"// layer {N(l.Number)}'s output is computed only when asked for (CompleteReluOutputs).");
+                    w.Line($"if (_foldedPass) {LayerEmitter.FoldedCall(l, pool, argMax: false, spans)}");
+                    FoldedElse(w, plan, spans, l, pool);
+                    i++;
+                    continue;
+                }
+
+                LayerEmitter.Forward(w, plan, l, spans);
+            }
+        }
+
         /// <summary>The training-mode branch of a folded group: the convolution, if any, then the ReLU and max pool in one
         /// pass with arg-max (the ReLU's output is left to CompleteReluOutputs).</summary>
-        private static void FoldedElse(CodeWriter w, NetworkPlan plan, params LayerPlan[] layers)
+        private static void FoldedElse(CodeWriter w, NetworkPlan plan, SampleSpans spans, params LayerPlan[] layers)
         {
             w.Line("else");
             w.Line("{");
             w.Indent();
-            FoldedTrainingSteps(w, plan, layers);
+            FoldedTrainingSteps(w, plan, spans, layers);
             w.Outdent();
             w.Line("}");
         }
 
-        private static void FoldedTrainingSteps(CodeWriter w, NetworkPlan plan, LayerPlan[] layers)
+        private static void FoldedTrainingSteps(CodeWriter w, NetworkPlan plan, SampleSpans spans, LayerPlan[] layers)
         {
             int first = layers.Length - 2;
             for (int i = 0; i < first; i++)
             {
-                LayerEmitter.Forward(w, plan, layers[i], SampleSpans.Chunk, header: false);
+                LayerEmitter.Forward(w, plan, layers[i], spans, header: false);
             }
 
-            w.Line(LayerEmitter.FoldedCall(layers[first], layers[first + 1], argMax: true, SampleSpans.Chunk));
+            w.Line(LayerEmitter.FoldedCall(layers[first], layers[first + 1], argMax: true, spans));
         }
 
         private static void Capacity(CodeWriter w, NetworkLayout layout)

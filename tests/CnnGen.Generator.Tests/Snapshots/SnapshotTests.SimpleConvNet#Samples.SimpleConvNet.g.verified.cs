@@ -349,13 +349,16 @@ namespace Samples
             _foldedPass = !IsTraining;
             _reluOutputsPending = true;
             _convOutputsPending = true;
-            // The batch goes through in chunks of samples, each chunk through every layer on one thread of the pool (the cut
-            // depends on the batch size alone, so results do not depend on the thread count; a small batch is one chunk and
-            // leaves the parallelism to the kernels). Each chunk's input is copied to _input by the thread that runs it.
+            // The batch goes through layers 1-3 in chunks of samples, each chunk through all of them on one thread of
+            // the pool (the cut depends on the batch size alone, so results do not depend on the thread count; a small batch
+            // is one chunk and leaves the parallelism to the kernels; each chunk's input is copied to _input by its thread).
+            // Layer 4's weights (1.7 MB) would stream through the core once per chunk: from it on, the layers take the whole
+            // batch at once (ForwardWholeBatch), so its product reads each part of the weights into L2 once for all the rows.
             global::CnnGen.Kernels.SampleChunks.Run(_forwardChunks, batch, input, _input, InputSize);
+            ForwardWholeBatch(batch);
         }
 
-        /// <summary>Runs samples [first, first + batch) through every layer, with workspace <paramref name="slot"/> (one per thread
+        /// <summary>Runs samples [first, first + batch) through layers 1-3, with workspace <paramref name="slot"/> (one per thread
         /// running chunks at once).</summary>
         private void ForwardSamples(int first, int batch, int slot)
         {
@@ -369,19 +372,23 @@ namespace Samples
             // only when asked for (CompleteConvOutputs), layer 2's likewise (CompleteReluOutputs).
             if (_foldedPass) global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv1, in Pool3, batch, _input.AsSpan(first * 784, batch * 784), W1.Values, b1.Values, _a3.AsSpan(first * 4320, batch * 4320), columns);
             else global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv1, in Pool3, batch, _input.AsSpan(first * 784, batch * 784), W1.Values, b1.Values, _a3.AsSpan(first * 4320, batch * 4320), _argMax3.AsSpan(first * 4320, batch * 4320), columns, first);
+        }
 
+        /// <summary>Runs the whole batch through layers 4-7 (after ForwardSamples).</summary>
+        private void ForwardWholeBatch(int batch)
+        {
             // Layer 4: Affine 100  30x12x12 -> 100   (flattens 30x12x12 in C, H, W order)
             // The input is a ReLU's (often mostly zeros): rows of W behind inputs that are zero may be skipped (same values).
-            if (_compactW2 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.ForwardSkippingZeros(batch, _a3.AsSpan(first * 4320, batch * 4320), _compactW2, b2.Values, _a4.AsSpan(first * 100, batch * 100));
-            else global::CnnGen.Kernels.Dense.ForwardSkippingZeros(batch, 4320, 100, _a3.AsSpan(first * 4320, batch * 4320), W2.Values, b2.Values, _a4.AsSpan(first * 100, batch * 100));
+            if (_compactW2 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.ForwardSkippingZeros(batch, _a3.AsSpan(0, batch * 4320), _compactW2, b2.Values, _a4.AsSpan(0, batch * 100));
+            else global::CnnGen.Kernels.Dense.ForwardSkippingZeros(batch, 4320, 100, _a3.AsSpan(0, batch * 4320), W2.Values, b2.Values, _a4.AsSpan(0, batch * 100));
 
             // Layer 5: Relu  100 -> 100
-            global::CnnGen.Kernels.Activations.ReluForward(_a4.AsSpan(first * 100, batch * 100), _a5.AsSpan(first * 100, batch * 100));
+            global::CnnGen.Kernels.Activations.ReluForward(_a4.AsSpan(0, batch * 100), _a5.AsSpan(0, batch * 100));
 
             // Layer 6: Affine 10  100 -> 10
             // The input is a ReLU's (often mostly zeros): rows of W behind inputs that are zero may be skipped (same values).
-            if (_compactW3 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.ForwardSkippingZeros(batch, _a5.AsSpan(first * 100, batch * 100), _compactW3, b3.Values, _a6.AsSpan(first * 10, batch * 10));
-            else global::CnnGen.Kernels.Dense.ForwardSkippingZeros(batch, 100, 10, _a5.AsSpan(first * 100, batch * 100), W3.Values, b3.Values, _a6.AsSpan(first * 10, batch * 10));
+            if (_compactW3 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.ForwardSkippingZeros(batch, _a5.AsSpan(0, batch * 100), _compactW3, b3.Values, _a6.AsSpan(0, batch * 10));
+            else global::CnnGen.Kernels.Dense.ForwardSkippingZeros(batch, 100, 10, _a5.AsSpan(0, batch * 100), W3.Values, b3.Values, _a6.AsSpan(0, batch * 10));
 
             // Layer 7: SoftmaxWithLoss  10 -> 10   (applied by Loss and Predict; Forward returns the logits)
         }

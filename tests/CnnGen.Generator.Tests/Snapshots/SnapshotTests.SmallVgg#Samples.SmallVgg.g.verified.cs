@@ -414,13 +414,16 @@ namespace Samples
             _foldedPass = !IsTraining;
             _reluOutputsPending = true;
             _convOutputsPending = true;
-            // The batch goes through in chunks of samples, each chunk through every layer on one thread of the pool (the cut
-            // depends on the batch size alone, so results do not depend on the thread count; a small batch is one chunk and
-            // leaves the parallelism to the kernels). Each chunk's input is copied to _input by the thread that runs it.
+            // The batch goes through layers 1-10 in chunks of samples, each chunk through all of them on one thread of
+            // the pool (the cut depends on the batch size alone, so results do not depend on the thread count; a small batch
+            // is one chunk and leaves the parallelism to the kernels; each chunk's input is copied to _input by its thread).
+            // Layer 11's weights (1.0 MB) would stream through the core once per chunk: from it on, the layers take the whole
+            // batch at once (ForwardWholeBatch), so its product reads each part of the weights into L2 once for all the rows.
             global::CnnGen.Kernels.SampleChunks.Run(_forwardChunks, batch, input, _input, InputSize);
+            ForwardWholeBatch(batch);
         }
 
-        /// <summary>Runs samples [first, first + batch) through every layer, with workspace <paramref name="slot"/> (one per thread
+        /// <summary>Runs samples [first, first + batch) through layers 1-10, with workspace <paramref name="slot"/> (one per thread
         /// running chunks at once).</summary>
         private void ForwardSamples(int first, int batch, int slot)
         {
@@ -457,19 +460,23 @@ namespace Samples
             // only when asked for (CompleteConvOutputs), layer 9's likewise (CompleteReluOutputs).
             if (_foldedPass) global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv8, in Pool10, batch, _a7.AsSpan(first * 8192, batch * 8192), W4.Values, b4.Values, _a10.AsSpan(first * 2048, batch * 2048), columns);
             else global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv8, in Pool10, batch, _a7.AsSpan(first * 8192, batch * 8192), W4.Values, b4.Values, _a10.AsSpan(first * 2048, batch * 2048), _argMax10.AsSpan(first * 2048, batch * 2048), columns, first);
+        }
 
+        /// <summary>Runs the whole batch through layers 11-14 (after ForwardSamples).</summary>
+        private void ForwardWholeBatch(int batch)
+        {
             // Layer 11: Affine 128  32x8x8 -> 128   (flattens 32x8x8 in C, H, W order)
             // The input is a ReLU's (often mostly zeros): rows of W behind inputs that are zero may be skipped (same values).
-            if (_compactW5 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.ForwardSkippingZeros(batch, _a10.AsSpan(first * 2048, batch * 2048), _compactW5, b5.Values, _a11.AsSpan(first * 128, batch * 128));
-            else global::CnnGen.Kernels.Dense.ForwardSkippingZeros(batch, 2048, 128, _a10.AsSpan(first * 2048, batch * 2048), W5.Values, b5.Values, _a11.AsSpan(first * 128, batch * 128));
+            if (_compactW5 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.ForwardSkippingZeros(batch, _a10.AsSpan(0, batch * 2048), _compactW5, b5.Values, _a11.AsSpan(0, batch * 128));
+            else global::CnnGen.Kernels.Dense.ForwardSkippingZeros(batch, 2048, 128, _a10.AsSpan(0, batch * 2048), W5.Values, b5.Values, _a11.AsSpan(0, batch * 128));
 
             // Layer 12: Relu  128 -> 128
-            global::CnnGen.Kernels.Activations.ReluForward(_a11.AsSpan(first * 128, batch * 128), _a12.AsSpan(first * 128, batch * 128));
+            global::CnnGen.Kernels.Activations.ReluForward(_a11.AsSpan(0, batch * 128), _a12.AsSpan(0, batch * 128));
 
             // Layer 13: Affine 10  128 -> 10
             // The input is a ReLU's (often mostly zeros): rows of W behind inputs that are zero may be skipped (same values).
-            if (_compactW6 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.ForwardSkippingZeros(batch, _a12.AsSpan(first * 128, batch * 128), _compactW6, b6.Values, _a13.AsSpan(first * 10, batch * 10));
-            else global::CnnGen.Kernels.Dense.ForwardSkippingZeros(batch, 128, 10, _a12.AsSpan(first * 128, batch * 128), W6.Values, b6.Values, _a13.AsSpan(first * 10, batch * 10));
+            if (_compactW6 is not null && !IsTraining && batch < global::CnnGen.Kernels.CompactDense.MaxBatch) global::CnnGen.Kernels.CompactDense.ForwardSkippingZeros(batch, _a12.AsSpan(0, batch * 128), _compactW6, b6.Values, _a13.AsSpan(0, batch * 10));
+            else global::CnnGen.Kernels.Dense.ForwardSkippingZeros(batch, 128, 10, _a12.AsSpan(0, batch * 128), W6.Values, b6.Values, _a13.AsSpan(0, batch * 10));
 
             // Layer 14: SoftmaxWithLoss  10 -> 10   (applied by Loss and Predict; Forward returns the logits)
         }
