@@ -545,7 +545,9 @@ namespace CnnGen.Generator.Emit
 
                 bool convOutputs = layout.FusedConvRelus.Count > 0 || layout.FoldedConvs.Count > 0;
                 if (convOutputs) w.Line("_convOutputsPending = true;");
-                string chunked = "global::CnnGen.Kernels.SampleChunks.Run(_forwardChunks, batch, input, _input, InputSize);";
+                string chunked = layout.ChunksHoldAffine
+                    ? "global::CnnGen.Kernels.SampleChunks.Run(_forwardChunks, batch, input, _input, InputSize);"
+                    : "global::CnnGen.Kernels.SampleChunks.Run(_forwardChunks, batch, input, _input, InputSize, global::CnnGen.Kernels.SampleChunks.MinConvSamples);";
                 var explanation = new List<string>
                 {
                     "// The batch goes through in chunks of samples, each chunk through every layer on one thread of the pool (the cut",
@@ -560,6 +562,12 @@ namespace CnnGen.Generator.Emit
                     explanation[2] = "// is one chunk and leaves the parallelism to the kernels; each chunk's input is copied to _input by its thread).";
                     explanation.Add($"// Layer {N(from.Number)}'s weights ({Bytes(4 * from.In.Size * from.Count)}) would stream through the core once per chunk: from it on, the layers take the whole");
                     explanation.Add("// batch at once (ForwardWholeBatch), so its product reads each part of the weights into L2 once for all the rows.");
+                }
+
+                if (!layout.ChunksHoldAffine)
+                {
+                    explanation.Add("// The chunks hold no affine layer, whose weights each chunk would read again: they may be as small as 8 samples,");
+                    explanation.Add("// so two threads share a batch evenly even when one of them is slowed.");
                 }
 
                 if (layout.TrainingSamplesAreIndependent)

@@ -120,7 +120,12 @@ namespace CnnGen.Generator.Emit
             TrainingSamplesAreIndependent = !plan.Layers.Any(l => l.Kind == LayerKind.BatchNorm || l.Kind == LayerKind.Dropout
                 || (l.Kind == LayerKind.ResidualEnd && HasProjection(plan, l)));
             WholeBatchFrom = FirstWholeBatchLayer(plan);
+            ChunksHoldAffine = plan.Layers.Take(WholeBatchFrom).Any(l => l.Kind == LayerKind.Affine);
         }
+
+        /// <summary>Whether an affine layer runs in the forward pass's chunks of samples (before <see cref="WholeBatchFrom"/>):
+        /// the chunks are then at least <c>SampleChunks.MinSamples</c> samples, else <c>SampleChunks.MinConvSamples</c>.</summary>
+        public bool ChunksHoldAffine { get; }
 
         /// <summary>Weights (bytes, float32) from which an affine layer's forward pass takes the whole batch at once. A chunk of
         /// samples streams the layer's weights through the core once, so the four chunks of a batch of 100 stream them four

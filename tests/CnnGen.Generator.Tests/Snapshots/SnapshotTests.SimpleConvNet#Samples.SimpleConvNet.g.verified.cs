@@ -354,7 +354,9 @@ namespace Samples
             // is one chunk and leaves the parallelism to the kernels; each chunk's input is copied to _input by its thread).
             // Layer 4's weights (1.7 MB) would stream through the core once per chunk: from it on, the layers take the whole
             // batch at once (ForwardWholeBatch), so its product reads each part of the weights into L2 once for all the rows.
-            global::CnnGen.Kernels.SampleChunks.Run(_forwardChunks, batch, input, _input, InputSize);
+            // The chunks hold no affine layer, whose weights each chunk would read again: they may be as small as 8 samples,
+            // so two threads share a batch evenly even when one of them is slowed.
+            global::CnnGen.Kernels.SampleChunks.Run(_forwardChunks, batch, input, _input, InputSize, global::CnnGen.Kernels.SampleChunks.MinConvSamples);
             ForwardWholeBatch(batch);
         }
 

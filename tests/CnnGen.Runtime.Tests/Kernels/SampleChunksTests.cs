@@ -96,6 +96,22 @@ public sealed class SampleChunksTests
     }
 
     [Theory]
+    [InlineData(15, 1)]
+    [InlineData(16, 2)]
+    [InlineData(32, 4)]
+    [InlineData(63, 4)]
+    [InlineData(64, 8)]
+    [InlineData(100, 8)]
+    [InlineData(100_000, 8)]
+    public void Chunks_of_convolutions_only_may_be_half_as_small(int batch, int expected)
+    {
+        int chunks = SampleChunks.Count(batch, SampleChunks.MinConvSamples);
+        Assert.Equal(expected, chunks);
+        if (chunks > 1) Assert.True(batch / chunks >= SampleChunks.MinConvSamples, $"{batch} samples in {chunks} chunks");
+        Assert.Throws<ArgumentOutOfRangeException>(() => SampleChunks.Count(batch, 0));
+    }
+
+    [Theory]
     [InlineData(1)]
     [InlineData(2)]
     public void Every_sample_is_run_once_in_consecutive_chunks_of_nearly_equal_size_each_with_a_free_slot(int degree)
