@@ -239,6 +239,7 @@ public sealed class DenseSkippingZerosTests
     [InlineData(2, 4320, 100)]    // one thread's tiles (below the threshold for splitting)
     [InlineData(8, 4320, 100)]
     [InlineData(100, 4320, 100)]  // the depth-split product (a long sum over a small C): each range lists its own zeros
+    [InlineData(50, 3001, 37)]    // the same with a depth that no 16-row step divides (the last range is shorter)
     [InlineData(7, 333, 127)]     // one thread's tiles
     [InlineData(128, 2000, 384)]  // columns shared among threads
     [InlineData(3, 1327, 17)]
