@@ -21,7 +21,16 @@ namespace CnnGen.Benchmarks
     /// </summary>
     public static class Scaling
     {
-        private const int CallsPerTurn = 5;
+        /// <summary>Fewest calls a turn makes.</summary>
+        private const int MinCallsPerTurn = 5;
+
+        /// <summary>Least time a turn on one thread lasts (more calls for a short call). A turn's first call finds the pool's
+        /// helper asleep, since the other modes' turns ran in between (an idle helper blocks after 100 µs), and waking it
+        /// on this virtual machine cost SimpleConvNet's two-thread batch-100 inference about 170 µs (median of its first
+        /// call in a turn 1,169 µs, of the others 997–1,032 µs): with turns of five calls, a fifth of the two-thread calls
+        /// paid it, which a pass run for throughput pays once. Turns of 20 ms or more keep the share of such first calls
+        /// under a twentieth.</summary>
+        private const double MinTurnSeconds = 0.02;
 
         public static int Run(string[] args)
         {
@@ -30,6 +39,7 @@ namespace CnnGen.Benchmarks
             Console.WriteLine($"CnnGen scaling: 1 vs 2 threads, wall clock, modes taking turns, about {seconds:0.##} s per case, {Environment.ProcessorCount} processors");
             Console.WriteLine("  two copies: two instances, one thread each, at once (the two cores' ceiling for this work at that moment)");
             Console.WriteLine("  speed-ups: of the medians (of the best calls); by round: the median over rounds of one thread's time over two threads'");
+            Console.WriteLine($"  a turn: at least {MinCallsPerTurn} calls and {MinTurnSeconds * 1e3:0} ms on one thread (its first call wakes the pool's helper); times are per call");
             Console.WriteLine();
             Console.WriteLine($"{"network",-14} {"case",-11} {"1 thread",-21} {"2 threads",-21} {"2 copies (per call)",-21} {"2 threads",14} {"by round",8} {"2 copies",14} {"threads/copies",15}");
             using var twin = new TwinThread();
@@ -79,6 +89,10 @@ namespace CnnGen.Benchmarks
             Timing.WarmUp(new Action[] { call, call, copies }, Timing.JitWarmupSeconds,
                 i => KernelDispatch.MaxDegreeOfParallelism = i == 1 ? 2 : 1);
 
+            KernelDispatch.MaxDegreeOfParallelism = 1;
+            long w0 = Stopwatch.GetTimestamp();
+            call();
+            int calls = Math.Max(MinCallsPerTurn, (int)Math.Ceiling(MinTurnSeconds / Stopwatch.GetElapsedTime(w0).TotalSeconds));
             var total = Stopwatch.StartNew();
             for (int turn = 0; total.Elapsed.TotalSeconds < seconds || turn < 15; turn++)
             {
@@ -87,14 +101,14 @@ namespace CnnGen.Benchmarks
                 long t0 = Stopwatch.GetTimestamp();
                 if (mode == 2)
                 {
-                    // Both instances make CallsPerTurn calls at once: twice the work of a turn of the other modes.
-                    twin.RunAlongside(call, copy, CallsPerTurn);
-                    times.Copies.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds / (2 * CallsPerTurn));
+                    // Both instances make the turn's calls at once: twice the work of a turn of the other modes.
+                    twin.RunAlongside(call, copy, calls);
+                    times.Copies.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds / (2 * calls));
                 }
                 else
                 {
-                    for (int i = 0; i < CallsPerTurn; i++) call();
-                    (mode == 0 ? times.One : times.Two).Add(Stopwatch.GetElapsedTime(t0).TotalSeconds / CallsPerTurn);
+                    for (int i = 0; i < calls; i++) call();
+                    (mode == 0 ? times.One : times.Two).Add(Stopwatch.GetElapsedTime(t0).TotalSeconds / calls);
                 }
             }
 
