@@ -141,14 +141,21 @@ namespace CnnGen.Kernels
                 GemmBlocked.Run(target, _kernel, GemmBuffers.ForCurrentThread, 0, _problem.M, 0, _problem.N, p0, p1);
             }
 
-            /// <summary>Adds the copies of ranges 1 and up to C, in range order.</summary>
+            /// <summary>Adds the copies of ranges 1 and up to C, in range order, a block of C at a time: the block stays in L1
+            /// while every copy is added to it (C whole, 40 KB at 100 x 100, went to L2 and back once per copy; the five
+            /// additions took 4.8 µs so and 3.2–3.5 µs in blocks, all in cache). The same sums in the same order.</summary>
             public void AddPartialSums()
             {
+                const int Block = 2048;
                 int size = _problem.M * _problem.N;
-                var c = new Span<float>(_problem.C, size);
-                for (int r = 1; r < Ranges; r++)
+                for (int start = 0; start < size; start += Block)
                 {
-                    TensorPrimitives.Add(c, new ReadOnlySpan<float>(_partials + (r - 1) * (long)size, size), c);
+                    int length = Math.Min(Block, size - start);
+                    var c = new Span<float>(_problem.C + start, length);
+                    for (int r = 1; r < Ranges; r++)
+                    {
+                        TensorPrimitives.Add(c, new ReadOnlySpan<float>(_partials + (r - 1) * (long)size + start, length), c);
+                    }
                 }
             }
         }
