@@ -28,7 +28,7 @@ namespace CnnGen.Kernels
 
     /// <summary>
     /// A small pool of dedicated helper threads shared by all kernels. A job is cut into blocks and every participant,
-    /// the calling thread included, claims blocks from a shared counter until none are left, so a helper that the
+    /// the calling thread included, claims blocks (from the front or the back: see <see cref="Work"/>) until none are left, so a helper that the
     /// operating system does not schedule promptly (the other core is busy) simply ends up doing less. A helper that
     /// finished a job stays awake for <see cref="KernelDispatch.AwakeMicroseconds"/> (pausing and yielding its core), so the
     /// next kernel of a pass finds it running, then blocks on an event; an idle pool uses no processor time. A helper that
@@ -53,7 +53,9 @@ namespace CnnGen.Kernels
         private static int s_busy;
         private static Worker[] s_workers = Array.Empty<Worker>();
         private static IBlockJob? s_job;
-        private static int s_blocks, s_next;
+        /// <summary>The blocks not yet claimed, <c>[front, end)</c>: front in the low 32 bits, end in the high (one word, so a
+        /// claim from either end is one compare-and-swap).</summary>
+        private static long s_unclaimed;
         private static ExceptionDispatchInfo? s_error;
 
         // Back-off when a participant lost its core to another thread: jobs run inline until s_skipUntil
@@ -259,8 +261,7 @@ namespace CnnGen.Kernels
             try
             {
                 s_job = job;
-                s_blocks = blocks;
-                s_next = 0;
+                Volatile.Write(ref s_unclaimed, Unclaimed(0, blocks));
                 s_error = null;
                 int helpers = degree - 1;
                 Worker[] workers = EnsureWorkers(helpers);
@@ -331,7 +332,13 @@ namespace CnnGen.Kernels
 
         private static void Work(IBlockJob job, int participant)
         {
-            int blocks = s_blocks;
+            // Even places claim from the front, odd ones from the back. Two threads of equal speed so take the same blocks in
+            // every call: the calling thread the first half, the helper the second. A product split by depth then finds its
+            // part of the weights in its own core's L2 from the last call (SimpleConvNet's 1.7 MB W2: each half stays), and
+            // a backward kernel cut into ranges of images like the forward pass's chunks finds them where they were
+            // written. A thread that falls behind still just takes fewer blocks. SimpleConvNet at batch 100 on two threads,
+            // taking turns with front-only claims: inference 2.8–4.5% and a training step 1.9–3.2% faster by round.
+            bool fromBack = participant % 2 == 1;
             IBlockJob? outerJob = t_workJob;
             int outerParticipant = t_participant;
             t_workJob = job;
@@ -341,8 +348,8 @@ namespace CnnGen.Kernels
             {
                 while (true)
                 {
-                    int index = Interlocked.Increment(ref s_next) - 1;
-                    if (index >= blocks)
+                    int index = Claim(fromBack);
+                    if (index < 0)
                     {
                         return;
                     }
@@ -355,6 +362,21 @@ namespace CnnGen.Kernels
                 t_blockDepth--;
                 t_workJob = outerJob;
                 t_participant = outerParticipant;
+            }
+        }
+
+        private static long Unclaimed(int front, int end) => ((long)end << 32) | (uint)front;
+
+        /// <summary>Claims the first or the last unclaimed block; -1 when none is left.</summary>
+        private static int Claim(bool fromBack)
+        {
+            while (true)
+            {
+                long unclaimed = Volatile.Read(ref s_unclaimed);
+                int front = (int)unclaimed, end = (int)(unclaimed >> 32);
+                if (front >= end) return -1;
+                long rest = fromBack ? Unclaimed(front, end - 1) : Unclaimed(front + 1, end);
+                if (Interlocked.CompareExchange(ref s_unclaimed, rest, unclaimed) == unclaimed) return fromBack ? end - 1 : front;
             }
         }
 
@@ -464,7 +486,7 @@ namespace CnnGen.Kernels
                     {
                         s_error ??= ExceptionDispatchInfo.Capture(e);
                         // Stop the other participants from claiming further blocks.
-                        Volatile.Write(ref s_next, int.MaxValue / 2);
+                        Volatile.Write(ref s_unclaimed, 0);
                     }
                     finally
                     {

@@ -105,6 +105,54 @@ public sealed class ParallelKernelTests
         });
     }
 
+    /// <summary>Records which participant ran each block, each block taking a little while so that both take part.</summary>
+    private sealed class PlaceRecordingJob : IBlockJob
+    {
+        public int[] Place = Array.Empty<int>();
+
+        public void Run(int block)
+        {
+            Place[block] = ParallelBlocks.ParticipantOf(this);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (clock.Elapsed.TotalMilliseconds < 0.2)
+            {
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(7)]
+    [InlineData(8)]
+    public void At_degree_two_the_calling_thread_takes_blocks_from_the_front_and_the_helper_from_the_back(int blocks)
+    {
+        AtDegree(2, () =>
+        {
+            var job = new PlaceRecordingJob { Place = new int[blocks] };
+            bool helperTookPart = false;
+            for (int attempt = 0; attempt < 200 && !helperTookPart; attempt++)
+            {
+                ParallelBlocks.ResetBackoff();
+                Array.Fill(job.Place, -1);
+                ParallelBlocks.Run(job, blocks);
+                Assert.All(job.Place, p => Assert.InRange(p, 0, 1));
+                // A prefix of the blocks on the calling thread, the rest on the helper: so the two take the same blocks in
+                // every job when they run at the same speed.
+                int firstOfHelper = Array.IndexOf(job.Place, 1);
+                helperTookPart = firstOfHelper >= 0;
+                if (helperTookPart)
+                {
+                    Assert.All(job.Place.Take(firstOfHelper), p => Assert.Equal(0, p));
+                    Assert.All(job.Place.Skip(firstOfHelper), p => Assert.Equal(1, p));
+                    Assert.Equal(1, job.Place[blocks - 1]);
+                }
+            }
+
+            Assert.True(helperTookPart, "the helper never took part in 200 jobs");
+            return 0;
+        });
+    }
+
     /// <summary>A block that keeps its thread busy for <see cref="Milliseconds"/> of wall-clock time.</summary>
     private sealed class BusyJob : IBlockJob
     {
