@@ -548,28 +548,7 @@ namespace CnnGen.Generator.Emit
                 string chunked = layout.ChunksHoldAffine
                     ? "global::CnnGen.Kernels.SampleChunks.Run(_forwardChunks, batch, input, _input, InputSize);"
                     : "global::CnnGen.Kernels.SampleChunks.Run(_forwardChunks, batch, input, _input, InputSize, global::CnnGen.Kernels.SampleChunks.MinConvSamples);";
-                var explanation = new List<string>
-                {
-                    "// The batch goes through in chunks of samples, each chunk through every layer on one thread of the pool (the cut",
-                    "// depends on the batch size alone, so results do not depend on the thread count; a small batch is one chunk and",
-                    "// leaves the parallelism to the kernels). Each chunk's input is copied to _input by the thread that runs it.",
-                };
-                if (whole)
-                {
-                    LayerPlan from = plan.Layers[layout.WholeBatchFrom];
-                    explanation[0] = $"// The batch goes through layers 1-{N(from.Number - 1)} in chunks of samples, each chunk through all of them on one thread of";
-                    explanation[1] = "// the pool (the cut depends on the batch size alone, so results do not depend on the thread count; a small batch";
-                    explanation[2] = "// is one chunk and leaves the parallelism to the kernels; each chunk's input is copied to _input by its thread).";
-                    explanation.Add($"// Layer {N(from.Number)}'s weights ({Bytes(4 * from.In.Size * from.Count)}) would stream through the core once per chunk: from it on, the layers take the whole");
-                    explanation.Add("// batch at once (ForwardWholeBatch), so its product reads each part of the weights into L2 once for all the rows.");
-                }
-
-                if (!layout.ChunksHoldAffine)
-                {
-                    explanation.Add("// The chunks hold no affine layer, whose weights each chunk would read again: they may be as small as 8 samples,");
-                    explanation.Add("// so two threads share a batch evenly even when one of them is slowed.");
-                }
-
+                List<string> explanation = ChunksComment(plan, layout);
                 if (layout.TrainingSamplesAreIndependent)
                 {
                     foreach (string line in explanation) w.Line(line);
@@ -704,6 +683,36 @@ namespace CnnGen.Generator.Emit
             }
 
             w.Line();
+        }
+
+        /// <summary>The comment above a forward pass's chunks: how the batch is cut, which layers take it whole after the
+        /// chunks and why, and how small the chunks may be.</summary>
+        private static List<string> ChunksComment(NetworkPlan plan, NetworkLayout layout)
+        {
+            var lines = new List<string>();
+            if (layout.WholeBatchFrom < plan.Layers.Count)
+            {
+                LayerPlan from = plan.Layers[layout.WholeBatchFrom];
+                lines.Add($"// The batch goes through layers 1-{N(from.Number - 1)} in chunks of samples, each chunk through all of them on one thread of");
+                lines.Add("// the pool (the cut depends on the batch size alone, so results do not depend on the thread count; a small batch");
+                lines.Add("// is one chunk and leaves the parallelism to the kernels; each chunk's input is copied to _input by its thread).");
+                lines.Add($"// Layer {N(from.Number)}'s weights ({Bytes(4 * from.In.Size * from.Count)}) would stream through the core once per chunk: from it on, the layers take the whole");
+                lines.Add("// batch at once (ForwardWholeBatch), so its product reads each part of the weights into L2 once for all the rows.");
+            }
+            else
+            {
+                lines.Add("// The batch goes through in chunks of samples, each chunk through every layer on one thread of the pool (the cut");
+                lines.Add("// depends on the batch size alone, so results do not depend on the thread count; a small batch is one chunk and");
+                lines.Add("// leaves the parallelism to the kernels). Each chunk's input is copied to _input by the thread that runs it.");
+            }
+
+            if (!layout.ChunksHoldAffine)
+            {
+                lines.Add("// The chunks hold no affine layer, whose weights each chunk would read again: they may be as small as 8 samples,");
+                lines.Add("// so two threads share a batch evenly even when one of them is slowed.");
+            }
+
+            return lines;
         }
 
         /// <summary>Layers [<paramref name="from"/>, <paramref name="to"/>) of a forward pass over the samples

@@ -143,7 +143,7 @@ namespace CnnGen.Kernels
 
             /// <summary>Adds the copies of ranges 1 and up to C, in range order, a block of C at a time: the block stays in L1
             /// while every copy is added to it (C whole, 40 KB at 100 x 100, went to L2 and back once per copy; the five
-            /// additions took 4.8 µs so and 3.2–3.5 µs in blocks, all in cache). The same sums in the same order.</summary>
+            /// additions took 4.8 µs that way and 3.2–3.5 µs in blocks, all in cache). The same sums in the same order.</summary>
             public void AddPartialSums()
             {
                 const int Block = 2048;
