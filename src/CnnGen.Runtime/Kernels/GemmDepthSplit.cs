@@ -85,7 +85,7 @@ namespace CnnGen.Kernels
                 _skipZeros = skipZeros;
                 if (skipZeros)
                 {
-                    // Each range lists its own depths (on whichever thread runs it) into its own part of one buffer, sized here.
+                    // Each range lists its depths (on whichever thread runs it) into its own part of one buffer, sized here.
                     int longest = 0;
                     for (int r = 0; r < Ranges; r++)
                     {
@@ -120,14 +120,13 @@ namespace CnnGen.Kernels
                     int vectors = GemmFewRows.Vectors(_problem.N);
                     if (_skipZeros)
                     {
+                        // Each group of eight rows lists its own non-zero depths: more of them are zero in eight rows than in all.
+                        // SimpleConvNet's affine layer at batch 100, taking turns with one list per range: 1.21-1.22x as fast on
+                        // one thread, 1.27x on two (its inference 1.09-1.10x and 1.11x, a training step 1.02x and 1.03x).
                         int length = p1 - p0;
-                        int* list = (int*)(_lists + (long)range * _listStride);
-                        int count = NonzeroIndices.GatherColumns(a, _problem.M, length, _problem.K, list, _lists + (long)range * _listStride + length);
-                        if (GemmFewRows.ListingPays(count, length))
-                        {
-                            GemmFewRows.Columns(_problem.M, _problem.N, length, _problem.K, a, b, bias, c, 0, vectors, new ListedRows(list, count));
-                            return;
-                        }
+                        float* region = _lists + (long)range * _listStride;
+                        GemmFewRows.ColumnsSkippingZeros(_problem.M, _problem.N, length, _problem.K, a, b, bias, c, 0, vectors, (int*)region, region + length);
+                        return;
                     }
 
                     GemmFewRows.Columns(_problem.M, _problem.N, p1 - p0, _problem.K, a, b, bias, c, 0, vectors);

@@ -235,6 +235,45 @@ public sealed class DenseSkippingZerosTests
         return x;
     }
 
+    /// <summary>Each group of eight rows zero in its own columns (half of them), and no column zero in every row: the
+    /// depth-split product walks each group's own list, which a product listing the columns zero throughout could not.</summary>
+    [Theory]
+    [InlineData(100, 4320, 100)]
+    [InlineData(61, 3001, 37)]
+    [InlineData(9, 4320, 100)]
+    public void Groups_of_eight_rows_skip_the_columns_zero_in_all_their_rows(int batch, int inputs, int outputs)
+    {
+        float[] w = Reference.Random(inputs * outputs, 2), b = Reference.Random(outputs, 3);
+        var random = new Random(inputs + batch);
+        float[] x = Sparse(batch * inputs, 0.7, 5);
+        for (int g = 0; g * 8 < batch; g++)
+        {
+            bool[] zero = Enumerable.Range(0, inputs).Select(_ => random.NextDouble() < 0.5).ToArray();
+            for (int n = g * 8; n < Math.Min(batch, g * 8 + 8); n++)
+                for (int i = 0; i < inputs; i++)
+                    if (zero[i]) x[n * inputs + i] = 0f;
+        }
+
+        double[] product = ProductWithBias(batch, inputs, outputs, x, w, b);
+        try
+        {
+            foreach (int degree in new[] { 1, 2 })
+            {
+                KernelDispatch.MaxDegreeOfParallelism = degree;
+                float[] plain = new float[batch * outputs], skipping = new float[batch * outputs];
+                Dense.Forward(batch, inputs, outputs, x, w, b, plain);
+                Dense.ForwardSkippingZeros(batch, inputs, outputs, x, w, b, skipping);
+                string what = $"{batch}x{inputs}x{outputs} degree {degree}";
+                AssertSameResults(plain, skipping, what);
+                Reference.Close(skipping, product, 1e-4, what);
+            }
+        }
+        finally
+        {
+            KernelDispatch.Reset();
+        }
+    }
+
     [Theory]
     [InlineData(2, 4320, 100)]    // one thread's tiles (below the threshold for splitting)
     [InlineData(8, 4320, 100)]
