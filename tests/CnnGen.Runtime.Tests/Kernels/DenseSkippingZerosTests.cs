@@ -227,12 +227,49 @@ public sealed class DenseSkippingZerosTests
     private static float[] SparseColumns(int batch, int inputs, double zeroColumns, int seed)
     {
         var random = new Random(seed);
-        bool[] zero = Enumerable.Range(0, inputs).Select(_ => random.NextDouble() < zeroColumns).ToArray();
         float[] x = Sparse(batch * inputs, 0.5, seed + 1);
-        for (int n = 0; n < batch; n++)
-            for (int i = 0; i < inputs; i++)
-                if (zero[i]) x[n * inputs + i] = 0f;
+        ZeroColumnsByGroup(x, batch, inputs, batch, zeroColumns, random);
         return x;
+    }
+
+    /// <summary>Zeroes about <paramref name="fraction"/> of the columns of <paramref name="x"/> in each group of
+    /// <paramref name="groupRows"/> consecutive rows, each group its own columns.</summary>
+    private static void ZeroColumnsByGroup(float[] x, int batch, int inputs, int groupRows, double fraction, Random random)
+    {
+        for (int first = 0; first < batch; first += groupRows)
+        {
+            bool[] zero = Enumerable.Range(0, inputs).Select(_ => random.NextDouble() < fraction).ToArray();
+            for (int n = first; n < Math.Min(batch, first + groupRows); n++)
+                for (int i = 0; i < inputs; i++)
+                    if (zero[i]) x[n * inputs + i] = 0f;
+        }
+    }
+
+    /// <summary>The skipping product against the plain one (same values) and a float64 reference, with and without bias,
+    /// at degrees 1 and 2.</summary>
+    private static void SkippingMatchesPlainAtEveryDegree(int batch, int inputs, int outputs, float[] x, float[] w, float[] b, string what)
+    {
+        double[] product = ProductWithBias(batch, inputs, outputs, x, w, b);
+        try
+        {
+            foreach (int degree in new[] { 1, 2 })
+            {
+                KernelDispatch.MaxDegreeOfParallelism = degree;
+                float[] plain = new float[batch * outputs], skipping = new float[batch * outputs];
+                Dense.Forward(batch, inputs, outputs, x, w, b, plain);
+                Dense.ForwardSkippingZeros(batch, inputs, outputs, x, w, b, skipping);
+                string at = $"{what} degree {degree}";
+                AssertSameResults(plain, skipping, at);
+                Reference.Close(skipping, product, 1e-4, at);
+                Dense.ForwardSkippingZeros(batch, inputs, outputs, x, w, default, skipping);
+                Dense.Forward(batch, inputs, outputs, x, w, default, plain);
+                AssertSameResults(plain, skipping, at + " no bias");
+            }
+        }
+        finally
+        {
+            KernelDispatch.Reset();
+        }
     }
 
     /// <summary>Each group of eight rows zero in its own columns (half of them), and no column zero in every row: the
@@ -244,34 +281,9 @@ public sealed class DenseSkippingZerosTests
     public void Groups_of_eight_rows_skip_the_columns_zero_in_all_their_rows(int batch, int inputs, int outputs)
     {
         float[] w = Reference.Random(inputs * outputs, 2), b = Reference.Random(outputs, 3);
-        var random = new Random(inputs + batch);
         float[] x = Sparse(batch * inputs, 0.7, 5);
-        for (int g = 0; g * 8 < batch; g++)
-        {
-            bool[] zero = Enumerable.Range(0, inputs).Select(_ => random.NextDouble() < 0.5).ToArray();
-            for (int n = g * 8; n < Math.Min(batch, g * 8 + 8); n++)
-                for (int i = 0; i < inputs; i++)
-                    if (zero[i]) x[n * inputs + i] = 0f;
-        }
-
-        double[] product = ProductWithBias(batch, inputs, outputs, x, w, b);
-        try
-        {
-            foreach (int degree in new[] { 1, 2 })
-            {
-                KernelDispatch.MaxDegreeOfParallelism = degree;
-                float[] plain = new float[batch * outputs], skipping = new float[batch * outputs];
-                Dense.Forward(batch, inputs, outputs, x, w, b, plain);
-                Dense.ForwardSkippingZeros(batch, inputs, outputs, x, w, b, skipping);
-                string what = $"{batch}x{inputs}x{outputs} degree {degree}";
-                AssertSameResults(plain, skipping, what);
-                Reference.Close(skipping, product, 1e-4, what);
-            }
-        }
-        finally
-        {
-            KernelDispatch.Reset();
-        }
+        ZeroColumnsByGroup(x, batch, inputs, 8, 0.5, new Random(inputs + batch));
+        SkippingMatchesPlainAtEveryDegree(batch, inputs, outputs, x, w, b, $"{batch}x{inputs}x{outputs}");
     }
 
     [Theory]
@@ -288,27 +300,7 @@ public sealed class DenseSkippingZerosTests
         foreach (double zeroColumns in new[] { 0.0, 0.3, 0.6, 1.0 })
         {
             float[] x = SparseColumns(batch, inputs, zeroColumns, inputs + batch);
-            double[] product = ProductWithBias(batch, inputs, outputs, x, w, b);
-            try
-            {
-                foreach (int degree in new[] { 1, 2 })
-                {
-                    KernelDispatch.MaxDegreeOfParallelism = degree;
-                    float[] plain = new float[batch * outputs], skipping = new float[batch * outputs];
-                    Dense.Forward(batch, inputs, outputs, x, w, b, plain);
-                    Dense.ForwardSkippingZeros(batch, inputs, outputs, x, w, b, skipping);
-                    string what = $"{batch}x{inputs}x{outputs} zero columns {zeroColumns} degree {degree}";
-                    AssertSameResults(plain, skipping, what);
-                    Reference.Close(skipping, product, 1e-4, what);
-                    Dense.ForwardSkippingZeros(batch, inputs, outputs, x, w, default, skipping);
-                    Dense.Forward(batch, inputs, outputs, x, w, default, plain);
-                    AssertSameResults(plain, skipping, what + " no bias");
-                }
-            }
-            finally
-            {
-                KernelDispatch.Reset();
-            }
+            SkippingMatchesPlainAtEveryDegree(batch, inputs, outputs, x, w, b, $"{batch}x{inputs}x{outputs} zero columns {zeroColumns}");
         }
     }
 
