@@ -534,7 +534,7 @@ namespace CnnGen.Generator.Emit
 
         private static void Passes(CodeWriter w, NetworkPlan plan, NetworkLayout layout)
         {
-            bool whole = layout.WholeBatchFrom < plan.Layers.Count;
+            bool whole = layout.HasWholeBatchTail;
             using (w.Block("private void ForwardPass(global::System.ReadOnlySpan<float> input, int batch)"))
             {
                 if (layout.FoldedRelus.Count > 0)
@@ -690,7 +690,7 @@ namespace CnnGen.Generator.Emit
         private static List<string> ChunksComment(NetworkPlan plan, NetworkLayout layout)
         {
             var lines = new List<string>();
-            if (layout.WholeBatchFrom < plan.Layers.Count)
+            if (layout.HasWholeBatchTail)
             {
                 LayerPlan from = plan.Layers[layout.WholeBatchFrom];
                 lines.Add($"// The batch goes through layers 1-{N(from.Number - 1)} in chunks of samples, each chunk through all of them on one thread of");

@@ -120,6 +120,7 @@ namespace CnnGen.Generator.Emit
             TrainingSamplesAreIndependent = !plan.Layers.Any(l => l.Kind == LayerKind.BatchNorm || l.Kind == LayerKind.Dropout
                 || (l.Kind == LayerKind.ResidualEnd && HasProjection(plan, l)));
             WholeBatchFrom = FirstWholeBatchLayer(plan);
+            HasWholeBatchTail = WholeBatchFrom < plan.Layers.Count;
             ChunksHoldAffine = plan.Layers.Take(WholeBatchFrom).Any(l => l.Kind == LayerKind.Affine);
         }
 
@@ -141,6 +142,9 @@ namespace CnnGen.Generator.Emit
         /// and the loss follow it (a batch's samples stay independent there, and none of them fold into another layer).
         /// The layer count when every layer runs in chunks.</summary>
         public int WholeBatchFrom { get; }
+
+        /// <summary>Whether some layers take the whole batch after the chunks (<see cref="WholeBatchFrom"/> is a layer).</summary>
+        public bool HasWholeBatchTail { get; }
 
         private static int FirstWholeBatchLayer(NetworkPlan plan)
         {
