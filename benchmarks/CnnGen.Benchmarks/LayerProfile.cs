@@ -34,6 +34,7 @@ namespace CnnGen.Benchmarks
             if (Wants("LeNet5"))
             {
                 ProfileLeNet5(1, reps, repSeconds, warmup);
+                ProfileLeNet5Backward(100, reps, repSeconds, warmup);
             }
 
             if (Wants("SmallVgg"))
@@ -74,6 +75,45 @@ namespace CnnGen.Benchmarks
                 ("fwd affine 120->84", () => Dense.Forward(batch, 120, 84, a8, w4, b4, a9)),
                 ("fwd sigmoid", () => Activations.SigmoidForward(a9, a10)),
                 ("fwd affine 84->10", () => Dense.Forward(batch, 84, 10, a10, w5, b5, a11)),
+            });
+        }
+
+        /// <summary>LeNet-5's backward pass, the generated training step's calls in order (random data: the kernels' cost does
+        /// not depend on it). Its forward pass runs in chunks of samples, one chunk per thread; these calls each take the whole
+        /// batch, and each splits it among the threads itself or, when too small to pay for a parallel job, runs on one.</summary>
+        private static void ProfileLeNet5Backward(int batch, int reps, double repSeconds, double warmup)
+        {
+            var c1 = new ConvGeometry(1, 28, 28, 6, 5, 1, 2);
+            var p1 = new ConvGeometry(6, 28, 28, 6, 2, 2, 0);
+            var c2 = new ConvGeometry(6, 14, 14, 16, 5, 1, 0);
+            var p2 = new ConvGeometry(16, 10, 10, 16, 2, 2, 0);
+            var random = new Random(4);
+            float[] x = Fill(random, batch * 784), w2 = Fill(random, c2.WeightSize);
+            float[] w3 = Fill(random, 400 * 120), w4 = Fill(random, 120 * 84), w5 = Fill(random, 84 * 10);
+            float[] a2 = Fill(random, batch * c1.OutputSize), a3 = Fill(random, batch * p1.OutputSize), a5 = Fill(random, batch * c2.OutputSize);
+            float[] a6 = Fill(random, batch * 400), a8 = Fill(random, batch * 120), a10 = Fill(random, batch * 84), p = Fill(random, batch * 10);
+            int[] labels = Enumerable.Range(0, batch).Select(i => i % 10).ToArray();
+            float[] g1 = new float[batch * c1.OutputSize], g2 = new float[batch * c1.OutputSize], g3 = new float[batch * p1.OutputSize];
+            float[] g4 = new float[batch * c2.OutputSize], g5 = new float[batch * c2.OutputSize], g6 = new float[batch * 400];
+            float[] g7 = new float[batch * 120], g8 = new float[batch * 120], g9 = new float[batch * 84], g10 = new float[batch * 84], g11 = new float[batch * 10];
+            float[] dw1 = new float[c1.WeightSize], db1 = new float[6], dw2 = new float[c2.WeightSize], db2 = new float[16];
+            float[] dw3 = new float[400 * 120], db3 = new float[120], dw4 = new float[120 * 84], db4 = new float[84], dw5 = new float[84 * 10], db5 = new float[10];
+            float[] columns = new float[Math.Max(Conv2D.WorkspaceSize(c1), Conv2D.WorkspaceSize(c2))];
+            Print($"LeNet-5 backward pass per kernel, batch {batch}", reps, repSeconds, warmup, new List<(string, Action)>
+            {
+                ("bwd softmax-xent", () => SoftmaxCrossEntropy.Backward(batch, 10, p, labels, g11)),
+                ("bwd affine 84->10", () => Dense.Backward(batch, 84, 10, a10, w5, g11, dw5, db5, g10)),
+                ("bwd sigmoid", () => Activations.SigmoidBackward(a10, g10, g9)),
+                ("bwd affine 120->84", () => Dense.Backward(batch, 120, 84, a8, w4, g9, dw4, db4, g8)),
+                ("bwd tanh", () => Activations.TanhBackward(a8, g8, g7)),
+                ("bwd affine 400->120", () => Dense.Backward(batch, 400, 120, a6, w3, g7, dw3, db3, g6)),
+                ("bwd avgpool 2x2", () => Pooling.AvgBackward(in p2, batch, g6, g5)),
+                ("bwd tanh", () => Activations.TanhBackward(a5, g5, g4)),
+                ("bwd conv2 filter", () => Conv2D.BackwardFilter(in c2, batch, a3, g4, dw2, db2, columns)),
+                ("bwd conv2 input", () => Conv2D.BackwardData(in c2, batch, g4, w2, g3, columns)),
+                ("bwd avgpool 2x2", () => Pooling.AvgBackward(in p1, batch, g3, g2)),
+                ("bwd tanh", () => Activations.TanhBackward(a2, g2, g1)),
+                ("bwd conv1 filter", () => Conv2D.BackwardFilter(in c1, batch, x, g1, dw1, db1, columns)),
             });
         }
 

@@ -33,11 +33,22 @@ namespace CnnGen.Generator.Planning
             bool pointwise = kernel == 1 && stride == 1 && pad == 0;
             bool directDots = !pointwise && filters * patch <= 4096 && plane >= VectorWidth;
             if (WinogradFilterGradient(channels, filters, kernel, stride, pad, outHeight, outWidth)) return "Winograd F(2x2, 3x3)";
-            if (OverRowPitch(channels, height, width, filters, kernel, stride, pad, outHeight, outWidth, directDots)) return "dot products over the row pitch";
-            if (filters >= 8 && filters <= 384 && plane >= 16 && (patch >= 64 || !directDots)) return "transposed product";
-            if (directDots) return "direct dot products";
-            if (stride == 1 && pad == 0 && outWidth >= 8 && channels <= 4 && kernel > 1) return "direct, few channels";
-            return pointwise ? "pointwise GEMM" : "im2col + GEMM";
+            if (OverRowPitch(channels, height, width, filters, kernel, stride, pad, outHeight, outWidth, directDots))
+            {
+                // A plane under 512 positions over the pitch takes the dot products only from 16 images a thread.
+                const string overPitch = "dot products over the row pitch";
+                return outHeight * (width + 2 * pad) >= 512 ? overPitch : overPitch + " from 16 images a thread, else " + ForFewImages();
+            }
+
+            return ForFewImages();
+
+            string ForFewImages()
+            {
+                if (filters >= 8 && filters <= 384 && plane >= 16 && (patch >= 64 || !directDots)) return "transposed product";
+                if (directDots) return "direct dot products";
+                if (stride == 1 && pad == 0 && outWidth >= 8 && channels <= 4 && kernel > 1) return "direct, few channels";
+                return pointwise ? "pointwise GEMM" : "im2col + GEMM";
+            }
         }
 
         /// <summary>The input-gradient algorithm (mirrors <c>CnnGen.Kernels.ConvAlgorithm.InputGradient</c>): with stride 1 the
@@ -64,18 +75,25 @@ namespace CnnGen.Generator.Planning
             (inputGradient ? "; input gradient: " + InputGradientOnAvx512(channels, height, width, filters, kernel, stride, pad) : string.Empty) +
             " on AVX-512]";
 
-        /// <summary>Mirrors <c>CnnGen.Kernels.FilterGradientOverPitch.Applies</c>: stride 1, a real window, rows at most twice as
-        /// long with the padded pitch, at least 512 positions a plane over the pitch, not a shape the 5 x 5 dot-product
-        /// blocks cover exactly, and bounded scratch.</summary>
+        /// <summary>Mirrors <c>CnnGen.Kernels.FilterGradientOverPitch.AppliesToShape</c>: stride 1, a real window, rows at most
+        /// twice as long with the padded pitch, at least 64 positions a plane over the pitch, not a shape the 5 x 5
+        /// dot-product blocks cover exactly, and bounded scratch.</summary>
         private static bool OverRowPitch(long channels, long height, long width, long filters, long kernel, long stride, long pad,
             long outHeight, long outWidth, bool directDots)
         {
             long pitch = width + 2 * pad, patch = channels * kernel * kernel;
-            if (stride != 1 || kernel == 1 || pitch > 2 * outWidth || outHeight * pitch < 512) return false;
+            if (stride != 1 || kernel == 1 || pitch > 2 * outWidth || outHeight * pitch < 64) return false;
             // The direct dot products keep a shape their 5 x 5 blocks cover exactly, when they would take it at all.
             bool productTakesIt = patch >= 64 && filters >= 8 && filters <= 384 && outHeight * outWidth >= 16;
             if (filters % 5 == 0 && patch % 5 == 0 && directDots && !productTakesIt) return false;
+            // Blocks of 4 filters x 6 taps, or 6 x 4 where that rounds up fewer pairs.
             long paddedFilters = (filters + 3) / 4 * 4, paddedTaps = (patch + 5) / 6 * 6;
+            if ((filters + 5) / 6 * 6 * ((patch + 3) / 4 * 4) < paddedFilters * paddedTaps)
+            {
+                paddedFilters = (filters + 5) / 6 * 6;
+                paddedTaps = (patch + 3) / 4 * 4;
+            }
+
             long run = (outHeight * pitch + VectorWidth - 1) / VectorWidth * VectorWidth;
             long group = System.Math.Max(1, 1024 / run);
             long scratch = group * (channels * (height + 2 * pad) * pitch + paddedFilters * run) + run + VectorWidth +

@@ -478,7 +478,7 @@ namespace CnnGen.Kernels
         /// (SimpleConvNet's first layer 55 against 32 GFLOP/s) and keeps it.
         /// </summary>
         internal static bool FilterGradientByProduct(in ConvGeometry g) =>
-            !ConvWinograd.AppliesFilterGradient(g) && !FilterGradientOverPitch.Applies(g) && GemmFewRows.Applies(2, g.Filters, g.OutPlane) && g.Filters >= 8 &&
+            !ConvWinograd.AppliesFilterGradient(g) && !FilterGradientOverPitch.TakesEveryBatch(g) && GemmFewRows.Applies(2, g.Filters, g.OutPlane) && g.Filters >= 8 &&
             (g.PatchSize >= 64 || !ConvDirectWide.AppliesFilterGradient(g));
 
         /// <summary>Scratch floats of <see cref="FilterGradientByProduct"/>: <c>dWᵀ</c> and one image's <c>dyᵀ</c>.</summary>
@@ -499,7 +499,7 @@ namespace CnnGen.Kernels
                 return;
             }
 
-            if (FilterGradientOverPitch.Applies(g))
+            if (FilterGradientOverPitch.Applies(g, batch))
             {
                 FilterGradientOverPitch.FilterGradient(g, batch, x, dy, weightGradient, biasGradient, scratch);
                 return;

@@ -28,7 +28,7 @@ namespace CnnGen.Kernels
         /// gradient in place (AVX-512).</summary>
         public const string TransposedProduct = "transposed product";
         /// <summary>Filter gradient: dot products of the output gradient with the shifted inputs laid over the padded row
-        /// pitch, 4 filters x 6 taps per block, without a column matrix (stride 1, AVX-512).</summary>
+        /// pitch, 4 filters x 6 taps or 6 x 4 per block, without a column matrix (stride 1, AVX-512).</summary>
         public const string DotProductsOverRowPitch = "dot products over the row pitch";
         /// <summary>Filter gradient: dot products of the output gradient with shifted inputs, 5 x 5 per block (AVX-512).</summary>
         public const string DirectDotProducts = "direct dot products";
@@ -38,10 +38,19 @@ namespace CnnGen.Kernels
         public const string GemmCol2Im = "GEMM + col2im";
 
         /// <summary>The filter-gradient algorithm <see cref="Conv2D.BackwardFilter"/> uses for <paramref name="g"/> at the current level.</summary>
+        /// <remarks>A plane too short for the dot products over the row pitch at any batch gets them from
+        /// <see cref="FilterGradientOverPitch.MinImagesForShortPlanes"/> images a thread, and the algorithm named after "else"
+        /// below that.</remarks>
         public static string FilterGradient(in ConvGeometry g) =>
             ConvWinograd.AppliesFilterGradient(g) ? Winograd
-            : FilterGradientOverPitch.Applies(g) ? DotProductsOverRowPitch
-            : Conv2D.FilterGradientByProduct(g) ? TransposedProduct
+            : FilterGradientOverPitch.TakesEveryBatch(g) ? DotProductsOverRowPitch
+            : FilterGradientOverPitch.AppliesToShape(g)
+                ? $"{DotProductsOverRowPitch} from {FilterGradientOverPitch.MinImagesForShortPlanes} images a thread, else {FilterGradientForFewImages(g)}"
+            : FilterGradientForFewImages(g);
+
+        /// <summary>The filter-gradient algorithm where neither Winograd's form nor the dot products over the row pitch take the shape.</summary>
+        private static string FilterGradientForFewImages(in ConvGeometry g) =>
+            Conv2D.FilterGradientByProduct(g) ? TransposedProduct
             : ConvDirectWide.AppliesFilterGradient(g) ? DirectDotProducts
             : ConvDirect.Applies(g) ? DirectFewChannels
             : g.Kernel == 1 && g.Stride == 1 && g.Pad == 0 ? PointwiseGemm

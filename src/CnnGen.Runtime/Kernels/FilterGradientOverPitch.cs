@@ -11,12 +11,13 @@ namespace CnnGen.Kernels
     /// image laid out with the padded row pitch, that shifted plane is one contiguous run starting at
     /// <c>c * plane + kh * pitch + kw</c>, if the output gradient is laid over the same pitch with zeros in the columns
     /// past the output's width. So each pair (f, t) is a plain dot product of two runs, and a register block of 4 filters x 6
-    /// taps (24 vector accumulators, 10 loads per 24 multiply-adds) passes once along them. The im2col path this replaces wrote
+    /// taps, or 6 x 4 where that rounds up fewer pairs (24 vector accumulators, 10 loads per 24 multiply-adds), passes once
+    /// along them. The im2col path this replaces wrote
     /// and read back a column matrix of 9 to 25 times the image per image (SmallVgg's second layer: 590 KB per image).
     /// </summary>
     /// <remarks>
     /// <para>The cost of the layout: the columns past the output's width (pitch - width of every row: 2 of 34 for a 3x3 pad-1
-    /// layer on 32 columns) and the filters and taps that round the blocks up (to multiples of 4 and 6) are computed and
+    /// layer on 32 columns) and the filters and taps that round the blocks up (to multiples of 4 and 6, or 6 and 4) are computed and
     /// thrown away. <see cref="Applies"/> keeps the waste bounded.</para>
     /// <para>The accumulators are vectors of partial sums over the batch (one per pair), reduced once at the end; a block
     /// runs over a group of images at once (as many as make about 1,024 positions: one or two, a plane having at least
@@ -30,16 +31,25 @@ namespace CnnGen.Kernels
     /// </remarks>
     internal static unsafe class FilterGradientOverPitch
     {
-        private const int VW = 16, FiltersPerBlock = 4, TapsPerBlock = 6;
+        private const int VW = 16;
 
         /// <summary>Positions a group of images should add up to, for long runs per accumulator load.</summary>
         private const int GroupPositions = 1024;
 
-        /// <summary>Fewest positions (output rows x pitch) an image must give each pair. Summing a pair's lanes costs about as
-        /// much as 128 positions of multiply-adds, so at batch 1 shorter planes lost to the transposed product (SmallVgg's
-        /// 16x16 layers, 288 positions: 50 and 83 against 33 and 49 us; 32 filters on 8x8: 51 against 21 us), though they
-        /// won at batch 100.</summary>
+        /// <summary>Positions (output rows x pitch) from which an image gives each pair enough work for any number of images.
+        /// Summing a pair's lanes costs about as much as 128 positions of multiply-adds, and it is paid once per call, so at
+        /// batch 1 shorter planes lost to the transposed product (SmallVgg's 16x16 layers, 288 positions: 50 and 83 against 33
+        /// and 49 us; 32 filters on 8x8: 51 against 21 us; LeNet-5's second layer, 140 positions: 23 against 14 us).</summary>
         private const int MinPositions = 512;
+
+        /// <summary>Images a thread's share of the batch must hold for a plane shorter than <see cref="MinPositions"/>: then
+        /// the lanes' sums are spread over enough multiply-adds. LeNet-5's second layer (140 positions, 10x10 over a pitch of
+        /// 14) at batch 100, the two taking turns: 737 against 866 us on one thread, 471 against 703 us on two (a share of
+        /// 25 images each); at batch 8 the two were level (67 against 64 us).</summary>
+        public const int MinImagesForShortPlanes = 16;
+
+        /// <summary>Fewest positions a plane must have at all: four vectors.</summary>
+        private const int MinShortPositions = 4 * VW;
 
         /// <summary>Largest scratch (floats, 4 MiB) this kernel may ask for on one thread.</summary>
         private const int MaxScratch = 1 << 20;
@@ -47,26 +57,38 @@ namespace CnnGen.Kernels
         /// <summary>Most pairs (padded filters x padded taps): their partial sums take 64 bytes each (1 MiB at most).</summary>
         private const int MaxPairs = 16384;
 
-        /// <summary>Whether the filter gradient of <paramref name="g"/> takes this kernel: stride 1 and a real window on AVX-512,
-        /// rows no more than twice as long with the padded pitch as the output's, an output plane of at least
-        /// <see cref="MinPositions"/> positions over the pitch, bounded scratch, and not a shape whose pairs the direct
-        /// dot-product kernel's 5 x 5 blocks cover exactly (it has no waste there and is faster: SimpleConvNet's first layer,
-        /// 30 filters of 25 taps, 74 against 47 GFLOP/s at batch 100).</summary>
-        public static bool Applies(in ConvGeometry g)
+        /// <summary>Whether the filter gradient of <paramref name="images"/> images on one thread takes this kernel: a shape it
+        /// takes (<see cref="AppliesToShape"/>) whose plane is long enough for any number of images
+        /// (<see cref="TakesEveryBatch"/>), or at least <see cref="MinImagesForShortPlanes"/> images.</summary>
+        public static bool Applies(in ConvGeometry g, int images) =>
+            AppliesToShape(g) && (Positions(g) >= MinPositions || images >= MinImagesForShortPlanes);
+
+        /// <summary>Whether this kernel takes <paramref name="g"/> whatever the number of images.</summary>
+        public static bool TakesEveryBatch(in ConvGeometry g) => AppliesToShape(g) && Positions(g) >= MinPositions;
+
+        /// <summary>Whether this kernel takes <paramref name="g"/> at some number of images: stride 1 and a real window on AVX-512,
+        /// rows no more than twice as long with the padded pitch as the output's, an output plane of at least four vectors
+        /// of positions over the pitch, bounded scratch, and not a shape whose pairs the direct dot-product kernel's 5 x 5
+        /// blocks cover exactly (it has no waste there and is faster: SimpleConvNet's first layer, 30 filters of 25 taps, 74
+        /// against 47 GFLOP/s at batch 100).</summary>
+        public static bool AppliesToShape(in ConvGeometry g)
         {
             if (g.Stride != 1 || g.Kernel == 1 || KernelDispatch.Level < SimdLevel.Avx512 || !Vector512.IsHardwareAccelerated) return false;
-            if (Pitch(g) > 2 * g.OutWidth || (long)g.OutHeight * Pitch(g) < MinPositions) return false;
+            if (Pitch(g) > 2 * g.OutWidth || Positions(g) < MinShortPositions) return false;
             if (g.Filters % 5 == 0 && g.PatchSize % 5 == 0 && DirectDotsWouldTakeIt(g)) return false;
             return (long)PaddedFilters(g) * PaddedTaps(g) <= MaxPairs && SizeOf(g) <= MaxScratch;
         }
+
+        /// <summary>Positions of an output plane laid over the pitch.</summary>
+        private static long Positions(in ConvGeometry g) => (long)g.OutHeight * Pitch(g);
 
         /// <summary>Whether, without this kernel, the direct dot-product kernel would take the shape (the transposed product
         /// takes the long patches it also serves).</summary>
         private static bool DirectDotsWouldTakeIt(in ConvGeometry g) =>
             ConvDirectWide.AppliesFilterGradient(g) && !(g.PatchSize >= 64 && g.Filters >= 8 && GemmFewRows.Applies(2, g.Filters, g.OutPlane));
 
-        /// <summary>Floats of scratch one thread needs for <paramref name="g"/> (0 when the kernel does not apply).</summary>
-        public static int ScratchSize(in ConvGeometry g) => Applies(g) ? (int)SizeOf(g) : 0;
+        /// <summary>Floats of scratch one thread needs for <paramref name="g"/> (0 when the kernel never takes it).</summary>
+        public static int ScratchSize(in ConvGeometry g) => AppliesToShape(g) ? (int)SizeOf(g) : 0;
 
         private static int Pitch(in ConvGeometry g) => g.Width + 2 * g.Pad;
 
@@ -75,9 +97,24 @@ namespace CnnGen.Kernels
         /// <summary>Positions of an output plane laid over the pitch, rounded up to whole vectors.</summary>
         private static int RunLength(in ConvGeometry g) => (int)Math.Min(int.MaxValue / 2, ((long)g.OutHeight * Pitch(g) + VW - 1) / VW * VW);
 
-        private static int PaddedFilters(in ConvGeometry g) => (g.Filters + FiltersPerBlock - 1) / FiltersPerBlock * FiltersPerBlock;
+        /// <summary>Whether the blocks are 6 filters x 4 taps rather than 4 x 6: when that rounds up fewer pairs. Both keep 24
+        /// accumulators and load 10 vectors per 24 multiply-adds. LeNet-5's first layer (6 filters of 25 taps) rounds to 6 x 28
+        /// pairs instead of 8 x 30: at batch 100 on one thread, the two taking turns, 313 against 398 us.</summary>
+        private static bool SixFilterBlocks(in ConvGeometry g) =>
+            (long)RoundUp(g.Filters, 6) * RoundUp(g.PatchSize, 4) < (long)RoundUp(g.Filters, 4) * RoundUp(g.PatchSize, 6);
 
-        private static int PaddedTaps(in ConvGeometry g) => (g.PatchSize + TapsPerBlock - 1) / TapsPerBlock * TapsPerBlock;
+        /// <summary>The filters and taps of a register block for <paramref name="g"/>.</summary>
+        internal static (int Filters, int Taps) BlockOf(in ConvGeometry g) => SixFilterBlocks(g) ? (6, 4) : (4, 6);
+
+        private static int FiltersPerBlock(in ConvGeometry g) => BlockOf(g).Filters;
+
+        private static int TapsPerBlock(in ConvGeometry g) => BlockOf(g).Taps;
+
+        private static int RoundUp(int value, int multiple) => (value + multiple - 1) / multiple * multiple;
+
+        private static int PaddedFilters(in ConvGeometry g) => RoundUp(g.Filters, FiltersPerBlock(g));
+
+        private static int PaddedTaps(in ConvGeometry g) => RoundUp(g.PatchSize, TapsPerBlock(g));
 
         private static int Group(in ConvGeometry g) => Math.Max(1, GroupPositions / RunLength(g));
 
@@ -131,14 +168,24 @@ namespace CnnGen.Kernels
                         Conv2D.AddPlaneSums(image, g.Filters, g.OutPlane, biasGradient);
                     }
 
-                    for (int f0 = 0; f0 < filters; f0 += FiltersPerBlock)
+                    bool sixFilters = SixFilterBlocks(g);
+                    int filtersPerBlock = FiltersPerBlock(g), tapsPerBlock = TapsPerBlock(g);
+                    for (int f0 = 0; f0 < filters; f0 += filtersPerBlock)
                     {
-                        for (int t0 = 0; t0 < taps; t0 += TapsPerBlock)
+                        for (int t0 = 0; t0 < taps; t0 += tapsPerBlock)
                         {
-                            var pairs = new Pairs(dwp + f0 * g.PatchSize + t0, g.PatchSize, Math.Min(FiltersPerBlock, g.Filters - f0),
-                                Math.Min(TapsPerBlock, g.PatchSize - t0));
-                            Block(spread + (long)f0 * run, run, imageGradient, bordered, imageInput, offsets + t0, count,
-                                partial + ((long)f0 * taps + t0) * VW, (long)taps * VW, n0 == 0, n0 + count == batch, pairs);
+                            var pairs = new Pairs(dwp + f0 * g.PatchSize + t0, g.PatchSize, Math.Min(filtersPerBlock, g.Filters - f0),
+                                Math.Min(tapsPerBlock, g.PatchSize - t0));
+                            if (sixFilters)
+                            {
+                                Block6x4(spread + (long)f0 * run, run, imageGradient, bordered, imageInput, offsets + t0, count,
+                                    partial + ((long)f0 * taps + t0) * VW, (long)taps * VW, n0 == 0, n0 + count == batch, pairs);
+                            }
+                            else
+                            {
+                                Block4x6(spread + (long)f0 * run, run, imageGradient, bordered, imageInput, offsets + t0, count,
+                                    partial + ((long)f0 * taps + t0) * VW, (long)taps * VW, n0 == 0, n0 + count == batch, pairs);
+                            }
                         }
                     }
                 }
@@ -162,13 +209,13 @@ namespace CnnGen.Kernels
 
             public int Taps { get; }
 
-            /// <summary>Writes the sums of the lanes of six accumulators (one filter, the block's taps) to filter row <paramref name="row"/>.</summary>
+            /// <summary>Writes the sums of the lanes of six accumulators (one filter, a 4 x 6 block's taps) to filter row <paramref name="row"/>.</summary>
             [MethodImpl(MethodImplOptions.AggressiveInlining)]
             public void Set(int row, Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3, Vector512<float> a4, Vector512<float> a5)
             {
                 if (row >= Filters) return;
                 float* p = First + (long)row * Stride;
-                if (Taps == TapsPerBlock)
+                if (Taps == 6)
                 {
                     p[0] = Vector512.Sum(a0); p[1] = Vector512.Sum(a1); p[2] = Vector512.Sum(a2);
                     p[3] = Vector512.Sum(a3); p[4] = Vector512.Sum(a4); p[5] = Vector512.Sum(a5);
@@ -181,6 +228,18 @@ namespace CnnGen.Kernels
                 if (Taps > 2) p[2] = Vector512.Sum(a2);
                 if (Taps > 3) p[3] = Vector512.Sum(a3);
                 if (Taps > 4) p[4] = Vector512.Sum(a4);
+            }
+
+            /// <summary>Writes the sums of the lanes of four accumulators (one filter, a 6 x 4 block's taps) to filter row <paramref name="row"/>.</summary>
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public void Set(int row, Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3)
+            {
+                if (row >= Filters) return;
+                float* p = First + (long)row * Stride;
+                p[0] = Vector512.Sum(a0);
+                if (Taps > 1) p[1] = Vector512.Sum(a1);
+                if (Taps > 2) p[2] = Vector512.Sum(a2);
+                if (Taps > 3) p[3] = Vector512.Sum(a3);
             }
         }
 
@@ -215,7 +274,7 @@ namespace CnnGen.Kernels
         /// vector accumulators: started at zero for the first group, else taken from <paramref name="partial"/> (filter row i
         /// at <c>i * partialStride</c>); stored back there after every group but the last, whose lanes are summed into the
         /// block's weight-gradient entries (<paramref name="pairs"/>).</summary>
-        private static void Block(float* gradient, int runStride, long gradientStride, float* input, long inputStride, int* offsets,
+        private static void Block4x6(float* gradient, int runStride, long gradientStride, float* input, long inputStride, int* offsets,
             int images, float* partial, long partialStride, bool firstGroup, bool lastGroup, Pairs pairs)
         {
             Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default, a04 = default, a05 = default;
@@ -268,6 +327,71 @@ namespace CnnGen.Kernels
             pairs.Set(1, a10, a11, a12, a13, a14, a15);
             pairs.Set(2, a20, a21, a22, a23, a24, a25);
             pairs.Set(3, a30, a31, a32, a33, a34, a35);
+        }
+
+        /// <summary>As <see cref="Block4x6"/>, for 6 output-gradient runs and 4 tap runs (filter row i of the partial sums at
+        /// <c>i * partialStride</c>, its 4 taps' accumulators one after the other).</summary>
+        private static void Block6x4(float* gradient, int runStride, long gradientStride, float* input, long inputStride, int* offsets,
+            int images, float* partial, long partialStride, bool firstGroup, bool lastGroup, Pairs pairs)
+        {
+            Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
+            Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
+            Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default;
+            Vector512<float> a30 = default, a31 = default, a32 = default, a33 = default;
+            Vector512<float> a40 = default, a41 = default, a42 = default, a43 = default;
+            Vector512<float> a50 = default, a51 = default, a52 = default, a53 = default;
+            float* r0 = partial, r1 = partial + partialStride, r2 = partial + 2 * partialStride;
+            float* r3 = partial + 3 * partialStride, r4 = partial + 4 * partialStride, r5 = partial + 5 * partialStride;
+            if (!firstGroup)
+            {
+                a00 = Vector512.Load(r0); a01 = Vector512.Load(r0 + 16); a02 = Vector512.Load(r0 + 32); a03 = Vector512.Load(r0 + 48);
+                a10 = Vector512.Load(r1); a11 = Vector512.Load(r1 + 16); a12 = Vector512.Load(r1 + 32); a13 = Vector512.Load(r1 + 48);
+                a20 = Vector512.Load(r2); a21 = Vector512.Load(r2 + 16); a22 = Vector512.Load(r2 + 32); a23 = Vector512.Load(r2 + 48);
+                a30 = Vector512.Load(r3); a31 = Vector512.Load(r3 + 16); a32 = Vector512.Load(r3 + 32); a33 = Vector512.Load(r3 + 48);
+                a40 = Vector512.Load(r4); a41 = Vector512.Load(r4 + 16); a42 = Vector512.Load(r4 + 32); a43 = Vector512.Load(r4 + 48);
+                a50 = Vector512.Load(r5); a51 = Vector512.Load(r5 + 16); a52 = Vector512.Load(r5 + 32); a53 = Vector512.Load(r5 + 48);
+            }
+
+            for (int i = 0; i < images; i++)
+            {
+                float* x0 = input + i * inputStride, x1 = x0 + offsets[1], x2 = x0 + offsets[2], x3 = x0 + offsets[3];
+                x0 += offsets[0];
+                float* d0 = gradient + i * gradientStride;
+                for (int q = 0; q < runStride; q += VW)
+                {
+                    Vector512<float> v0 = Vector512.Load(x0 + q), v1 = Vector512.Load(x1 + q), v2 = Vector512.Load(x2 + q), v3 = Vector512.Load(x3 + q);
+                    Vector512<float> e = Vector512.Load(d0 + q);
+                    a00 = Vector512.FusedMultiplyAdd(e, v0, a00); a01 = Vector512.FusedMultiplyAdd(e, v1, a01); a02 = Vector512.FusedMultiplyAdd(e, v2, a02); a03 = Vector512.FusedMultiplyAdd(e, v3, a03);
+                    e = Vector512.Load(d0 + runStride + q);
+                    a10 = Vector512.FusedMultiplyAdd(e, v0, a10); a11 = Vector512.FusedMultiplyAdd(e, v1, a11); a12 = Vector512.FusedMultiplyAdd(e, v2, a12); a13 = Vector512.FusedMultiplyAdd(e, v3, a13);
+                    e = Vector512.Load(d0 + 2 * runStride + q);
+                    a20 = Vector512.FusedMultiplyAdd(e, v0, a20); a21 = Vector512.FusedMultiplyAdd(e, v1, a21); a22 = Vector512.FusedMultiplyAdd(e, v2, a22); a23 = Vector512.FusedMultiplyAdd(e, v3, a23);
+                    e = Vector512.Load(d0 + 3 * runStride + q);
+                    a30 = Vector512.FusedMultiplyAdd(e, v0, a30); a31 = Vector512.FusedMultiplyAdd(e, v1, a31); a32 = Vector512.FusedMultiplyAdd(e, v2, a32); a33 = Vector512.FusedMultiplyAdd(e, v3, a33);
+                    e = Vector512.Load(d0 + 4 * runStride + q);
+                    a40 = Vector512.FusedMultiplyAdd(e, v0, a40); a41 = Vector512.FusedMultiplyAdd(e, v1, a41); a42 = Vector512.FusedMultiplyAdd(e, v2, a42); a43 = Vector512.FusedMultiplyAdd(e, v3, a43);
+                    e = Vector512.Load(d0 + 5 * runStride + q);
+                    a50 = Vector512.FusedMultiplyAdd(e, v0, a50); a51 = Vector512.FusedMultiplyAdd(e, v1, a51); a52 = Vector512.FusedMultiplyAdd(e, v2, a52); a53 = Vector512.FusedMultiplyAdd(e, v3, a53);
+                }
+            }
+
+            if (!lastGroup)
+            {
+                a00.Store(r0); a01.Store(r0 + 16); a02.Store(r0 + 32); a03.Store(r0 + 48);
+                a10.Store(r1); a11.Store(r1 + 16); a12.Store(r1 + 32); a13.Store(r1 + 48);
+                a20.Store(r2); a21.Store(r2 + 16); a22.Store(r2 + 32); a23.Store(r2 + 48);
+                a30.Store(r3); a31.Store(r3 + 16); a32.Store(r3 + 32); a33.Store(r3 + 48);
+                a40.Store(r4); a41.Store(r4 + 16); a42.Store(r4 + 32); a43.Store(r4 + 48);
+                a50.Store(r5); a51.Store(r5 + 16); a52.Store(r5 + 32); a53.Store(r5 + 48);
+                return;
+            }
+
+            pairs.Set(0, a00, a01, a02, a03);
+            pairs.Set(1, a10, a11, a12, a13);
+            pairs.Set(2, a20, a21, a22, a23);
+            pairs.Set(3, a30, a31, a32, a33);
+            pairs.Set(4, a40, a41, a42, a43);
+            pairs.Set(5, a50, a51, a52, a53);
         }
     }
 }

@@ -656,7 +656,7 @@ namespace Samples
                 // Layer 17: BatchNorm (per channel)  16x8x8 -> 16x8x8
                 global::CnnGen.Kernels.BatchNorm.Backward(batch, 16, 64, _g17.AsSpan(0, batch * 1024), _xhat17.AsSpan(0, batch * 1024), _invStd17, gamma10.Values, gamma10.Gradients, beta10.Gradients, _g16.AsSpan(0, batch * 1024));
 
-                // Layer 16: Conv 16 3x3 s1 p1 no bias  16x8x8 -> 16x8x8   [filter gradient: transposed product; input gradient: convolution with the flipped filters on AVX-512]
+                // Layer 16: Conv 16 3x3 s1 p1 no bias  16x8x8 -> 16x8x8   [filter gradient: dot products over the row pitch from 16 images a thread, else transposed product; input gradient: convolution with the flipped filters on AVX-512]
                 global::CnnGen.Kernels.Conv2D.BackwardFilter(in Conv16, batch, _a15.AsSpan(0, batch * 1024), _g16.AsSpan(0, batch * 1024), W9.Gradients, default, _columns);
                 global::CnnGen.Kernels.Conv2D.BackwardData(in Conv16, batch, _g16.AsSpan(0, batch * 1024), W9.Values, _g15.AsSpan(0, batch * 1024), _columns);
 
@@ -682,7 +682,7 @@ namespace Samples
                 // Layer 9: BatchNorm (per channel)  8x15x15 -> 8x15x15
                 global::CnnGen.Kernels.BatchNorm.Backward(batch, 8, 225, _g9.AsSpan(0, batch * 1800), _xhat9.AsSpan(0, batch * 1800), _invStd9, gamma6.Values, gamma6.Gradients, beta6.Gradients, _g8.AsSpan(0, batch * 1800));
 
-                // Layer 8: Conv 8 3x3 s1 p1 no bias  8x15x15 -> 8x15x15   [filter gradient: transposed product; input gradient: convolution with the flipped filters on AVX-512]
+                // Layer 8: Conv 8 3x3 s1 p1 no bias  8x15x15 -> 8x15x15   [filter gradient: dot products over the row pitch from 16 images a thread, else transposed product; input gradient: convolution with the flipped filters on AVX-512]
                 global::CnnGen.Kernels.Conv2D.BackwardFilter(in Conv8, batch, _a7.AsSpan(0, batch * 1800), _g8.AsSpan(0, batch * 1800), W5.Gradients, default, _columns);
                 global::CnnGen.Kernels.Conv2D.BackwardData(in Conv8, batch, _g8.AsSpan(0, batch * 1800), W5.Values, _g7.AsSpan(0, batch * 1800), _columns);
 
@@ -692,7 +692,7 @@ namespace Samples
                 // Layer 6: BatchNorm (per channel)  8x15x15 -> 8x15x15
                 global::CnnGen.Kernels.BatchNorm.Backward(batch, 8, 225, _g6.AsSpan(0, batch * 1800), _xhat6.AsSpan(0, batch * 1800), _invStd6, gamma4.Values, gamma4.Gradients, beta4.Gradients, _g5.AsSpan(0, batch * 1800));
 
-                // Layer 5: Conv 8 3x3 s1 p1 no bias  8x15x15 -> 8x15x15   [filter gradient: transposed product; input gradient: convolution with the flipped filters on AVX-512]
+                // Layer 5: Conv 8 3x3 s1 p1 no bias  8x15x15 -> 8x15x15   [filter gradient: dot products over the row pitch from 16 images a thread, else transposed product; input gradient: convolution with the flipped filters on AVX-512]
                 global::CnnGen.Kernels.Conv2D.BackwardFilter(in Conv5, batch, _a3.AsSpan(0, batch * 1800), _g5.AsSpan(0, batch * 1800), W3.Gradients, default, _columns);
                 global::CnnGen.Kernels.Conv2D.BackwardData(in Conv5, batch, _g5.AsSpan(0, batch * 1800), W3.Values, _g4.AsSpan(0, batch * 1800), _columns);
 
@@ -705,7 +705,7 @@ namespace Samples
                 // Layer 2: BatchNorm (per channel)  8x15x15 -> 8x15x15
                 global::CnnGen.Kernels.BatchNorm.Backward(batch, 8, 225, _g2.AsSpan(0, batch * 1800), _xhat2.AsSpan(0, batch * 1800), _invStd2, gamma2.Values, gamma2.Gradients, beta2.Gradients, _g1.AsSpan(0, batch * 1800));
 
-                // Layer 1: Conv 8 3x3 s1 p1 no bias  3x15x15 -> 8x15x15   (first layer: no input gradient)   [filter gradient: direct dot products on AVX-512]
+                // Layer 1: Conv 8 3x3 s1 p1 no bias  3x15x15 -> 8x15x15   (first layer: no input gradient)   [filter gradient: dot products over the row pitch from 16 images a thread, else direct dot products on AVX-512]
                 global::CnnGen.Kernels.Conv2D.BackwardFilter(in Conv1, batch, _input.AsSpan(0, batch * 675), _g1.AsSpan(0, batch * 1800), W1.Gradients, default, _columns);
             }
 
