@@ -46,6 +46,10 @@ public class ConvAlgorithmTests
     [InlineData(1, 30, 40, 10, 5, 1, 0)]     // 25 taps and 10 filters: the 5 x 5 blocks keep it
     [InlineData(40, 25, 30, 40, 3, 1, 1)]    // 40 x 360 pairs: under the bound of 16,384
     [InlineData(48, 25, 30, 48, 3, 1, 1)]    // 48 x 432: over it
+    [InlineData(6, 14, 14, 16, 5, 1, 0)]     // LeNet-5's second layer: 140 positions, from 16 images a thread
+    [InlineData(3, 15, 15, 8, 3, 1, 1)]      // 255 positions; below 16 images the direct dot products
+    [InlineData(8, 5, 5, 8, 3, 1, 1)]        // 35 positions: never
+    [InlineData(1, 28, 28, 6, 5, 1, 2)]      // LeNet-5's first layer: blocks of 6 filters x 4 taps
     public void Generator_names_the_runtime_filter_gradient_on_rectangular_planes(int channels, int height, int width, int filters,
         int size, int stride, int pad)
     {
@@ -68,6 +72,12 @@ public class ConvAlgorithmTests
     [InlineData(16, 6, 20, 16, 3, 1, 0)]     // rows of 18: wide
     [InlineData(48, 9, 9, 80, 3, 1, 1)]      // more than 64 filters
     [InlineData(32, 9, 9, 16, 3, 1, 1)]      // the input gradient's transposed layer has 32 filters on rows of 9
+    [InlineData(5, 11, 13, 16, 5, 1, 1)]     // input gradient with the filters in lanes: 5 channels round up to 6
+    [InlineData(7, 14, 14, 16, 5, 1, 0)]     // 7 round up to 12: the flipped convolution keeps it
+    [InlineData(9, 12, 12, 32, 5, 1, 0)]     // 9 round up to 12
+    [InlineData(16, 12, 12, 32, 3, 1, 0)]    // the flipped convolution computes 1.68 times the useful work: it keeps it
+    [InlineData(6, 20, 20, 16, 5, 1, 0)]     // 1.88 times
+    [InlineData(6, 8, 9, 16, 3, 1, 3)]       // padded beyond the window: no flipped convolution
     public void Generator_names_the_runtime_forward_and_input_gradient_on_small_planes(int channels, int height, int width, int filters,
         int size, int stride, int pad)
     {

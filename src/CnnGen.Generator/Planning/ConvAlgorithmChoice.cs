@@ -55,11 +55,24 @@ namespace CnnGen.Generator.Planning
         /// convolution of the output gradient with the flipped filters, padded by K - 1 - P, whose output is the input's size.</summary>
         public static string InputGradientOnAvx512(long channels, long height, long width, long filters, long kernel, long stride, long pad)
         {
-            if (stride == 1 && pad <= kernel - 1 &&
+            bool flipped = stride == 1 && pad <= kernel - 1 &&
                 (DirectUnpadded(filters, channels, kernel, 1, 0, height, width) ||
                  RowPitch(filters, width - kernel + 1 + 2 * pad, channels, kernel, 1, kernel - 1 - pad, height, width) ||
                  FiltersInLanes(filters, width - kernel + 1 + 2 * pad, channels, kernel, 1, kernel - 1 - pad, height, width) ||
-                 Winograd(filters, channels, kernel, 1, kernel - 1 - pad, height, width)))
+                 Winograd(filters, channels, kernel, 1, kernel - 1 - pad, height, width));
+            // Mirrors CnnGen.Kernels.InputGradientFiltersInLanes.Applies: a multiple of 16 filters up to 64, channels rounding
+            // up to a multiple of six by at most a third, and the flipped convolution absent or computing at least 1.75 times
+            // the useful multiply-adds (the input plane over the bordered pitch against the output plane).
+            if (stride == 1 && kernel > 1 && filters % VectorWidth == 0 && filters <= 64 && 3 * ((channels + 5) / 6 * 6) <= 4 * channels)
+            {
+                long outHeight = height + 2 * pad - kernel + 1, outWidth = width + 2 * pad - kernel + 1;
+                if (!flipped || 4 * height * (outWidth + 2 * (kernel - 1 - pad)) >= 7 * outHeight * outWidth)
+                {
+                    return "direct, output gradient's filters in lanes";
+                }
+            }
+
+            if (flipped)
             {
                 return "convolution with the flipped filters";
             }

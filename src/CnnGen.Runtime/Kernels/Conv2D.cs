@@ -580,7 +580,8 @@ namespace CnnGen.Kernels
             Guard.Length(dx.Length, (long)batch * g.InputSize, nameof(dx));
             Guard.AtLeast(workspace.Length, WorkspaceSize(g), nameof(workspace));
 
-            if (BackwardDataIsConvolution(g, out ConvGeometry transposed))
+            bool filtersInLanes = InputGradientFiltersInLanes.Applies(g);
+            if (!filtersInLanes && BackwardDataIsConvolution(g, out ConvGeometry transposed))
             {
                 BackwardDataAsConvolution(g, transposed, batch, dy, weights, dx);
                 return;
@@ -594,7 +595,8 @@ namespace CnnGen.Kernels
                 {
                     ConvJob job = ConvJob.ForCurrentThread;
                     job.Set(ConvJob.Kind.Data, g, batch, dyp, wp, null, 0, dxp, null);
-                    job.Ranges = ParallelBlocks.BlocksFor(batch, perThread: 64);
+                    // The filters-in-lanes kernel lays out the weights once per range: fewer, longer ranges.
+                    job.Ranges = ParallelBlocks.BlocksFor(batch, perThread: filtersInLanes ? 4 : 64);
                     ParallelBlocks.Run(job, job.Ranges);
                     job.Clear();
                 }
@@ -659,6 +661,12 @@ namespace CnnGen.Kernels
         private static void BackwardDataRange(in ConvGeometry g, int batch, ReadOnlySpan<float> dy, ReadOnlySpan<float> weights,
             Span<float> dx, Span<float> workspace)
         {
+            if (InputGradientFiltersInLanes.Applies(g))
+            {
+                InputGradientFiltersInLanes.BackwardData(g, batch, dy, weights, dx);
+                return;
+            }
+
             int plane = g.OutPlane;
             for (int n = 0; n < batch; n++)
             {

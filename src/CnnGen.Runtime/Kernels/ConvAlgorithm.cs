@@ -34,6 +34,9 @@ namespace CnnGen.Kernels
         public const string DirectDotProducts = "direct dot products";
         /// <summary>Input gradient: the convolution of the output gradient with the flipped, transposed filters (AVX-512).</summary>
         public const string FlippedConvolution = "convolution with the flipped filters";
+        /// <summary>Input gradient: sums over the output gradient's filters in the vector lanes, taking only the taps that meet
+        /// it, for small planes under large windows (AVX-512).</summary>
+        public const string InputGradientFiltersInLanes = "direct, output gradient's filters in lanes";
         /// <summary>Input gradient: <c>Wᵀ dy</c> per image, folded back by col2im.</summary>
         public const string GemmCol2Im = "GEMM + col2im";
 
@@ -58,7 +61,8 @@ namespace CnnGen.Kernels
 
         /// <summary>The input-gradient algorithm <see cref="Conv2D.BackwardData"/> uses for <paramref name="g"/> at the current level.</summary>
         public static string InputGradient(in ConvGeometry g) =>
-            Conv2D.BackwardDataIsConvolution(g, out _) ? FlippedConvolution
+            Kernels.InputGradientFiltersInLanes.Applies(g) ? InputGradientFiltersInLanes
+            : Conv2D.BackwardDataIsConvolution(g, out _) ? FlippedConvolution
             : g.Kernel == 1 && g.Stride == 1 && g.Pad == 0 ? PointwiseGemm
             : GemmCol2Im;
 
