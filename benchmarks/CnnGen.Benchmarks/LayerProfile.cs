@@ -79,7 +79,7 @@ namespace CnnGen.Benchmarks
         }
 
         /// <summary>LeNet-5's backward pass, the generated training step's calls in order (random data: the kernels' cost does
-        /// not depend on it). Its forward pass runs in chunks of samples, one chunk per thread; these calls each take the whole
+        /// not depend on it), then the first layer's three steps one by one (marked) for comparison with the fused call. Its forward pass runs in chunks of samples, one chunk per thread; these calls each take the whole
         /// batch, and each splits it among the threads itself or, when too small to pay for a parallel job, runs on one.</summary>
         private static void ProfileLeNet5Backward(int batch, int reps, double repSeconds, double warmup)
         {
@@ -111,9 +111,10 @@ namespace CnnGen.Benchmarks
                 ("bwd tanh", () => Activations.TanhBackward(a5, g5, g4)),
                 ("bwd conv2 filter", () => Conv2D.BackwardFilter(in c2, batch, a3, g4, dw2, db2, columns)),
                 ("bwd conv2 input", () => Conv2D.BackwardData(in c2, batch, g4, w2, g3, columns)),
-                ("bwd avgpool 2x2", () => Pooling.AvgBackward(in p1, batch, g3, g2)),
-                ("bwd tanh", () => Activations.TanhBackward(a2, g2, g1)),
-                ("bwd conv1 filter", () => Conv2D.BackwardFilter(in c1, batch, x, g1, dw1, db1, columns)),
+                ("bwd avgpool+tanh+conv1", () => Conv2D.BackwardFilterThroughAvgPool(in c1, in p1, Activation.Tanh, batch, x, g3, a2, dw1, db1, columns)),
+                ("(unfused: bwd avgpool 2x2)", () => Pooling.AvgBackward(in p1, batch, g3, g2)),
+                ("(unfused: bwd tanh)", () => Activations.TanhBackward(a2, g2, g1)),
+                ("(unfused: bwd conv1 filter)", () => Conv2D.BackwardFilter(in c1, batch, x, g1, dw1, db1, columns)),
             });
         }
 

@@ -65,6 +65,21 @@ namespace CnnGen.Generator.Emit
                 $"W{p}.Gradients, {(conv.Bias ? $"b{p}.Gradients" : "default")}, _columns);");
         }
 
+        /// <summary>The backward step of a first-layer convolution, the activation after it and the average pool after that, in
+        /// one pass from the pool's output gradient (neither the activation's nor the convolution's output gradient is stored).</summary>
+        public static void AvgPooledConvBackward(CodeWriter w, LayerPlan conv, LayerPlan activation, LayerPlan pool)
+        {
+            int p = conv.ParameterNumber;
+            w.Line(Header(pool));
+            w.Line(Header(activation));
+            w.Line(Header(conv) + "   (first layer: no input gradient)   " + BackwardAlgorithm(conv, inputGradient: false));
+            w.Line($"// One pass: each image's convolution-output gradient is made in cache (the pool's gradient spread over its windows,");
+            w.Line($"// then through the {activation.Kind.ToString().ToLowerInvariant()} on its output) and used at once; the batch's is never written.");
+            w.Line($"{K}Conv2D.BackwardFilterThroughAvgPool(in {GeometryName(conv)}, in {GeometryName(pool)}, {K}Activation.{activation.Kind}, batch, " +
+                $"{Span(conv.InputBuffer, conv.In.Size)}, {Span(pool.OutputGradient, pool.Out.Size)}, {Span(activation.OutputBuffer, activation.Out.Size)}, " +
+                $"W{p}.Gradients, {(conv.Bias ? $"b{p}.Gradients" : "default")}, _columns);");
+        }
+
         /// <summary>The backward step of a max pool and the ReLU before it, in one pass (the ReLU's output gradient is skipped).</summary>
         public static void FoldedBackward(CodeWriter w, NetworkLayout layout, LayerPlan relu, LayerPlan pool)
         {

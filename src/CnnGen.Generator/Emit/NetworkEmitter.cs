@@ -671,6 +671,13 @@ namespace CnnGen.Generator.Emit
                         continue;
                     }
 
+                    if (i > 1 && plan.Layers[i].Kind == LayerKind.AvgPool && layout.AvgPooledBackwardConvs.Contains(plan.Layers[i - 2].Number))
+                    {
+                        LayerEmitter.AvgPooledConvBackward(w, plan.Layers[i - 2], plan.Layers[i - 1], plan.Layers[i]);
+                        i -= 2;
+                        continue;
+                    }
+
                     if (i > 0 && layout.FoldedRelus.Contains(plan.Layers[i - 1].Number))
                     {
                         LayerEmitter.FoldedBackward(w, layout, plan.Layers[i - 1], plan.Layers[i]);

@@ -115,6 +115,12 @@ namespace CnnGen.Generator.Emit
             FoldedBackwardConvs = FoldedConvs.Where(n => InputGradientFor(plan.Layers[n - 1]).Length == 0).ToArray();
             var unstored = new HashSet<string>(FoldedBackwardConvs.Select(n => plan.Layers[n - 1].OutputGradient).Where(g => g.Length > 0));
             Buffers = Buffers.Where(b => !unstored.Contains(b.Name)).ToArray();
+            // A first-layer convolution, an activation and an average pool: the backward pass goes from the pool's output
+            // gradient to the filter gradient image by image; neither the activation's nor the convolution's output gradient is stored.
+            AvgPooledBackwardConvs = plan.Layers.Where(l => IsAvgPooledBackwardConv(plan, l)).Select(l => l.Number).ToArray();
+            var avgPooled = new HashSet<string>(AvgPooledBackwardConvs
+                .SelectMany(n => new[] { plan.Layers[n - 1].OutputGradient, plan.Layers[n].OutputGradient }).Where(g => g.Length > 0));
+            Buffers = Buffers.Where(b => !avgPooled.Contains(b.Name)).ToArray();
             FusedConvRelus = plan.Layers.Where(l => IsFusedConvRelu(plan, l)).Select(l => l.Number).ToArray();
             UsesWorkspace = plan.Layers.Any(l => l.Kind == LayerKind.Conv || (l.Kind == LayerKind.ResidualEnd && HasProjection(plan, l)));
             TrainingSamplesAreIndependent = !plan.Layers.Any(l => l.Kind == LayerKind.BatchNorm || l.Kind == LayerKind.Dropout
@@ -182,6 +188,21 @@ namespace CnnGen.Generator.Emit
             LayerPlan relu = plan.Layers[conv.Number];
             return relu.Kind == LayerKind.Relu && !FoldedRelus.Contains(relu.Number) && relu.InputBuffer == conv.OutputBuffer
                 && relu.OutputBuffer != conv.OutputBuffer && ReadOnlyBy(plan, conv, relu);
+        }
+
+        /// <summary>Numbers of the convolutions (first layers) followed by a ReLU, sigmoid or tanh and then an average pool, whose
+        /// backward pass runs from the pool's output gradient in one kernel (<c>Conv2D.BackwardFilterThroughAvgPool</c>).</summary>
+        public IReadOnlyList<int> AvgPooledBackwardConvs { get; }
+
+        /// <summary>Whether <paramref name="conv"/> is a convolution that needs no input gradient, read only by an activation
+        /// whose backward pass needs only its output, which is read only by an average pool.</summary>
+        private bool IsAvgPooledBackwardConv(NetworkPlan plan, LayerPlan conv)
+        {
+            if (conv.Kind != LayerKind.Conv || conv.Number + 1 >= plan.Layers.Count || InputGradientFor(conv).Length > 0) return false;
+            LayerPlan activation = plan.Layers[conv.Number], pool = plan.Layers[conv.Number + 1];
+            return activation.Kind is LayerKind.Relu or LayerKind.Sigmoid or LayerKind.Tanh && pool.Kind == LayerKind.AvgPool
+                && activation.InputBuffer == conv.OutputBuffer && pool.InputBuffer == activation.OutputBuffer
+                && pool.OutputGradient.Length > 0 && ReadOnlyBy(plan, conv, activation) && ReadOnlyBy(plan, activation, pool);
         }
 
         /// <summary>Numbers of the folded convolutions (first layers) whose backward pass runs from the pool's output gradient

@@ -366,6 +366,31 @@ namespace CnnGen.Kernels
             }
         }
 
+        /// <summary>
+        /// The weight and bias gradients of a convolution followed by an activation and average pooling, <b>overwriting</b>
+        /// both, from the pool's output gradient: each image's convolution-output gradient (<see cref="Pooling.AvgBackward"/>,
+        /// then the activation's backward pass on <paramref name="activationOutput"/>) is made in cache and used at once, so
+        /// neither the activation's nor the convolution's output gradient is written for the batch (LeNet-5's first layer:
+        /// 1.9 MB each at batch 100, written and read back by two passes). For a first layer, which needs no input gradient.
+        /// Bit-identical to <see cref="Pooling.AvgBackward"/>, the activation's backward pass and <see cref="BackwardFilter"/>.
+        /// </summary>
+        public static unsafe void BackwardFilterThroughAvgPool(in ConvGeometry g, in ConvGeometry pool, Activation activation, int batch,
+            ReadOnlySpan<float> x, ReadOnlySpan<float> poolGradient, ReadOnlySpan<float> activationOutput, Span<float> weightGradient,
+            Span<float> biasGradient, Span<float> workspace)
+        {
+            Guard.Batch(batch);
+            GuardPoolTakesOutput(g, pool);
+            Guard.Length(x.Length, (long)batch * g.InputSize, nameof(x));
+            Guard.Length(poolGradient.Length, (long)batch * pool.OutputSize, nameof(poolGradient));
+            Guard.Length(activationOutput.Length, (long)batch * g.OutputSize, nameof(activationOutput));
+            GuardFilterGradients(g, weightGradient, biasGradient, workspace);
+            fixed (float* pg = poolGradient)
+            fixed (float* ao = activationOutput)
+            {
+                FilterGradientOverBatch(g, batch, x, OutputGradient.ThroughAvgPool(pool, activation, pg, ao, g.OutputSize), weightGradient, biasGradient, workspace);
+            }
+        }
+
         private static void GuardPoolTakesOutput(in ConvGeometry g, in ConvGeometry pool)
         {
             if (pool.Channels != g.Filters || pool.Height != g.OutHeight || pool.Width != g.OutWidth || pool.Filters != pool.Channels)
@@ -423,47 +448,73 @@ namespace CnnGen.Kernels
             BackwardFilterRange(g, batch, x, dy.ForRange(0, region + direct), weightGradient, biasGradient, workspace, new Span<float>(region, direct));
         }
 
-        /// <summary>Where a filter-gradient pass takes each image's output gradient: stored for the batch, or made from a max
-        /// pool's output gradient image by image, in scratch, when its turn comes (through a pool fed by a ReLU).</summary>
+        /// <summary>Where a filter-gradient pass takes each image's output gradient: stored for the batch, or made image by
+        /// image, in scratch, when its turn comes: from a max pool's output gradient (through a pool fed by a ReLU), or from an
+        /// average pool's and the output of the activation that feeds it (<see cref="_activationOutput"/> set).</summary>
         internal readonly unsafe struct OutputGradient
         {
-            private readonly float* _stored, _poolGradient, _poolOutput, _imageScratch;
+            private readonly float* _stored, _poolGradient, _poolOutput, _activationOutput, _imageScratch;
             private readonly int* _argMax;
             private readonly int _imageSize, _firstImage;
             private readonly ConvGeometry _pool;
+            private readonly Activation _activation;
 
             private OutputGradient(float* stored, int imageSize, in ConvGeometry pool, float* poolGradient, int* argMax, float* poolOutput,
-                float* imageScratch, int firstImage)
+                float* activationOutput, Activation activation, float* imageScratch, int firstImage)
             {
                 _stored = stored; _imageSize = imageSize; _pool = pool; _poolGradient = poolGradient; _argMax = argMax;
-                _poolOutput = poolOutput; _imageScratch = imageScratch; _firstImage = firstImage;
+                _poolOutput = poolOutput; _activationOutput = activationOutput; _activation = activation; _imageScratch = imageScratch;
+                _firstImage = firstImage;
             }
 
-            public static OutputGradient Stored(float* dy, int imageSize) => new(dy, imageSize, default, null, null, null, null, 0);
+            public static OutputGradient Stored(float* dy, int imageSize) => new(dy, imageSize, default, null, null, null, null, default, null, 0);
 
             public static OutputGradient ThroughPool(in ConvGeometry pool, float* poolGradient, int* argMax, float* poolOutput, int imageSize) =>
-                new(null, imageSize, pool, poolGradient, argMax, poolOutput, null, 0);
+                new(null, imageSize, pool, poolGradient, argMax, poolOutput, null, default, null, 0);
+
+            public static OutputGradient ThroughAvgPool(in ConvGeometry pool, Activation activation, float* poolGradient, float* activationOutput, int imageSize) =>
+                new(null, imageSize, pool, poolGradient, null, null, activationOutput, activation, null, 0);
 
             private bool FromPool => _poolGradient != null;
 
-            /// <summary>Scratch floats a range needs: one image's output gradient and its pool's arg-max indices.</summary>
-            public int ScratchFloats => FromPool ? _imageSize + _pool.OutputSize : 0;
+            private bool FromAvgPool => _activationOutput != null;
+
+            /// <summary>Scratch floats a range needs: one image's output gradient and, through a max pool, its arg-max indices.</summary>
+            public int ScratchFloats => FromAvgPool ? _imageSize : FromPool ? _imageSize + _pool.OutputSize : 0;
 
             /// <summary>The images from <paramref name="firstImage"/> on, with <paramref name="scratch"/> (<see cref="ScratchFloats"/>) to make them in.</summary>
             public OutputGradient ForRange(int firstImage, float* scratch) => FromPool
-                ? new(null, _imageSize, _pool, _poolGradient, _argMax, _poolOutput, scratch, _firstImage + firstImage)
-                : new(_stored + (long)firstImage * _imageSize, _imageSize, default, null, null, null, null, 0);
+                ? new(null, _imageSize, _pool, _poolGradient, _argMax, _poolOutput, _activationOutput, _activation, scratch, _firstImage + firstImage)
+                : new(_stored + (long)firstImage * _imageSize, _imageSize, default, null, null, null, null, default, null, 0);
 
             /// <summary>Image <paramref name="n"/> of the range's output gradient (made now when it comes through a pool).</summary>
             public float* Image(int n)
             {
                 if (!FromPool) return _stored + (long)n * _imageSize;
+                if (FromAvgPool) return ThroughActivation(_firstImage + n);
                 int image = _firstImage + n, pooled = _pool.OutputSize;
                 // The arg-max indices count from the batch's start: moved to the image's own.
                 var indices = new Span<int>((int*)(_imageScratch + _imageSize), pooled);
                 TensorPrimitives.Subtract(new ReadOnlySpan<int>(_argMax + (long)image * pooled, pooled), image * _imageSize, indices);
                 Pooling.MaxBackwardRelu(_pool, 1, new ReadOnlySpan<float>(_poolGradient + (long)image * pooled, pooled), indices,
                     new ReadOnlySpan<float>(_poolOutput + (long)image * pooled, pooled), new Span<float>(_imageScratch, _imageSize));
+                return _imageScratch;
+            }
+
+            /// <summary>One image's gradient through the average pool, then through the activation (on its output), in scratch.</summary>
+            private float* ThroughActivation(int image)
+            {
+                int pooled = _pool.OutputSize;
+                var gradient = new Span<float>(_imageScratch, _imageSize);
+                var output = new ReadOnlySpan<float>(_activationOutput + (long)image * _imageSize, _imageSize);
+                Pooling.AvgBackward(_pool, 1, new ReadOnlySpan<float>(_poolGradient + (long)image * pooled, pooled), gradient);
+                switch (_activation)
+                {
+                    case Activation.Relu: ElementwiseSimd.ReluBackward(output, gradient, gradient); break;
+                    case Activation.Sigmoid: ElementwiseSimd.SigmoidBackward(output, gradient, gradient); break;
+                    default: ElementwiseSimd.TanhBackward(output, gradient, gradient); break;
+                }
+
                 return _imageScratch;
             }
         }

@@ -97,9 +97,7 @@ namespace Samples
         // Batch-sized buffers, grown by EnsureCapacity; per sample:
         private float[] _input = global::System.Array.Empty<float>();   // 784: a copy of the input (conv/affine backward needs it)
         private float[] _a1 = global::System.Array.Empty<float>();   // 4704: layer 1 output
-        private float[] _g1 = global::System.Array.Empty<float>();   // 4704: gradient of layer 1 output
         private float[] _a2 = global::System.Array.Empty<float>();   // 4704: layer 2 output
-        private float[] _g2 = global::System.Array.Empty<float>();   // 4704: gradient of layer 2 output
         private float[] _a3 = global::System.Array.Empty<float>();   // 1176: layer 3 output
         private float[] _g3 = global::System.Array.Empty<float>();   // 1176: gradient of layer 3 output
         private float[] _a4 = global::System.Array.Empty<float>();   // 1600: layer 4 output
@@ -478,13 +476,11 @@ namespace Samples
             global::CnnGen.Kernels.Conv2D.BackwardData(in Conv4, batch, _g4.AsSpan(0, batch * 1600), W2.Values, _g3.AsSpan(0, batch * 1176), _columns);
 
             // Layer 3: AvgPool 2x2 s2  6x28x28 -> 6x14x14
-            global::CnnGen.Kernels.Pooling.AvgBackward(in Pool3, batch, _g3.AsSpan(0, batch * 1176), _g2.AsSpan(0, batch * 4704));
-
             // Layer 2: Tanh  6x28x28 -> 6x28x28
-            global::CnnGen.Kernels.Activations.TanhBackward(_a2.AsSpan(0, batch * 4704), _g2.AsSpan(0, batch * 4704), _g1.AsSpan(0, batch * 4704));
-
             // Layer 1: Conv 6 5x5 s1 p2  1x28x28 -> 6x28x28   (first layer: no input gradient)   [filter gradient: dot products over the row pitch on AVX-512]
-            global::CnnGen.Kernels.Conv2D.BackwardFilter(in Conv1, batch, _input.AsSpan(0, batch * 784), _g1.AsSpan(0, batch * 4704), W1.Gradients, b1.Gradients, _columns);
+            // One pass: each image's convolution-output gradient is made in cache (the pool's gradient spread over its windows,
+            // then through the tanh on its output) and used at once; the batch's is never written.
+            global::CnnGen.Kernels.Conv2D.BackwardFilterThroughAvgPool(in Conv1, in Pool3, global::CnnGen.Kernels.Activation.Tanh, batch, _input.AsSpan(0, batch * 784), _g3.AsSpan(0, batch * 1176), _a2.AsSpan(0, batch * 4704), W1.Gradients, b1.Gradients, _columns);
         }
 
         private static int BatchOf(global::System.ReadOnlySpan<float> input)
@@ -503,9 +499,7 @@ namespace Samples
             if (batch <= _capacity) return;
             _input = new float[batch * 784];
             _a1 = new float[batch * 4704];
-            _g1 = new float[batch * 4704];
             _a2 = new float[batch * 4704];
-            _g2 = new float[batch * 4704];
             _a3 = new float[batch * 1176];
             _g3 = new float[batch * 1176];
             _a4 = new float[batch * 1600];
@@ -533,9 +527,7 @@ namespace Samples
         private bool InBuffers(global::System.ReadOnlySpan<float> span) =>
             global::System.MemoryExtensions.Overlaps(span, _input) ||
             global::System.MemoryExtensions.Overlaps(span, _a1) ||
-            global::System.MemoryExtensions.Overlaps(span, _g1) ||
             global::System.MemoryExtensions.Overlaps(span, _a2) ||
-            global::System.MemoryExtensions.Overlaps(span, _g2) ||
             global::System.MemoryExtensions.Overlaps(span, _a3) ||
             global::System.MemoryExtensions.Overlaps(span, _g3) ||
             global::System.MemoryExtensions.Overlaps(span, _a4) ||

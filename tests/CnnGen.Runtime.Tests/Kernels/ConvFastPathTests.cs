@@ -395,6 +395,71 @@ public sealed class ConvFastPathTests
         });
     }
 
+    public static IEnumerable<object[]> AvgPooledShapes()
+    {
+        // convolution (channels, height, width, filters, kernel, pad), pool (size, stride, pad), batch, activation
+        yield return new object[] { 1, 28, 28, 6, 5, 2, 2, 2, 0, 3, Activation.Tanh };     // LeNet-5's first layer
+        yield return new object[] { 1, 28, 28, 6, 5, 2, 2, 2, 0, 21, Activation.Sigmoid }; // shared among threads
+        yield return new object[] { 3, 16, 16, 8, 3, 1, 2, 2, 0, 5, Activation.Relu };
+        yield return new object[] { 2, 11, 11, 5, 3, 1, 3, 2, 1, 4, Activation.Tanh };     // 11 x 11 output, a 3x3 pool with stride 2 and padding
+        yield return new object[] { 1, 28, 28, 30, 5, 0, 2, 2, 0, 2, Activation.Relu };    // direct dot products
+    }
+
+    [Theory]
+    [MemberData(nameof(AvgPooledShapes))]
+    public void BackwardFilterThroughAvgPool_is_bit_identical_to_the_pool_and_activation_backward_then_the_filter_gradient(int c, int h,
+        int w, int f, int k, int pad, int size, int stride, int poolPad, int batch, Activation activation)
+    {
+        var g = new ConvGeometry(c, h, w, f, k, 1, pad);
+        var pool = new ConvGeometry(f, g.OutHeight, g.OutWidth, f, size, stride, poolPad);
+        float[] x = Reference.Random(batch * g.InputSize, 1), dPool = Reference.Random(batch * pool.OutputSize, 4);
+        // An activation's output: in (0, 1) for the sigmoid, (-1, 1) for tanh, some of it zero for ReLU.
+        float[] output = Reference.Random(batch * g.OutputSize, 5, activation == Activation.Sigmoid ? 0.01f : -1f, 0.99f);
+        if (activation == Activation.Relu) for (int i = 0; i < output.Length; i++) output[i] = Math.Max(output[i], 0f);
+        AtEveryLevelAndDegree(() =>
+        {
+            var workspace = new float[Conv2D.WorkspaceSize(g)];
+            float[] dActivation = new float[batch * g.OutputSize], dConv = new float[batch * g.OutputSize];
+            float[] expectedW = new float[g.WeightSize], expectedB = new float[f], fusedW = new float[g.WeightSize], fusedB = new float[f];
+            Pooling.AvgBackward(pool, batch, dPool, dActivation);
+            switch (activation)
+            {
+                case Activation.Relu: Activations.ReluBackward(output, dActivation, dConv); break;
+                case Activation.Sigmoid: Activations.SigmoidBackward(output, dActivation, dConv); break;
+                default: Activations.TanhBackward(output, dActivation, dConv); break;
+            }
+
+            Conv2D.BackwardFilter(g, batch, x, dConv, expectedW, expectedB, workspace);
+            fusedW.AsSpan().Fill(float.NaN);
+            fusedB.AsSpan().Fill(float.NaN);
+            Conv2D.BackwardFilterThroughAvgPool(g, pool, activation, batch, x, dPool, output, fusedW, fusedB, workspace);
+            Assert.Equal(expectedW, fusedW);
+            Assert.Equal(expectedB, fusedB);
+            Assert.Contains(expectedW, v => v != 0);
+            Conv2D.BackwardFilterThroughAvgPool(g, pool, activation, batch, x, dPool, output, fusedW, default, workspace);
+            Assert.Equal(expectedW, fusedW);
+        });
+    }
+
+    [Fact]
+    public void BackwardFilterThroughAvgPool_checks_its_arguments_and_allocates_nothing_after_warm_up()
+    {
+        var g = new ConvGeometry(1, 28, 28, 6, 5, 1, 2);
+        var pool = new ConvGeometry(6, 28, 28, 6, 2, 2, 0);
+        const int batch = 5;
+        float[] x = Reference.Random(batch * g.InputSize, 1), dPool = Reference.Random(batch * pool.OutputSize, 2);
+        float[] output = Reference.Random(batch * g.OutputSize, 3), ws = new float[Conv2D.WorkspaceSize(g)];
+        float[] gw = new float[g.WeightSize], gb = new float[6];
+        var ex = Assert.Throws<ArgumentException>(() => Conv2D.BackwardFilterThroughAvgPool(g, pool, Activation.Tanh, batch, x, dPool,
+            output.AsSpan(1), gw, gb, ws));
+        Assert.Contains((batch * g.OutputSize).ToString(), ex.Message);
+        var wrongPool = new ConvGeometry(5, 28, 28, 5, 2, 2, 0);
+        Assert.Throws<ArgumentException>(() => Conv2D.BackwardFilterThroughAvgPool(g, wrongPool, Activation.Tanh, batch, x,
+            new float[batch * wrongPool.OutputSize], output, gw, gb, ws));
+        Conv2D.BackwardFilterThroughAvgPool(g, pool, Activation.Tanh, batch, x, dPool, output, gw, gb, ws);
+        Assert.Equal(0, AllocationProbe.Least(() => Conv2D.BackwardFilterThroughAvgPool(g, pool, Activation.Tanh, batch, x, dPool, output, gw, gb, ws)));
+    }
+
     [Fact]
     public void BackwardFilterThroughMaxPool_checks_its_arguments()
     {
