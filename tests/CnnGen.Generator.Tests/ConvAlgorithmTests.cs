@@ -46,7 +46,10 @@ public class ConvAlgorithmTests
     [InlineData(1, 30, 40, 10, 5, 1, 0)]     // 25 taps and 10 filters: the 5 x 5 blocks keep it
     [InlineData(40, 25, 30, 40, 3, 1, 1)]    // 40 x 360 pairs: under the bound of 16,384
     [InlineData(48, 25, 30, 48, 3, 1, 1)]    // 48 x 432: over it
-    [InlineData(6, 14, 14, 16, 5, 1, 0)]     // LeNet-5's second layer: 140 positions, from 16 images a thread
+    [InlineData(6, 14, 14, 16, 5, 1, 0)]     // LeNet-5's second layer: the filters in lanes
+    [InlineData(8, 14, 14, 16, 3, 1, 0)]     // 168 positions: over the row pitch from 16 images a thread
+    [InlineData(3, 14, 14, 16, 5, 1, 0)]     // 3 channels: not the filters in lanes
+    [InlineData(6, 14, 14, 20, 5, 1, 0)]     // 20 filters: not the filters in lanes
     [InlineData(3, 15, 15, 8, 3, 1, 1)]      // 255 positions; below 16 images the direct dot products
     [InlineData(8, 5, 5, 8, 3, 1, 1)]        // 35 positions: never
     [InlineData(1, 28, 28, 6, 5, 1, 2)]      // LeNet-5's first layer: blocks of 6 filters x 4 taps

@@ -33,6 +33,12 @@ namespace CnnGen.Generator.Planning
             bool pointwise = kernel == 1 && stride == 1 && pad == 0;
             bool directDots = !pointwise && filters * patch <= 4096 && plane >= VectorWidth;
             if (WinogradFilterGradient(channels, filters, kernel, stride, pad, outHeight, outWidth)) return "Winograd F(2x2, 3x3)";
+            // Mirrors CnnGen.Kernels.FilterGradientFiltersInLanes.Applies.
+            if (stride == 1 && pad == 0 && kernel == 5 && channels >= 4 && ((filters >= 12 && filters <= 16) || (filters >= 24 && filters <= 32)) && plane >= 16)
+            {
+                return "filters in lanes";
+            }
+
             if (OverRowPitch(channels, height, width, filters, kernel, stride, pad, outHeight, outWidth, directDots))
             {
                 // A plane under 512 positions over the pitch takes the dot products only from 16 images a thread.

@@ -529,7 +529,8 @@ namespace CnnGen.Kernels
         /// (SimpleConvNet's first layer 55 against 32 GFLOP/s) and keeps it.
         /// </summary>
         internal static bool FilterGradientByProduct(in ConvGeometry g) =>
-            !ConvWinograd.AppliesFilterGradient(g) && !FilterGradientOverPitch.TakesEveryBatch(g) && GemmFewRows.Applies(2, g.Filters, g.OutPlane) && g.Filters >= 8 &&
+            !ConvWinograd.AppliesFilterGradient(g) && !FilterGradientFiltersInLanes.Applies(g) && !FilterGradientOverPitch.TakesEveryBatch(g) &&
+            GemmFewRows.Applies(2, g.Filters, g.OutPlane) && g.Filters >= 8 &&
             (g.PatchSize >= 64 || !ConvDirectWide.AppliesFilterGradient(g));
 
         /// <summary>Scratch floats of <see cref="FilterGradientByProduct"/>: <c>dWᵀ</c> and one image's <c>dyᵀ</c>.</summary>
@@ -538,7 +539,7 @@ namespace CnnGen.Kernels
         /// <summary>Per-participant scratch of the direct kernels and the filter-gradient product.</summary>
         private static int KernelScratchSize(in ConvGeometry g) =>
             Math.Max(Math.Max(Math.Max(ConvDirectWide.ScratchSize(g), FilterProductScratch(g)), FilterGradientOverPitch.ScratchSize(g)),
-                ConvWinograd.FilterGradientScratchSize(g));
+                Math.Max(ConvWinograd.FilterGradientScratchSize(g), FilterGradientFiltersInLanes.ScratchSize(g)));
 
         /// <summary>The filter gradient of <paramref name="batch"/> consecutive images on the calling thread, overwriting both gradients.</summary>
         private static unsafe void BackwardFilterRange(in ConvGeometry g, int batch, ReadOnlySpan<float> x, OutputGradient dy,
@@ -547,6 +548,12 @@ namespace CnnGen.Kernels
             if (ConvWinograd.AppliesFilterGradient(g))
             {
                 ConvWinograd.FilterGradient(g, batch, x, dy, weightGradient, biasGradient, scratch);
+                return;
+            }
+
+            if (FilterGradientFiltersInLanes.Applies(g))
+            {
+                FilterGradientFiltersInLanes.FilterGradient(g, batch, x, dy, weightGradient, biasGradient, scratch);
                 return;
             }
 

@@ -27,6 +27,9 @@ namespace CnnGen.Kernels
         /// <summary>Filter gradient: <c>dWᵀ += col_n dy_nᵀ</c> by register tiles reading each image's transposed output
         /// gradient in place (AVX-512).</summary>
         public const string TransposedProduct = "transposed product";
+        /// <summary>Filter gradient: the output gradient's filters in the vector lanes, each position adding them times one
+        /// broadcast input per tap (5 x 5, unpadded, AVX-512).</summary>
+        public const string FilterGradientFiltersInLanes = "filters in lanes";
         /// <summary>Filter gradient: dot products of the output gradient with the shifted inputs laid over the padded row
         /// pitch, 4 filters x 6 taps or 6 x 4 per block, without a column matrix (stride 1, AVX-512).</summary>
         public const string DotProductsOverRowPitch = "dot products over the row pitch";
@@ -46,6 +49,7 @@ namespace CnnGen.Kernels
         /// below that.</remarks>
         public static string FilterGradient(in ConvGeometry g) =>
             ConvWinograd.AppliesFilterGradient(g) ? Winograd
+            : Kernels.FilterGradientFiltersInLanes.Applies(g) ? FilterGradientFiltersInLanes
             : FilterGradientOverPitch.TakesEveryBatch(g) ? DotProductsOverRowPitch
             : FilterGradientOverPitch.AppliesToShape(g)
                 ? $"{DotProductsOverRowPitch} from {FilterGradientOverPitch.MinImagesForShortPlanes} images a thread, else {FilterGradientForFewImages(g)}"

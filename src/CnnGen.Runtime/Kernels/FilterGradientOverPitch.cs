@@ -44,7 +44,7 @@ namespace CnnGen.Kernels
 
         /// <summary>Images a thread's share of the batch must hold for a plane shorter than <see cref="MinPositions"/>: then
         /// the lanes' sums are spread over enough multiply-adds. LeNet-5's second layer (140 positions, 10x10 over a pitch of
-        /// 14) at batch 100, the two taking turns: 737 against 866 us on one thread, 471 against 703 us on two (a share of
+        /// 14; since taken by <see cref="FilterGradientFiltersInLanes"/>) at batch 100, the two taking turns: 737 against 866 us on one thread, 471 against 703 us on two (a share of
         /// 25 images each); at batch 8 the two were level (67 against 64 us).</summary>
         public const int MinImagesForShortPlanes = 16;
 

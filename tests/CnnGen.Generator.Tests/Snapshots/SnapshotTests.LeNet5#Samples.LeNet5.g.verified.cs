@@ -471,7 +471,7 @@ namespace Samples
             // Layer 5: Tanh  16x10x10 -> 16x10x10
             global::CnnGen.Kernels.Activations.TanhBackward(_a5.AsSpan(0, batch * 1600), _g5.AsSpan(0, batch * 1600), _g4.AsSpan(0, batch * 1600));
 
-            // Layer 4: Conv 16 5x5 s1 p0  6x14x14 -> 16x10x10   [filter gradient: dot products over the row pitch from 16 images a thread, else transposed product; input gradient: direct, output gradient's filters in lanes on AVX-512]
+            // Layer 4: Conv 16 5x5 s1 p0  6x14x14 -> 16x10x10   [filter gradient: filters in lanes; input gradient: direct, output gradient's filters in lanes on AVX-512]
             global::CnnGen.Kernels.Conv2D.BackwardFilter(in Conv4, batch, _a3.AsSpan(0, batch * 1176), _g4.AsSpan(0, batch * 1600), W2.Gradients, b2.Gradients, _columns);
             global::CnnGen.Kernels.Conv2D.BackwardData(in Conv4, batch, _g4.AsSpan(0, batch * 1600), W2.Values, _g3.AsSpan(0, batch * 1176), _columns);
 

@@ -224,7 +224,7 @@ public sealed class ConvFastPathTests
         // (Stride-1 planes of 512 positions or more take the dot products over the row pitch: see FilterGradientOverPitchTests;
         // SmallVgg's 16-wide 3x3 layers take Winograd's form: see ConvWinogradTests.)
         yield return new object[] { 16, 14, 14, 32, 3, 1, 3 };   // 14 x 14, 16 channels: 224 positions a plane
-        yield return new object[] { 6, 14, 14, 16, 5, 0, 2 };    // LeNet-5's second layer
+        yield return new object[] { 6, 14, 14, 20, 5, 0, 2 };    // LeNet-5's second layer with 20 filters (16 take the filters in lanes)
         yield return new object[] { 64, 24, 24, 64, 3, 1, 2 };   // 64 x 576 pairs: too many partial sums for the dot products
         yield return new object[] { 5, 9, 11, 9, 3, 1, 3 };      // odd sizes; a short patch (45): another kernel keeps it
         yield return new object[] { 64, 8, 8, 33, 3, 1, 1 };     // 33 filters: three vectors, the last masked
