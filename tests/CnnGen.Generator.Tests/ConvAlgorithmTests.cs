@@ -30,6 +30,9 @@ public class ConvAlgorithmTests
             runtime = ConvAlgorithm.InputGradient(g);
             generator = ConvAlgorithmChoice.InputGradientOnAvx512(channels, extent, extent, filters, size, stride, pad);
             Assert.True(runtime == generator, $"{g}: runtime's input gradient is '{runtime}', the generated comment would say '{generator}'");
+            runtime = ConvAlgorithm.FilterGradientThroughMaxPool(g);
+            generator = ConvAlgorithmChoice.FilterGradientThroughMaxPoolOnAvx512(channels, extent, extent, filters, size, stride, pad, g.OutHeight, g.OutWidth);
+            Assert.True(runtime == generator, $"{g}: runtime's filter gradient through a max pool is '{runtime}', the generated comment would say '{generator}'");
             checkedShapes++;
         }
 

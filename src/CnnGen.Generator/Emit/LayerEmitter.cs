@@ -57,9 +57,12 @@ namespace CnnGen.Generator.Emit
             int p = conv.ParameterNumber;
             w.Line(Header(pool));
             w.Line(Header(relu));
-            w.Line(Header(conv) + "   (first layer: no input gradient)   " + BackwardAlgorithm(conv, inputGradient: false));
-            w.Line("// One pass: each image's convolution-output gradient is made in cache from the pool's (a window's gradient goes to its");
-            w.Line("// arg-max when the window's maximum is positive) and used at once; the batch's is never written.");
+            string algorithm = Planning.ConvAlgorithmChoice.FilterGradientThroughMaxPoolOnAvx512(conv.In.Channels, conv.In.Height, conv.In.Width,
+                conv.Count, conv.Size, conv.Stride, conv.Pad, conv.Out.Height, conv.Out.Width);
+            w.Line(Header(conv) + "   (first layer: no input gradient)   [filter gradient: " + algorithm + " on AVX-512]");
+            w.Line("// One pass from the pool's output gradient (a window's gradient goes to its arg-max when the window's maximum is");
+            w.Line("// positive): each window that passes one adds it times its input patch, or each image's convolution-output");
+            w.Line("// gradient is made in cache and used at once; the batch's is never written.");
             w.Line($"{K}Conv2D.BackwardFilterThroughMaxPool(in {GeometryName(conv)}, in {GeometryName(pool)}, batch, {Span(conv.InputBuffer, conv.In.Size)}, " +
                 $"{Span(pool.OutputGradient, pool.Out.Size)}, {Span($"_argMax{pool.Number}", pool.Out.Size)}, {Span(pool.OutputBuffer, pool.Out.Size)}, " +
                 $"W{p}.Gradients, {(conv.Bias ? $"b{p}.Gradients" : "default")}, _columns);");

@@ -86,6 +86,18 @@ namespace CnnGen.Generator.Planning
             return kernel == 1 && stride == 1 && pad == 0 ? "pointwise GEMM" : "GEMM + col2im";
         }
 
+        /// <summary>The filter-gradient algorithm through a max pool fed by a ReLU (mirrors
+        /// <c>CnnGen.Kernels.ConvAlgorithm.FilterGradientThroughMaxPool</c>): the windows' arg-max patches for one input channel,
+        /// stride 1, no padding and a window of 2 x 2 to 8 x 8, where at most half the windows pass a gradient.</summary>
+        public static string FilterGradientThroughMaxPoolOnAvx512(long channels, long height, long width, long filters, long kernel, long stride,
+            long pad, long outHeight, long outWidth)
+        {
+            string dense = FilterGradientOnAvx512(channels, height, width, filters, kernel, stride, pad, outHeight, outWidth);
+            return channels == 1 && stride == 1 && pad == 0 && kernel >= 2 && kernel <= 8
+                ? "the windows' arg-max patches where at most half the windows pass, else " + dense
+                : dense;
+        }
+
         /// <summary>The comment on a convolution's backward step: its filter-gradient algorithm and, unless it is the first
         /// layer, its input-gradient one (AVX-512).</summary>
         public static string BackwardOnAvx512(long channels, long height, long width, long filters, long kernel, long stride, long pad,

@@ -487,6 +487,19 @@ namespace CnnGen.Kernels
                 ? new(null, _imageSize, _pool, _poolGradient, _argMax, _poolOutput, _activationOutput, _activation, scratch, _firstImage + firstImage)
                 : new(_stored + (long)firstImage * _imageSize, _imageSize, default, null, null, null, null, default, null, 0);
 
+            /// <summary>The filter gradient of the range's first <paramref name="count"/> images (<paramref name="x"/> holds them)
+            /// from the windows' arg-max (<see cref="FilterGradientFromArgMax"/>), when the gradient comes through a max pool fed
+            /// by a ReLU, that kernel takes <paramref name="g"/> and at most half of the range's windows pass a gradient; false
+            /// (nothing done) otherwise.</summary>
+            public bool TryFromArgMax(in ConvGeometry g, int count, float* x, Span<float> weightGradient, Span<float> biasGradient)
+            {
+                if (!FromPool || FromAvgPool || !FilterGradientFromArgMax.Applies(g)) return false;
+                long windows = (long)count * _pool.OutputSize;
+                if (!FilterGradientFromArgMax.Pays(_poolOutput + _firstImage * (long)_pool.OutputSize, windows)) return false;
+                FilterGradientFromArgMax.FilterGradient(g, _pool, _firstImage, count, x, _poolGradient, _argMax, _poolOutput, weightGradient, biasGradient);
+                return true;
+            }
+
             /// <summary>Image <paramref name="n"/> of the range's output gradient (made now when it comes through a pool).</summary>
             public float* Image(int n)
             {
@@ -545,6 +558,11 @@ namespace CnnGen.Kernels
         private static unsafe void BackwardFilterRange(in ConvGeometry g, int batch, ReadOnlySpan<float> x, OutputGradient dy,
             Span<float> weightGradient, Span<float> biasGradient, Span<float> workspace, Span<float> scratch)
         {
+            fixed (float* xp = x)
+            {
+                if (dy.TryFromArgMax(g, batch, xp, weightGradient, biasGradient)) return;
+            }
+
             if (ConvWinograd.AppliesFilterGradient(g))
             {
                 ConvWinograd.FilterGradient(g, batch, x, dy, weightGradient, biasGradient, scratch);

@@ -63,6 +63,15 @@ namespace CnnGen.Kernels
             : g.Kernel == 1 && g.Stride == 1 && g.Pad == 0 ? PointwiseGemm
             : Im2ColGemm;
 
+        /// <summary>The filter-gradient algorithm <see cref="Conv2D.BackwardFilterThroughMaxPool"/> uses for <paramref name="g"/>:
+        /// the windows' arg-max patches where <see cref="FilterGradientFromArgMax"/> takes the shape and at most half of the
+        /// windows pass a gradient, else <see cref="FilterGradient"/>'s.</summary>
+        public static string FilterGradientThroughMaxPool(in ConvGeometry g) =>
+            FilterGradientFromArgMax.Applies(g) ? $"{WindowsArgMaxPatches} where at most half the windows pass, else {FilterGradient(g)}" : FilterGradient(g);
+
+        /// <summary>Filter gradient through a max pool: each window that passes a gradient adds it times its arg-max's input patch.</summary>
+        public const string WindowsArgMaxPatches = "the windows' arg-max patches";
+
         /// <summary>The input-gradient algorithm <see cref="Conv2D.BackwardData"/> uses for <paramref name="g"/> at the current level.</summary>
         public static string InputGradient(in ConvGeometry g) =>
             Kernels.InputGradientFiltersInLanes.Applies(g) ? InputGradientFiltersInLanes

@@ -447,9 +447,10 @@ namespace Samples
 
             // Layer 3: MaxPool 2x2 s2  30x24x24 -> 30x12x12
             // Layer 2: Relu  30x24x24 -> 30x24x24
-            // Layer 1: Conv 30 5x5 s1 p0  1x28x28 -> 30x24x24   (first layer: no input gradient)   [filter gradient: direct dot products on AVX-512]
-            // One pass: each image's convolution-output gradient is made in cache from the pool's (a window's gradient goes to its
-            // arg-max when the window's maximum is positive) and used at once; the batch's is never written.
+            // Layer 1: Conv 30 5x5 s1 p0  1x28x28 -> 30x24x24   (first layer: no input gradient)   [filter gradient: the windows' arg-max patches where at most half the windows pass, else direct dot products on AVX-512]
+            // One pass from the pool's output gradient (a window's gradient goes to its arg-max when the window's maximum is
+            // positive): each window that passes one adds it times its input patch, or each image's convolution-output
+            // gradient is made in cache and used at once; the batch's is never written.
             global::CnnGen.Kernels.Conv2D.BackwardFilterThroughMaxPool(in Conv1, in Pool3, batch, _input.AsSpan(0, batch * 784), _g3.AsSpan(0, batch * 4320), _argMax3.AsSpan(0, batch * 4320), _a3.AsSpan(0, batch * 4320), W1.Gradients, b1.Gradients, _columns);
         }
 
