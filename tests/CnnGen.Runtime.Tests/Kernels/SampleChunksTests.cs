@@ -345,8 +345,9 @@ public sealed class SampleChunksTests
 
             // At degree 2 a helper took chunks (and copied their input itself) at least once. On a machine busy with other
             // work (the other test assemblies run at the same time) the helper may not get a core before the calling thread
-            // has taken every chunk, in any of the batches above: then more batches, until it does.
-            for (int attempt = 0; degree == 2 && !helperJoined && attempt < 200; attempt++)
+            // has taken every chunk, in any of the batches above: then more batches, until it does (for up to 20 s).
+            var patience = System.Diagnostics.Stopwatch.StartNew();
+            while (degree == 2 && !helperJoined && patience.Elapsed.TotalSeconds < 20)
             {
                 ParallelBlocks.ResetBackoff();
                 job.Reset(100, 784, random);
