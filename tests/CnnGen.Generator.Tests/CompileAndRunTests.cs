@@ -130,6 +130,45 @@ public class CompileAndRunTests
         }
     }
 
+    [Theory]
+    [InlineData("[Conv(6, 5, Pad = 2)] [Tanh] [AvgPool(2)]", "Tanh")]
+    [InlineData("[Conv(4, 4)] [Sigmoid] [AvgPool(3, Stride = 2, Pad = 1)]", "Sigmoid")]   // 13 x 13: overlapping windows
+    [InlineData("[Conv(4, 3, Pad = 1)] [Relu] [AvgPool(2)]", "Relu")]     // the convolution and ReLU also run as one kernel forward
+    [InlineData("[Conv(4, 3, Pad = 1)] [Tanh] [MaxPool(2)]", null)]       // a max pool after a tanh: each layer's own step
+    [InlineData("[Conv(4, 3, Pad = 1)] [Tanh] [AvgPool(2)] [Conv(4, 3, Pad = 1)] [Tanh] [AvgPool(2)]", "Tanh")]   // the first only
+    public void A_first_convolution_with_an_activation_and_an_average_pool_goes_backward_in_one_pass(string layers, string? activation)
+    {
+        string source = $$"""
+            using CnnGen;
+            [Input(1, 16, 16)]
+            {{layers}}
+            [Affine(3)]
+            [SoftmaxWithLoss]
+            public partial class Pooled { }
+            """;
+        GeneratorResult result = GeneratorHarness.Run(source);
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(result.CompilationProblems);
+        string code = result.Source("Pooled.g.cs");
+        int calls = code.Split("Conv2D.BackwardFilterThroughAvgPool(").Length - 1;
+        Assert.Equal(activation is null ? 0 : 1, calls);
+        if (activation is null) return;
+        Assert.Contains($"global::CnnGen.Kernels.Activation.{activation}, batch", code);
+        // Neither the activation's nor the convolution's output gradient is stored for the batch.
+        Assert.DoesNotContain("private float[] _g1 ", code);
+        Assert.DoesNotContain("private float[] _g2 ", code);
+        Assert.Contains("// then through the " + activation.ToLowerInvariant() + " on its output) and used at once", code);
+
+        // A training step runs and gives the first layer a gradient.
+        var net = (INetwork)Activator.CreateInstance(result.Load().GetType("Pooled")!, 3)!;
+        var random = new Random(4);
+        const int batch = 5;
+        float[] x = Enumerable.Range(0, batch * 256).Select(_ => (float)random.NextDouble()).ToArray();
+        net.Loss(x, new[] { 0, 1, 2, 0, 1 });
+        net.Backward();
+        Assert.Contains(net.Parameters[0].Gradients.ToArray(), v => v != 0);
+    }
+
     [Fact]
     public void No_allocation_after_the_first_call_at_a_batch_size()
     {
