@@ -186,8 +186,12 @@ namespace CnnGen.Kernels
             && g.OutHeight % 2 == 0 && g.OutWidth % 2 == 0 && pool.OutHeight == g.OutHeight / 2 && pool.OutWidth == g.OutWidth / 2;
 
         /// <summary><c>y = maxpool2x2(relu(conv(x)))</c> for one image: every register block is pooled before it is stored, so
-        /// the convolution's output is never written (y is a quarter of it).</summary>
-        public static void ForwardReluMaxPool(in ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y)
+        /// the convolution's output is never written (y is a quarter of it). With <paramref name="argMax"/> (training), each
+        /// window's arg-max too: the index of its first maximum in the batch's convolution output, the image's output starting
+        /// at <paramref name="indexBase"/> (as <see cref="Pooling.MaxReluForward(in ConvGeometry, int, ReadOnlySpan{float}, Span{float}, Span{int}, int)"/>
+        /// writes them for the convolution's stored output, bit for bit).</summary>
+        public static void ForwardReluMaxPool(in ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y,
+            Span<int> argMax = default, int indexBase = 0)
         {
             int oh = g.OutHeight, ow = g.OutWidth, w = g.Width, k = g.Kernel, channels = g.Channels, inPlane = g.Height * g.Width;
             int patch = g.PatchSize;
@@ -204,9 +208,38 @@ namespace CnnGen.Kernels
             fixed (float* wp = weights)
             fixed (float* bp = bias)
             fixed (float* yp = y)
+            fixed (int* ap = argMax)
             {
-                Core(xp, offsets, patch, wp, bias.IsEmpty ? null : bp, g.Filters, null, oh * ow, oh, ow, w, ow, yp);
+                var arg = argMax.IsEmpty ? default : new PoolArgMax(ap, indexBase, ow);
+                Core(xp, offsets, patch, wp, bias.IsEmpty ? null : bp, g.Filters, null, oh * ow, oh, ow, w, ow, yp, arg: arg);
             }
+        }
+
+        /// <summary>Where a pooled pass writes each window's arg-max: <see cref="Indices"/> laid out like the pooled output (null:
+        /// none), the index of the image's first convolution output in the batch, and the lane offsets of the windows'
+        /// top-left outputs in a block of two pooled rows of eight (main blocks) and of four pooled rows of four (the paired
+        /// tail), relative to the block's first.</summary>
+        private readonly struct PoolArgMax
+        {
+            public PoolArgMax(int* indices, int imageBase, int width)
+            {
+                Indices = indices;
+                ImageBase = imageBase;
+                Width = width;
+                var eight = Vector512<int>.Indices;
+                RowsOfEight = (eight & Vector512.Create(7)) * 2 + (eight >>> 3) * (2 * width);
+                RowsOfFour = (eight & Vector512.Create(3)) * 2 + (eight >>> 2) * (2 * width);
+            }
+
+            public int* Indices { get; }
+
+            public int ImageBase { get; }
+
+            public int Width { get; }
+
+            public Vector512<int> RowsOfEight { get; }
+
+            public Vector512<int> RowsOfFour { get; }
         }
 
         /// <summary>
@@ -215,7 +248,7 @@ namespace CnnGen.Kernels
         /// <c>yp + f * outPlane + r * outRow</c>, tap <c>t</c> of a window at <c>offsets[t]</c> from its first input.
         /// </summary>
         private static void Core(float* xp, int* offsets, int patch, float* wp, float* bp, int filters, float* yp, int outPlane,
-            int oh, int ow, int w, int outRow, float* pooled = null, bool relu = false)
+            int oh, int ow, int w, int outRow, float* pooled = null, bool relu = false, PoolArgMax arg = default)
         {
             // A last strip of at most eight columns (24 = 16 + 8, for example) is not computed by a shifted-back sixteen-wide
             // block, which would redo up to half of it: two rows' eight columns share one vector instead (PairedRowsTail).
@@ -227,18 +260,18 @@ namespace CnnGen.Kernels
             if (!pairedTail && filters >= 8 && (rest == 4 || rest == 2))
             {
                 int sixes = filters / FB - (rest == 2 ? 1 : 0);
-                FilterGroups<Six>(xp, offsets, patch, wp, bp, 0, sixes * FB, yp, outPlane, oh, ow, w, outRow, pooled, relu, false);
-                FilterGroups<Four>(xp, offsets, patch, wp, bp, sixes * FB, filters, yp, outPlane, oh, ow, w, outRow, pooled, relu, false);
+                FilterGroups<Six>(xp, offsets, patch, wp, bp, 0, sixes * FB, yp, outPlane, oh, ow, w, outRow, pooled, relu, false, arg);
+                FilterGroups<Four>(xp, offsets, patch, wp, bp, sixes * FB, filters, yp, outPlane, oh, ow, w, outRow, pooled, relu, false, arg);
                 return;
             }
 
-            FilterGroups<Six>(xp, offsets, patch, wp, bp, 0, filters, yp, outPlane, oh, ow, w, outRow, pooled, relu, pairedTail);
+            FilterGroups<Six>(xp, offsets, patch, wp, bp, 0, filters, yp, outPlane, oh, ow, w, outRow, pooled, relu, pairedTail, arg);
         }
 
         /// <summary><see cref="Core"/> for filters [<paramref name="fBegin"/>, <paramref name="fEnd"/>) in groups of
         /// <c>TFilters</c> (six or four: 24 or 16 accumulators), a last partial group shifted back to end at <paramref name="fEnd"/>.</summary>
         private static void FilterGroups<TFilters>(float* xp, int* offsets, int patch, float* wp, float* bp, int fBegin, int fEnd, float* yp,
-            int outPlane, int oh, int ow, int w, int outRow, float* pooled, bool relu, bool pairedTail)
+            int outPlane, int oh, int ow, int w, int outRow, float* pooled, bool relu, bool pairedTail, PoolArgMax arg)
             where TFilters : struct, ICount
         {
             int fb = TFilters.Value;
@@ -306,6 +339,27 @@ namespace CnnGen.Kernels
                                 }
                             }
 
+                            if (pooled != null && arg.Indices != null)
+                            {
+                                long at = (long)f0 * pooledPlane + oy / 2 * pooledRow + j / 2;
+                                float* p0 = pooled + at;
+                                int* q0 = arg.Indices + at;
+                                // The convolution output index (in the batch) of the block's first window's top-left output.
+                                int first = arg.ImageBase + f0 * outPlane + oy * ow + j;
+                                PoolStore4(p0, q0, pooledRow, a00, a01, a02, a03, first, arg.RowsOfEight, ow); p0 += pooledPlane; q0 += pooledPlane; first += outPlane;
+                                PoolStore4(p0, q0, pooledRow, a10, a11, a12, a13, first, arg.RowsOfEight, ow); p0 += pooledPlane; q0 += pooledPlane; first += outPlane;
+                                PoolStore4(p0, q0, pooledRow, a20, a21, a22, a23, first, arg.RowsOfEight, ow); p0 += pooledPlane; q0 += pooledPlane; first += outPlane;
+                                PoolStore4(p0, q0, pooledRow, a30, a31, a32, a33, first, arg.RowsOfEight, ow); p0 += pooledPlane; q0 += pooledPlane; first += outPlane;
+                                if (fb > 4)
+                                {
+                                    PoolStore4(p0, q0, pooledRow, a40, a41, a42, a43, first, arg.RowsOfEight, ow); p0 += pooledPlane; q0 += pooledPlane; first += outPlane;
+                                    PoolStore4(p0, q0, pooledRow, a50, a51, a52, a53, first, arg.RowsOfEight, ow);
+                                }
+
+                                if (j + VW >= mainWidth) break;
+                                continue;
+                            }
+
                             if (pooled != null)
                             {
                                 float* p0 = pooled + (long)f0 * pooledPlane + oy / 2 * pooledRow + j / 2;
@@ -343,7 +397,8 @@ namespace CnnGen.Kernels
                     if (pairedTail && fb == FB)
                     {
                         PairedRowsTail(xp, offsets, patch, w0, b0, b1, b2, b3, b4, b5, yp + (long)f0 * outPlane, outPlane, oh, ow, w, outRow,
-                            pooled == null ? null : pooled + (long)f0 * pooledPlane, pooledPlane, pooledRow, relu);
+                            pooled == null ? null : pooled + (long)f0 * pooledPlane, pooledPlane, pooledRow, relu,
+                            arg.Indices == null ? default : new PoolArgMax(arg.Indices + (long)f0 * pooledPlane, arg.ImageBase + f0 * outPlane, ow));
                     }
 
                     if (f0 + fb >= fEnd) break;
@@ -476,7 +531,7 @@ namespace CnnGen.Kernels
         /// </summary>
         private static void PairedRowsTail(float* xp, int* offsets, int patch, float* w0, Vector512<float> b0, Vector512<float> b1,
             Vector512<float> b2, Vector512<float> b3, Vector512<float> b4, Vector512<float> b5, float* yp, int outPlane, int oh, int ow, int w, int outRow,
-            float* pooled, int pooledPlane, int pooledRow, bool relu)
+            float* pooled, int pooledPlane, int pooledRow, bool relu, PoolArgMax arg)
         {
             const int Rows = 2 * RB, Half = VW / 2;
             int j = ow - Half;
@@ -518,6 +573,22 @@ namespace CnnGen.Kernels
                     a52 = Vector512.FusedMultiplyAdd(v2, c, a52); a53 = Vector512.FusedMultiplyAdd(v3, c, a53);
                 }
 
+                if (pooled != null && arg.Indices != null)
+                {
+                    long at = oy / 2 * pooledRow + j / 2;
+                    float* p0 = pooled + at;
+                    int* q0 = arg.Indices + at;
+                    int first = arg.ImageBase + oy * ow + j;
+                    PoolStorePairs(p0, q0, pooledRow, a00, a01, a02, a03, first, arg.RowsOfFour, ow); p0 += pooledPlane; q0 += pooledPlane; first += outPlane;
+                    PoolStorePairs(p0, q0, pooledRow, a10, a11, a12, a13, first, arg.RowsOfFour, ow); p0 += pooledPlane; q0 += pooledPlane; first += outPlane;
+                    PoolStorePairs(p0, q0, pooledRow, a20, a21, a22, a23, first, arg.RowsOfFour, ow); p0 += pooledPlane; q0 += pooledPlane; first += outPlane;
+                    PoolStorePairs(p0, q0, pooledRow, a30, a31, a32, a33, first, arg.RowsOfFour, ow); p0 += pooledPlane; q0 += pooledPlane; first += outPlane;
+                    PoolStorePairs(p0, q0, pooledRow, a40, a41, a42, a43, first, arg.RowsOfFour, ow); p0 += pooledPlane; q0 += pooledPlane; first += outPlane;
+                    PoolStorePairs(p0, q0, pooledRow, a50, a51, a52, a53, first, arg.RowsOfFour, ow);
+                    if (oy + Rows >= oh) break;
+                    continue;
+                }
+
                 if (pooled != null)
                 {
                     float* p0 = pooled + oy / 2 * pooledRow + j / 2;
@@ -554,6 +625,72 @@ namespace CnnGen.Kernels
             pooled = Vector512.Max(pooled, Vector512<float>.Zero);
             pooled.GetLower().Store(p);
             pooled.GetUpper().Store(p + stride);
+        }
+
+        /// <summary><see cref="PoolStore4(float*, int, Vector512{float}, Vector512{float}, Vector512{float}, Vector512{float})"/> with each
+        /// window's arg-max to <paramref name="q"/>: the first maximum in the order top-left, top-right, bottom-left,
+        /// bottom-right (as the pooling kernel's scalar loop), the window's top-left output index at <paramref name="first"/>
+        /// plus its lane's offset.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void PoolStore4(float* p, int* q, int stride, Vector512<float> r0, Vector512<float> r1, Vector512<float> r2, Vector512<float> r3,
+            int first, Vector512<int> laneOffsets, int width)
+        {
+            // Lanes 0-7: the windows of rows 0 and 1, 8-15: rows 2 and 3.
+            Vector512<float> a = Avx512F.PermuteVar16x32x2(r0, Lanes512.Even, r2), b = Avx512F.PermuteVar16x32x2(r0, Lanes512.Odd, r2);
+            Vector512<float> c = Avx512F.PermuteVar16x32x2(r1, Lanes512.Even, r3), d = Avx512F.PermuteVar16x32x2(r1, Lanes512.Odd, r3);
+            StoreWindows(p, q, stride, a, b, c, d, Vector512.Create(first) + laneOffsets, width, halves: true);
+        }
+
+        /// <summary><see cref="PoolStorePairs(float*, int, Vector512{float}, Vector512{float}, Vector512{float}, Vector512{float})"/>
+        /// with each window's arg-max (as <see cref="PoolStore4(float*, int*, int, Vector512{float}, Vector512{float}, Vector512{float}, Vector512{float}, int, Vector512{int}, int)"/>).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void PoolStorePairs(float* p, int* q, int stride, Vector512<float> r01, Vector512<float> r23, Vector512<float> r45, Vector512<float> r67,
+            int first, Vector512<int> laneOffsets, int width)
+        {
+            // Rows 0|2, 1|3, 4|6 and 5|7, then their even and odd columns: lanes 0-3 the windows of pooled row 0, 4-7 row 1,
+            // 8-11 row 2, 12-15 row 3.
+            Vector512<float> r02 = Avx512F.PermuteVar16x32x2(r01, s_firstHalves, r23), r13 = Avx512F.PermuteVar16x32x2(r01, s_secondHalves, r23);
+            Vector512<float> r46 = Avx512F.PermuteVar16x32x2(r45, s_firstHalves, r67), r57 = Avx512F.PermuteVar16x32x2(r45, s_secondHalves, r67);
+            Vector512<float> a = Avx512F.PermuteVar16x32x2(r02, Lanes512.Even, r46), b = Avx512F.PermuteVar16x32x2(r02, Lanes512.Odd, r46);
+            Vector512<float> c = Avx512F.PermuteVar16x32x2(r13, Lanes512.Even, r57), d = Avx512F.PermuteVar16x32x2(r13, Lanes512.Odd, r57);
+            StoreWindows(p, q, stride, a, b, c, d, Vector512.Create(first) + laneOffsets, width, halves: false);
+        }
+
+        /// <summary>The ReLU of each window's maximum and its first maximum's index (top-left <paramref name="index"/>): to
+        /// two pooled rows of eight (<paramref name="halves"/>) or four of four, <paramref name="stride"/> apart.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void StoreWindows(float* p, int* q, int stride, Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d,
+            Vector512<int> index, int width, bool halves)
+        {
+            Vector512<float> best = a;
+            Vector512<int> at = index;
+            Vector512<float> m = Vector512.GreaterThan(b, best);
+            best = Vector512.ConditionalSelect(m, b, best);
+            at = Vector512.ConditionalSelect(m.AsInt32(), index + Vector512<int>.One, at);
+            m = Vector512.GreaterThan(c, best);
+            best = Vector512.ConditionalSelect(m, c, best);
+            at = Vector512.ConditionalSelect(m.AsInt32(), index + Vector512.Create(width), at);
+            m = Vector512.GreaterThan(d, best);
+            best = Vector512.ConditionalSelect(m, d, best);
+            at = Vector512.ConditionalSelect(m.AsInt32(), index + Vector512.Create(width + 1), at);
+            best = Vector512.Max(best, Vector512<float>.Zero);
+            if (halves)
+            {
+                best.GetLower().Store(p);
+                best.GetUpper().Store(p + stride);
+                at.GetLower().Store(q);
+                at.GetUpper().Store(q + stride);
+                return;
+            }
+
+            best.GetLower().GetLower().Store(p);
+            best.GetLower().GetUpper().Store(p + stride);
+            best.GetUpper().GetLower().Store(p + 2 * stride);
+            best.GetUpper().GetUpper().Store(p + 3 * stride);
+            at.GetLower().GetLower().Store(q);
+            at.GetLower().GetUpper().Store(q + stride);
+            at.GetUpper().GetLower().Store(q + 2 * stride);
+            at.GetUpper().GetUpper().Store(q + 3 * stride);
         }
 
         /// <summary>ReLU of the 2x2 maxima of eight rows of eight outputs held in row pairs: four outputs to each of four pooled rows.</summary>

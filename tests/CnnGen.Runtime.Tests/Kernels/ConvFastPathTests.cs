@@ -326,6 +326,8 @@ public sealed class ConvFastPathTests
         // convolution (channels, height, width, filters, kernel, pad), pool (size, stride, pad), batch
         yield return new object[] { 1, 28, 28, 30, 5, 0, 2, 2, 0, 3 };     // SimpleConvNet: direct kernel, 2x2 pool
         yield return new object[] { 1, 28, 28, 30, 5, 0, 2, 2, 0, 21 };    // shared among threads
+        yield return new object[] { 2, 34, 34, 16, 3, 0, 2, 2, 0, 2 };     // pooled in registers: groups of six, six and four filters
+        yield return new object[] { 3, 20, 20, 16, 3, 0, 2, 2, 0, 3 };     // rows of 18: the paired tail, the last group of six shifted back
         yield return new object[] { 3, 16, 16, 8, 3, 1, 2, 2, 0, 5 };      // zero-bordered copy
         yield return new object[] { 2, 5, 5, 3, 3, 2, 3, 2, 1, 4 };        // im2col, 3x3 pool with stride 2 and padding
         yield return new object[] { 70, 8, 8, 5, 3, 1, 2, 2, 0, 2 };       // im2col + GEMM
