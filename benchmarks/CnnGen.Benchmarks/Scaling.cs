@@ -40,6 +40,11 @@ namespace CnnGen.Benchmarks
             Console.WriteLine("  two copies: two instances, one thread each, at once (the two cores' ceiling for this work at that moment)");
             Console.WriteLine("  speed-ups: of the medians (of the best calls); by round: the median over rounds of one thread's time over two threads'");
             Console.WriteLine($"  a turn: at least {MinCallsPerTurn} calls and {MinTurnSeconds * 1e3:0} ms on one thread (its first call wakes the pool's helper); times are per call");
+            // SimpleConvNet as compare runs it: the book's trained weights on MNIST test images where the folder is found.
+            BookData? book = BookData.TryLoad(null);
+            Console.WriteLine(book is null
+                ? "  data: random weights and uniform inputs (no mnist-book folder found)"
+                : $"  data: SimpleConvNet the book's weights on the first 100 MNIST test images ({book.Root}); the others random weights, uniform inputs");
             Console.WriteLine();
             Console.WriteLine($"{"network",-14} {"case",-11} {"1 thread",-21} {"2 threads",-21} {"2 copies (per call)",-21} {"2 threads",14} {"by round",8} {"2 copies",14} {"threads/copies",15}");
             using var twin = new TwinThread();
@@ -53,6 +58,15 @@ namespace CnnGen.Benchmarks
                 float[] inference = Enumerable.Range(0, 100 * net.InputSize).Select(_ => (float)random.NextDouble()).ToArray();
                 float[] train = Enumerable.Range(0, Compare.TrainBatch * net.InputSize).Select(_ => (float)random.NextDouble()).ToArray();
                 int[] labels = Enumerable.Range(0, Compare.TrainBatch).Select(_ => random.Next(net.OutputSize)).ToArray();
+                if (book is not null && net is SimpleConvNet simple && copy is SimpleConvNet simpleCopy)
+                {
+                    book.LoadWeights(simple);
+                    book.LoadWeights(simpleCopy);
+                    inference = book.Test.Images.AsSpan(0, 100 * net.InputSize).ToArray();
+                    train = book.Test.Images.AsSpan(0, Compare.TrainBatch * net.InputSize).ToArray();
+                    labels = book.Test.Labels.AsSpan(0, Compare.TrainBatch).ToArray();
+                }
+
                 float[] inferenceCopy = (float[])inference.Clone(), trainCopy = (float[])train.Clone();
                 int[] labelsCopy = (int[])labels.Clone();
                 var sgd = new Sgd(0.001f);
