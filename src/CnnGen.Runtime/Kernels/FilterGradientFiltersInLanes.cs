@@ -20,8 +20,10 @@ namespace CnnGen.Kernels
     /// of filters) or four (one vector) rows of five taps: 20 accumulators, and per output position one or two loads of
     /// <c>dyT</c> and one broadcast input value per tap feed 20 multiply-adds. The accumulators are kept per tap in
     /// <c>[tap, filter]</c> order across the images of the call and transposed into the gradient at the end.</para>
-    /// <para>Every entry adds its terms image by image and position by position whatever the batch split, so the sum over a
-    /// range is the same as the reference's to rounding.</para>
+    /// <para>Every entry adds its terms image by image and position by position over the images it is given; a batch shared
+    /// among threads is cut into image ranges fixed by the configured degree and their sums added (as for the other
+    /// filter-gradient kernels), so the result equals the reference's to rounding and depends on the degree, not on
+    /// which thread runs what.</para>
     /// </remarks>
     internal static unsafe class FilterGradientFiltersInLanes
     {

@@ -23,7 +23,9 @@ namespace CnnGen.Kernels
     /// the image's windows. Up to eight rows of taps (a window of up to 8 x 8). Where more than half of the windows pass,
     /// the dense kernels are faster and keep the work (<see cref="Pays"/>).</para>
     /// <para>The sums are taken window by window, in order, image by image: not the dense kernels' order, so the result
-    /// equals theirs to rounding; it is the same for any degree of parallelism.</para>
+    /// equals theirs to rounding. As with them, a batch shared among threads is cut into image ranges fixed by the
+    /// configured degree (each range choosing this kernel or the dense ones by its own windows), so the result depends on
+    /// the degree, not on which thread runs what.</para>
     /// </remarks>
     internal static unsafe class FilterGradientFromArgMax
     {
