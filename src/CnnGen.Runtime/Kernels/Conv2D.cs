@@ -358,20 +358,17 @@ namespace CnnGen.Kernels
         /// in cache and used at once, so the batch's (6.9 MB for SimpleConvNet at batch 100) is never written or read back.
         /// For a first layer, which needs no input gradient. <paramref name="argMax"/> and <paramref name="poolOutput"/> are
         /// the training pass's (<see cref="ForwardReluMaxPool(in ConvGeometry, in ConvGeometry, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{int}, Span{float})"/>).
-        /// Bit-identical to <see cref="Pooling.MaxBackwardRelu"/> followed by <see cref="BackwardFilter"/>.
+        /// Bit-identical to <see cref="Pooling.MaxBackwardRelu"/> followed by <see cref="BackwardFilter"/>, except where
+        /// <see cref="FilterGradientFromArgMax"/> takes the work (one input channel, at most half the windows passing a
+        /// gradient): it adds each passing window's patch instead, the same sums in another order, equal to rounding.
         /// </summary>
         public static unsafe void BackwardFilterThroughMaxPool(in ConvGeometry g, in ConvGeometry pool, int batch, ReadOnlySpan<float> x,
             ReadOnlySpan<float> poolGradient, ReadOnlySpan<int> argMax, ReadOnlySpan<float> poolOutput, Span<float> weightGradient,
             Span<float> biasGradient, Span<float> workspace)
         {
-            Guard.Batch(batch);
-            GuardPoolTakesOutput(g, pool);
-
-            Guard.Length(x.Length, (long)batch * g.InputSize, nameof(x));
-            Guard.Length(poolGradient.Length, (long)batch * pool.OutputSize, nameof(poolGradient));
+            GuardThroughPool(g, pool, batch, x, poolGradient, weightGradient, biasGradient, workspace);
             Guard.Length(argMax.Length, (long)batch * pool.OutputSize, nameof(argMax));
             Guard.Length(poolOutput.Length, (long)batch * pool.OutputSize, nameof(poolOutput));
-            GuardFilterGradients(g, weightGradient, biasGradient, workspace);
             fixed (float* pg = poolGradient)
             fixed (int* am = argMax)
             fixed (float* po = poolOutput)
@@ -392,17 +389,25 @@ namespace CnnGen.Kernels
             ReadOnlySpan<float> x, ReadOnlySpan<float> poolGradient, ReadOnlySpan<float> activationOutput, Span<float> weightGradient,
             Span<float> biasGradient, Span<float> workspace)
         {
-            Guard.Batch(batch);
-            GuardPoolTakesOutput(g, pool);
-            Guard.Length(x.Length, (long)batch * g.InputSize, nameof(x));
-            Guard.Length(poolGradient.Length, (long)batch * pool.OutputSize, nameof(poolGradient));
+            GuardThroughPool(g, pool, batch, x, poolGradient, weightGradient, biasGradient, workspace);
             Guard.Length(activationOutput.Length, (long)batch * g.OutputSize, nameof(activationOutput));
-            GuardFilterGradients(g, weightGradient, biasGradient, workspace);
             fixed (float* pg = poolGradient)
             fixed (float* ao = activationOutput)
             {
                 FilterGradientOverBatch(g, batch, x, OutputGradient.ThroughAvgPool(pool, activation, pg, ao, g.OutputSize), weightGradient, biasGradient, workspace);
             }
+        }
+
+        /// <summary>The checks both filter gradients through a pool make: the batch, the pool taking the convolution's output,
+        /// the input's and the pool gradient's lengths, and the gradients and workspace.</summary>
+        private static void GuardThroughPool(in ConvGeometry g, in ConvGeometry pool, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> poolGradient,
+            Span<float> weightGradient, Span<float> biasGradient, Span<float> workspace)
+        {
+            Guard.Batch(batch);
+            GuardPoolTakesOutput(g, pool);
+            Guard.Length(x.Length, (long)batch * g.InputSize, nameof(x));
+            Guard.Length(poolGradient.Length, (long)batch * pool.OutputSize, nameof(poolGradient));
+            GuardFilterGradients(g, weightGradient, biasGradient, workspace);
         }
 
         private static void GuardPoolTakesOutput(in ConvGeometry g, in ConvGeometry pool)

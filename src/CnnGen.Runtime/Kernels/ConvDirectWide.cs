@@ -225,17 +225,25 @@ namespace CnnGen.Kernels
             {
                 Indices = indices;
                 ImageBase = imageBase;
-                Width = width;
                 var eight = Vector512<int>.Indices;
                 RowsOfEight = (eight & Vector512.Create(7)) * 2 + (eight >>> 3) * (2 * width);
                 RowsOfFour = (eight & Vector512.Create(3)) * 2 + (eight >>> 2) * (2 * width);
             }
 
+            private PoolArgMax(in PoolArgMax from, long pooledOffset, int outputOffset)
+            {
+                Indices = from.Indices + pooledOffset;
+                ImageBase = from.ImageBase + outputOffset;
+                RowsOfEight = from.RowsOfEight;
+                RowsOfFour = from.RowsOfFour;
+            }
+
+            /// <summary>The same with its indices and image base moved on (to a group of filters' planes), the lane offsets kept.</summary>
+            public PoolArgMax Shifted(long pooledOffset, int outputOffset) => Indices == null ? this : new PoolArgMax(this, pooledOffset, outputOffset);
+
             public int* Indices { get; }
 
             public int ImageBase { get; }
-
-            public int Width { get; }
 
             public Vector512<int> RowsOfEight { get; }
 
@@ -398,7 +406,7 @@ namespace CnnGen.Kernels
                     {
                         PairedRowsTail(xp, offsets, patch, w0, b0, b1, b2, b3, b4, b5, yp + (long)f0 * outPlane, outPlane, oh, ow, w, outRow,
                             pooled == null ? null : pooled + (long)f0 * pooledPlane, pooledPlane, pooledRow, relu,
-                            arg.Indices == null ? default : new PoolArgMax(arg.Indices + (long)f0 * pooledPlane, arg.ImageBase + f0 * outPlane, ow));
+                            arg.Shifted((long)f0 * pooledPlane, f0 * outPlane));
                     }
 
                     if (f0 + fb >= fEnd) break;
