@@ -1,12 +1,13 @@
 using System;
 using CnnGen.Kernels;
+using Xunit;
 
 namespace CnnGen.Runtime.Tests.Kernels;
 
 /// <summary>The checks every routed convolution kernel's tests run on their own shapes (the caller first asserts that the
 /// shape takes its kernel): the forward pass with and without bias and with ReLU, at one and two threads, and the input
-/// gradient computed as a convolution, each against the double-precision reference with guard values past the output.
-/// Callers belong to the "KernelDispatch" collection: the checks set the degree of parallelism.</summary>
+/// gradient computed as a convolution, each against the double-precision reference with guard values past the output;
+/// and that the backward passes allocate nothing after their first call. Callers belong to the "KernelDispatch" collection: the checks set the degree of parallelism.</summary>
 internal static class ConvKernelChecks
 {
     /// <summary><see cref="Conv2D.Forward"/> and <see cref="Conv2D.ForwardRelu"/> on random inputs, weights and bias made
@@ -58,5 +59,38 @@ internal static class ConvKernelChecks
         Conv2D.BackwardData(g, batch, dy, weights, actual.AsSpan(0, batch * g.InputSize), workspace);
         Reference.Close(actual.AsSpan(0, batch * g.InputSize), dx, tolerance, $"dx {g}");
         Reference.AssertGuardIntact(actual, batch * g.InputSize);
+    }
+
+    /// <summary><see cref="Conv2D.BackwardFilter"/> allocates nothing after its first call, at one and two threads.</summary>
+    public static void FilterGradientAllocatesNothing(ConvGeometry g, int batch)
+    {
+        float[] x = Reference.Random(batch * g.InputSize, 1), dy = Reference.Random(batch * g.OutputSize, 2);
+        float[] gw = new float[g.WeightSize], gb = new float[g.Filters], ws = new float[Conv2D.WorkspaceSize(g)];
+        AtBothDegrees(() => Conv2D.BackwardFilter(g, batch, x, dy, gw, gb, ws));
+    }
+
+    /// <summary><see cref="Conv2D.BackwardData"/> allocates nothing after its first call, at one and two threads.</summary>
+    public static void InputGradientAllocatesNothing(ConvGeometry g, int batch)
+    {
+        float[] w = Reference.Random(g.WeightSize, 1), dy = Reference.Random(batch * g.OutputSize, 2), dx = new float[batch * g.InputSize];
+        var workspace = new float[Conv2D.WorkspaceSize(g)];
+        AtBothDegrees(() => Conv2D.BackwardData(g, batch, dy, w, dx, workspace));
+    }
+
+    private static void AtBothDegrees(Action call)
+    {
+        try
+        {
+            foreach (int degree in new[] { 1, 2 })
+            {
+                KernelDispatch.MaxDegreeOfParallelism = degree;
+                call();
+                Assert.Equal(0, AllocationProbe.Least(call));
+            }
+        }
+        finally
+        {
+            KernelDispatch.Reset();
+        }
     }
 }

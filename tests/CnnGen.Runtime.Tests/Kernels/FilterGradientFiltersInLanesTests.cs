@@ -76,24 +76,5 @@ public sealed class FilterGradientFiltersInLanesTests
     }
 
     [Fact]
-    public void Allocates_nothing_after_warm_up()
-    {
-        var g = new ConvGeometry(6, 14, 14, 16, 5, 1, 0);
-        const int batch = 9;
-        float[] x = Reference.Random(batch * g.InputSize, 1), dy = Reference.Random(batch * g.OutputSize, 2);
-        float[] gw = new float[g.WeightSize], gb = new float[16], ws = new float[Conv2D.WorkspaceSize(g)];
-        try
-        {
-            foreach (int degree in new[] { 1, 2 })
-            {
-                KernelDispatch.MaxDegreeOfParallelism = degree;
-                Conv2D.BackwardFilter(g, batch, x, dy, gw, gb, ws);
-                Assert.Equal(0, AllocationProbe.Least(() => Conv2D.BackwardFilter(g, batch, x, dy, gw, gb, ws)));
-            }
-        }
-        finally
-        {
-            KernelDispatch.Reset();
-        }
-    }
+    public void Allocates_nothing_after_warm_up() => ConvKernelChecks.FilterGradientAllocatesNothing(new ConvGeometry(6, 14, 14, 16, 5, 1, 0), 9);
 }

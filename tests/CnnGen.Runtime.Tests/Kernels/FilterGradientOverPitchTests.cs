@@ -184,21 +184,6 @@ public sealed class FilterGradientOverPitchTests
     {
         var g = new ConvGeometry(16, 24, 24, 16, 3, 1, 1);
         if (KernelDispatch.Supported >= SimdLevel.Avx512) Assert.True(FilterGradientOverPitch.TakesEveryBatch(g));
-        const int batch = 5;
-        float[] x = Reference.Random(batch * g.InputSize, 1), dy = Reference.Random(batch * g.OutputSize, 2);
-        float[] gw = new float[g.WeightSize], gb = new float[16], ws = new float[Conv2D.WorkspaceSize(g)];
-        try
-        {
-            foreach (int degree in new[] { 1, 2 })
-            {
-                KernelDispatch.MaxDegreeOfParallelism = degree;
-                Conv2D.BackwardFilter(g, batch, x, dy, gw, gb, ws);
-                Assert.Equal(0, AllocationProbe.Least(() => Conv2D.BackwardFilter(g, batch, x, dy, gw, gb, ws)));
-            }
-        }
-        finally
-        {
-            KernelDispatch.Reset();
-        }
+        ConvKernelChecks.FilterGradientAllocatesNothing(g, 5);
     }
 }

@@ -107,24 +107,5 @@ public sealed class InputGradientFiltersInLanesTests
     }
 
     [Fact]
-    public void Allocates_nothing_after_warm_up()
-    {
-        var g = new ConvGeometry(6, 14, 14, 16, 5, 1, 0);
-        const int batch = 9;
-        float[] w = Reference.Random(g.WeightSize, 1), dy = Reference.Random(batch * g.OutputSize, 2), dx = new float[batch * g.InputSize];
-        var workspace = new float[Conv2D.WorkspaceSize(g)];
-        try
-        {
-            foreach (int degree in new[] { 1, 2 })
-            {
-                KernelDispatch.MaxDegreeOfParallelism = degree;
-                Conv2D.BackwardData(g, batch, dy, w, dx, workspace);
-                Assert.Equal(0, AllocationProbe.Least(() => Conv2D.BackwardData(g, batch, dy, w, dx, workspace)));
-            }
-        }
-        finally
-        {
-            KernelDispatch.Reset();
-        }
-    }
+    public void Allocates_nothing_after_warm_up() => ConvKernelChecks.InputGradientAllocatesNothing(new ConvGeometry(6, 14, 14, 16, 5, 1, 0), 9);
 }
