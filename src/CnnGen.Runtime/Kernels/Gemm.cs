@@ -452,45 +452,29 @@ namespace CnnGen.Kernels
         }
 
         /// <summary>
-        /// Writes <c>dst[p * dstStride + i] = src[i * srcStride + p]</c> for <c>i &lt; rows</c>, <c>p &lt; cols</c>:
-        /// 4 x 4 blocks through SSE shuffles, the rest one float at a time.
+        /// Writes <c>dst[p * dstStride + i] = src[i * srcStride + p]</c> for <c>i &lt; rows</c>, <c>p &lt; cols</c>: 8 x 8 blocks
+        /// through AVX shuffles, then 4 x 4 blocks through SSE ones, the rest one float at a time. An 8 x 8 block moves twice
+        /// the floats per load, shuffle and store of a 4 x 4 one. Taking turns in one process against 4 x 4 blocks alone:
+        /// packing SimpleConvNet's 100 x 4,320 affine input into 12-row panels took 0.73-0.75x the time, its weights into
+        /// 32-row panels 0.63-0.89x, a 30 x 576 output gradient 0.71-0.77x. (The products that pack them ran level within
+        /// the host's noise: the packing is a small part of them.)
         /// </summary>
         internal static void Transpose(float* src, int srcStride, int rows, int cols, float* dst, int dstStride)
         {
             int i = 0;
+            if (Avx.IsSupported)
+            {
+                for (; i <= rows - 8; i += 8)
+                {
+                    TransposeEightRows(src + (long)i * srcStride, srcStride, cols, dst + i, dstStride);
+                }
+            }
+
             if (Sse.IsSupported)
             {
                 for (; i <= rows - 4; i += 4)
                 {
-                    float* s0 = src + (long)i * srcStride;
-                    float* s1 = s0 + srcStride;
-                    float* s2 = s1 + srcStride;
-                    float* s3 = s2 + srcStride;
-                    float* d = dst + i;
-                    int p = 0;
-                    for (; p <= cols - 4; p += 4, d += 4 * dstStride)
-                    {
-                        Vector128<float> r0 = Sse.LoadVector128(s0 + p);
-                        Vector128<float> r1 = Sse.LoadVector128(s1 + p);
-                        Vector128<float> r2 = Sse.LoadVector128(s2 + p);
-                        Vector128<float> r3 = Sse.LoadVector128(s3 + p);
-                        Vector128<float> t0 = Sse.UnpackLow(r0, r1);
-                        Vector128<float> t1 = Sse.UnpackLow(r2, r3);
-                        Vector128<float> t2 = Sse.UnpackHigh(r0, r1);
-                        Vector128<float> t3 = Sse.UnpackHigh(r2, r3);
-                        Sse.Store(d, Sse.MoveLowToHigh(t0, t1));
-                        Sse.Store(d + dstStride, Sse.MoveHighToLow(t1, t0));
-                        Sse.Store(d + 2 * dstStride, Sse.MoveLowToHigh(t2, t3));
-                        Sse.Store(d + 3 * dstStride, Sse.MoveHighToLow(t3, t2));
-                    }
-
-                    for (; p < cols; p++, d += dstStride)
-                    {
-                        d[0] = s0[p];
-                        d[1] = s1[p];
-                        d[2] = s2[p];
-                        d[3] = s3[p];
-                    }
+                    TransposeFourRows(src + (long)i * srcStride, srcStride, cols, dst + i, dstStride);
                 }
             }
 
@@ -499,6 +483,76 @@ namespace CnnGen.Kernels
                 float* s = src + (long)i * srcStride;
                 float* d = dst + i;
                 for (int p = 0; p < cols; p++) d[(long)p * dstStride] = s[p];
+            }
+        }
+
+        /// <summary>Rows <c>[0, 8)</c> of <see cref="Transpose"/>: 8 x 8 blocks, then the last columns one at a time.</summary>
+        private static void TransposeEightRows(float* s0, int srcStride, int cols, float* d, int dstStride)
+        {
+            float* s1 = s0 + srcStride, s2 = s1 + srcStride, s3 = s2 + srcStride;
+            float* s4 = s3 + srcStride, s5 = s4 + srcStride, s6 = s5 + srcStride, s7 = s6 + srcStride;
+            int p = 0;
+            for (; p <= cols - 8; p += 8, d += 8 * dstStride)
+            {
+                // Within each 128-bit half: pairs of rows interleaved, then quadruples, so that u_c holds column c of rows
+                // 0-3 in its low half and column c + 4 in its high half (v_c the same for rows 4-7); the output row for
+                // column c joins the matching halves of u_c and v_c.
+                Vector256<float> r0 = Avx.LoadVector256(s0 + p), r1 = Avx.LoadVector256(s1 + p);
+                Vector256<float> r2 = Avx.LoadVector256(s2 + p), r3 = Avx.LoadVector256(s3 + p);
+                Vector256<float> r4 = Avx.LoadVector256(s4 + p), r5 = Avx.LoadVector256(s5 + p);
+                Vector256<float> r6 = Avx.LoadVector256(s6 + p), r7 = Avx.LoadVector256(s7 + p);
+                Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1);
+                Vector256<float> t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+                Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5);
+                Vector256<float> t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+                Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
+                Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+                Vector256<float> v0 = Avx.Shuffle(t4, t6, 0x44), v1 = Avx.Shuffle(t4, t6, 0xEE);
+                Vector256<float> v2 = Avx.Shuffle(t5, t7, 0x44), v3 = Avx.Shuffle(t5, t7, 0xEE);
+                Avx.Store(d, Avx.Permute2x128(u0, v0, 0x20));
+                Avx.Store(d + dstStride, Avx.Permute2x128(u1, v1, 0x20));
+                Avx.Store(d + 2 * dstStride, Avx.Permute2x128(u2, v2, 0x20));
+                Avx.Store(d + 3 * dstStride, Avx.Permute2x128(u3, v3, 0x20));
+                Avx.Store(d + 4 * dstStride, Avx.Permute2x128(u0, v0, 0x31));
+                Avx.Store(d + 5 * dstStride, Avx.Permute2x128(u1, v1, 0x31));
+                Avx.Store(d + 6 * dstStride, Avx.Permute2x128(u2, v2, 0x31));
+                Avx.Store(d + 7 * dstStride, Avx.Permute2x128(u3, v3, 0x31));
+            }
+
+            for (; p < cols; p++, d += dstStride)
+            {
+                d[0] = s0[p]; d[1] = s1[p]; d[2] = s2[p]; d[3] = s3[p];
+                d[4] = s4[p]; d[5] = s5[p]; d[6] = s6[p]; d[7] = s7[p];
+            }
+        }
+
+        /// <summary>Rows <c>[0, 4)</c> of <see cref="Transpose"/>: 4 x 4 blocks, then the last columns one at a time.</summary>
+        private static void TransposeFourRows(float* s0, int srcStride, int cols, float* d, int dstStride)
+        {
+            float* s1 = s0 + srcStride, s2 = s1 + srcStride, s3 = s2 + srcStride;
+            int p = 0;
+            for (; p <= cols - 4; p += 4, d += 4 * dstStride)
+            {
+                Vector128<float> r0 = Sse.LoadVector128(s0 + p);
+                Vector128<float> r1 = Sse.LoadVector128(s1 + p);
+                Vector128<float> r2 = Sse.LoadVector128(s2 + p);
+                Vector128<float> r3 = Sse.LoadVector128(s3 + p);
+                Vector128<float> t0 = Sse.UnpackLow(r0, r1);
+                Vector128<float> t1 = Sse.UnpackLow(r2, r3);
+                Vector128<float> t2 = Sse.UnpackHigh(r0, r1);
+                Vector128<float> t3 = Sse.UnpackHigh(r2, r3);
+                Sse.Store(d, Sse.MoveLowToHigh(t0, t1));
+                Sse.Store(d + dstStride, Sse.MoveHighToLow(t1, t0));
+                Sse.Store(d + 2 * dstStride, Sse.MoveLowToHigh(t2, t3));
+                Sse.Store(d + 3 * dstStride, Sse.MoveHighToLow(t3, t2));
+            }
+
+            for (; p < cols; p++, d += dstStride)
+            {
+                d[0] = s0[p];
+                d[1] = s1[p];
+                d[2] = s2[p];
+                d[3] = s3[p];
             }
         }
 

@@ -110,6 +110,38 @@ public sealed class GemmTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(1, 1, 1, 1)]
+    [InlineData(3, 5, 7, 4)]
+    [InlineData(8, 8, 8, 8)]      // one 8 x 8 block
+    [InlineData(12, 259, 4320, 12)] // a 12-row pack panel: an 8-row block, a 4-row block, a 3-column tail
+    [InlineData(13, 29, 31, 15)]  // 8 + 4 + 1 rows, 3 + 3 + 5 columns, strides wider than the matrix
+    [InlineData(30, 576, 576, 30)]  // SimpleConvNet's output gradient per image
+    [InlineData(17, 3, 5, 20)]    // fewer columns than a block
+    [InlineData(7, 17, 17, 9)]    // no 8-row block
+    public unsafe void TransposeMatchesElementwiseCopy(int rows, int cols, int srcStride, int dstStride)
+    {
+        var random = new Random(rows * 1000 + cols);
+        float[] src = Enumerable.Range(0, rows * srcStride).Select(_ => (float)random.NextDouble()).ToArray();
+        const float untouched = -1f;
+        float[] dst = Enumerable.Repeat(untouched, cols * dstStride).ToArray();
+
+        fixed (float* s = src)
+        fixed (float* d = dst)
+        {
+            GemmBlocked.Transpose(s, srcStride, rows, cols, d, dstStride);
+        }
+
+        for (int p = 0; p < cols; p++)
+        {
+            for (int i = 0; i < dstStride; i++)
+            {
+                float expected = i < rows ? src[i * srcStride + p] : untouched;
+                Assert.True(dst[p * dstStride + i] == expected, $"dst[{p}, {i}] = {dst[p * dstStride + i]}, expected {expected}");
+            }
+        }
+    }
+
     [Fact]
     public void WritesNothingOutsideC()
     {
