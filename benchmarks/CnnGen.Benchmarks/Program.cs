@@ -6,7 +6,8 @@ namespace CnnGen.Benchmarks
     /// <summary>Entry point: BenchmarkDotNet's switcher over every benchmark class in this assembly, plus
     /// <c>gemm-report</c>, a quick Stopwatch table of GEMM throughput against the measured FMA peak, and
     /// <c>compare</c>, CnnGen against ONNX Runtime and PyTorch in one table (see <see cref="Compare"/>), <c>scaling</c>,
-    /// one thread against two (see <see cref="Scaling"/>), and <c>conv-forward</c>, the forward convolution kernels on
+    /// one thread against two (see <see cref="Scaling"/>), <c>host</c>, what the machine gives one core and two at the
+    /// moment (see <see cref="HostReport"/>), and <c>conv-forward</c>, the forward convolution kernels on
     /// small planes (see <see cref="ConvForwardReport"/>).</summary>
     public static class Program
     {
@@ -25,6 +26,11 @@ namespace CnnGen.Benchmarks
             if (args.Length > 0 && args[0] == "conv-forward")
             {
                 return ConvForwardReport.Run(args.AsSpan(1).ToArray());
+            }
+
+            if (args.Length > 0 && args[0] == "host")
+            {
+                return HostReport.Run(args.AsSpan(1).ToArray());
             }
 
             if (args.Length > 0 && args[0] == "compare")
