@@ -78,10 +78,7 @@ namespace CnnGen.Kernels
                 }
 
                 // partial[t, f] -> dW[f, t]
-                for (int f = 0; f < filters; f++)
-                {
-                    for (int t = 0; t < patch; t++) dwp[(long)f * patch + t] = partial[(long)t * width + f];
-                }
+                GemmBlocked.Transpose(partial, width, patch, filters, dwp, patch);
             }
         }
 

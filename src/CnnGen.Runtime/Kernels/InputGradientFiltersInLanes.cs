@@ -60,17 +60,11 @@ namespace CnnGen.Kernels
             float* scratch = (t_scratch ??= new PinnedBuffer()).Get(weightFloats + imageFloats);
             float* wt = scratch, dyT = scratch + weightFloats;
 
-            // Wt[c, ky, kx, f] = W[f, c, ky, kx]; zero for the channels that round the blocks up.
-            new Span<float>(wt, weightFloats).Clear();
-            for (int f = 0; f < filters; f++)
-            {
-                for (int c = 0; c < g.Channels; c++)
-                {
-                    ReadOnlySpan<float> source = weights.Slice((f * g.Channels + c) * taps, taps);
-                    float* target = wt + (long)c * taps * filters + f;
-                    for (int t = 0; t < taps; t++) target[t * filters] = source[t];
-                }
-            }
+            // Wt[c, ky, kx, f] = W[f, c, ky, kx] (W transposed: a patch of C x K x K per filter); zero for the channels that
+            // round the blocks up.
+            int patch = g.PatchSize;
+            fixed (float* wp = weights) GemmBlocked.Transpose(wp, patch, filters, patch, wt, filters);
+            new Span<float>(wt + (long)patch * filters, weightFloats - patch * filters).Clear();
 
             // The borders of dyT stay zero; each image fills its interior.
             new Span<float>(dyT, imageFloats).Clear();
