@@ -45,13 +45,15 @@ namespace CnnGen.Benchmarks
             }
         }
 
+        /// <summary>LeNet-5's two convolutions and average pools, as the generated code declares them.</summary>
+        private static (ConvGeometry Conv1, ConvGeometry Pool1, ConvGeometry Conv2, ConvGeometry Pool2) LeNet5Shapes() =>
+            (new ConvGeometry(1, 28, 28, 6, 5, 1, 2), new ConvGeometry(6, 28, 28, 6, 2, 2, 0),
+             new ConvGeometry(6, 14, 14, 16, 5, 1, 0), new ConvGeometry(16, 10, 10, 16, 2, 2, 0));
+
         /// <summary>LeNet-5's inference kernels (random weights, the generated code's shapes).</summary>
         private static void ProfileLeNet5(int batch, int reps, double repSeconds, double warmup)
         {
-            var c1 = new ConvGeometry(1, 28, 28, 6, 5, 1, 2);
-            var p1 = new ConvGeometry(6, 28, 28, 6, 2, 2, 0);
-            var c2 = new ConvGeometry(6, 14, 14, 16, 5, 1, 0);
-            var p2 = new ConvGeometry(16, 10, 10, 16, 2, 2, 0);
+            var (c1, p1, c2, p2) = LeNet5Shapes();
             var random = new Random(3);
             float[] x = Fill(random, batch * 784);
             float[] w1 = Fill(random, c1.WeightSize), b1 = Fill(random, 6), w2 = Fill(random, c2.WeightSize), b2 = Fill(random, 16);
@@ -83,10 +85,7 @@ namespace CnnGen.Benchmarks
         /// batch, and each splits it among the threads itself or, when too small to pay for a parallel job, runs on one.</summary>
         private static void ProfileLeNet5Backward(int batch, int reps, double repSeconds, double warmup)
         {
-            var c1 = new ConvGeometry(1, 28, 28, 6, 5, 1, 2);
-            var p1 = new ConvGeometry(6, 28, 28, 6, 2, 2, 0);
-            var c2 = new ConvGeometry(6, 14, 14, 16, 5, 1, 0);
-            var p2 = new ConvGeometry(16, 10, 10, 16, 2, 2, 0);
+            var (c1, p1, c2, p2) = LeNet5Shapes();
             var random = new Random(4);
             float[] x = Fill(random, batch * 784), w2 = Fill(random, c2.WeightSize);
             float[] w3 = Fill(random, 400 * 120), w4 = Fill(random, 120 * 84), w5 = Fill(random, 84 * 10);
