@@ -26,31 +26,41 @@ namespace CnnGen.Benchmarks
             Console.WriteLine($"CnnGen host: {Environment.ProcessorCount} processors, {slices} slices of {Slice * 1000:F0} ms per probe and mode; per thread: median (worst slice)");
             PeakFma.Run(1 << 16);
             Console.WriteLine($"{"probe",-34} {"one thread",-22} {"two threads at once, each",-28} ratio of medians");
-            Probe("FMA, GFLOP/s", slices, (_, _) => Fma());
-            Probe("1.7 MB read again and again, GB/s", slices, (data, _) => Read(data, null));
-            Probe("1.7 MB read out of cache, GB/s", slices, (data, sweep) => Read(data, sweep));
+            Probe("FMA, GFLOP/s", slices, () => Fma);
+            Probe("1.7 MB read again and again, GB/s", slices, () =>
+            {
+                float[] data = Filled(Floats);
+                return () => Read(data, null);
+            });
+            Probe("1.7 MB read out of cache, GB/s", slices, () =>
+            {
+                float[] data = Filled(Floats), sweep = Filled(SweepFloats);
+                return () => Read(data, sweep);
+            });
             return 0;
         }
 
-        private static void Probe(string name, int slices, Func<float[], float[], (double Units, double Seconds)> step)
+        /// <summary>Times the step <paramref name="makeStep"/> gives each thread (with the arrays it needs, its own) alone,
+        /// then on two threads at once, and prints the rates.</summary>
+        private static void Probe(string name, int slices, Func<Func<(double Units, double Seconds)>> makeStep)
         {
-            List<double>[] alone = Measure(1, slices, step), together = Measure(2, slices, step);
+            List<double>[] alone = Measure(1, slices, makeStep), together = Measure(2, slices, makeStep);
             double soloMedian = Median(alone[0]);
             double pairMedian = (Median(together[0]) + Median(together[1])) / 2;
             string pair = string.Join(" / ", together.Select(t => $"{Median(t):F0} ({t.Min():F0})"));
             Console.WriteLine($"{name,-34} {$"{soloMedian:F0} ({alone[0].Min():F0})",-22} {pair,-28} {pairMedian / soloMedian:F2}");
         }
 
-        /// <summary>Runs <paramref name="step"/> on <paramref name="threads"/> threads at once, each with its own arrays, and
+        /// <summary>Runs a step from <paramref name="makeStep"/> on each of <paramref name="threads"/> threads at once and
         /// returns each thread's rate per slice.</summary>
-        private static List<double>[] Measure(int threads, int slices, Func<float[], float[], (double Units, double Seconds)> step)
+        private static List<double>[] Measure(int threads, int slices, Func<Func<(double Units, double Seconds)>> makeStep)
         {
             var results = new List<double>[threads];
             using var start = new Barrier(threads);
             var workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
             {
-                float[] data = Enumerable.Repeat(1f, Floats).ToArray(), sweep = Enumerable.Repeat(1f, SweepFloats).ToArray();
-                for (int i = 0; i < 20; i++) step(data, sweep);
+                Func<(double Units, double Seconds)> step = makeStep();
+                for (int i = 0; i < 20; i++) step();
                 var rates = new List<double>(slices);
                 start.SignalAndWait();
                 for (int n = 0; n < slices; n++)
@@ -59,7 +69,7 @@ namespace CnnGen.Benchmarks
                     long end = Stopwatch.GetTimestamp() + (long)(Slice * Stopwatch.Frequency);
                     while (Stopwatch.GetTimestamp() < end)
                     {
-                        (double u, double secondsTaken) = step(data, sweep);
+                        (double u, double secondsTaken) = step();
                         units += u;
                         busy += secondsTaken;
                     }
@@ -72,6 +82,13 @@ namespace CnnGen.Benchmarks
             workers.ForEach(w => w.Start());
             workers.ForEach(w => w.Join());
             return results;
+        }
+
+        private static float[] Filled(int floats)
+        {
+            var values = new float[floats];
+            values.AsSpan().Fill(1f);
+            return values;
         }
 
         private static (double, double) Fma()
