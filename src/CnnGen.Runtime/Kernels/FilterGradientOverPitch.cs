@@ -168,8 +168,8 @@ namespace CnnGen.Kernels
                         Conv2D.AddPlaneSums(image, g.Filters, g.OutPlane, biasGradient);
                     }
 
-                    bool sixFilters = SixFilterBlocks(g);
-                    int filtersPerBlock = FiltersPerBlock(g), tapsPerBlock = TapsPerBlock(g);
+                    var (filtersPerBlock, tapsPerBlock) = BlockOf(g);
+                    bool sixFilters = filtersPerBlock == 6;
                     for (int f0 = 0; f0 < filters; f0 += filtersPerBlock)
                     {
                         for (int t0 = 0; t0 < taps; t0 += tapsPerBlock)
