@@ -134,7 +134,7 @@ namespace CnnGen.Benchmarks
             float[] big1 = new float[batch * c1.OutputSize], big2 = new float[batch * c1.OutputSize];
             float[] mid1 = new float[batch * c3.InputSize], mid2 = new float[batch * c3.OutputSize], mid3 = new float[batch * c3.OutputSize];
             float[] small = new float[batch * p2.OutputSize], h1 = new float[batch * 128], h2 = new float[batch * 128], o = new float[batch * 10];
-            int[] arg1 = new int[batch * p1.OutputSize], arg2 = new int[batch * p2.OutputSize];
+            byte[] arg1 = new byte[batch * p1.OutputSize], arg2 = new byte[batch * p2.OutputSize];
             int ws = Math.Max(Math.Max(Conv2D.WorkspaceSize(c1), Conv2D.WorkspaceSize(c2)), Math.Max(Conv2D.WorkspaceSize(c3), Conv2D.WorkspaceSize(c4)));
             float[] columns = new float[ws];
             Print($"SmallVgg inference per layer, batch {batch}", reps, repSeconds, warmup, new List<(string, Action)>
@@ -236,7 +236,7 @@ namespace CnnGen.Benchmarks
 
             float[] a1 = new float[batch * 17280], g1 = new float[batch * 17280];
             float[] a3 = new float[batch * 4320], g3 = new float[batch * 4320];
-            int[] arg = new int[batch * 4320];
+            byte[] arg = new byte[batch * 4320];
             float[] a4 = new float[batch * 100], a5 = new float[batch * 100], g4 = new float[batch * 100], g5 = new float[batch * 100];
             float[] a6 = new float[batch * 10], g6 = new float[batch * 10], p = new float[batch * 10];
             int[] labels = new int[batch];
@@ -258,11 +258,11 @@ namespace CnnGen.Benchmarks
                 ("bwd affine 100->10", () => Dense.Backward(batch, 100, 10, a5, w3, g6, net.W3.Gradients, net.b3.Gradients, g5)),
                 ("bwd relu", () => Activations.ReluBackward(a5, g5, g4)),
                 ("bwd affine 4320->100", () => Dense.Backward(batch, 4320, 100, a3, w2, g4, net.W2.Gradients, net.b2.Gradients, g3)),
-                ("bwd maxpool+relu+conv1", () => Conv2D.BackwardFilterThroughMaxPool(in Conv1, in Pool3, batch, x, g3, arg, a3, net.W1.Gradients, net.b1.Gradients, columns)),
+                ("bwd maxpool+relu+conv1", () => Conv2D.BackwardFilterThroughMaxPool(in Conv1, in Pool3, batch, x, g3, arg, net.W1.Gradients, net.b1.Gradients, columns)),
                 ("(inference: conv1+relu+maxpool)", () => Conv2D.ForwardReluMaxPool(in Conv1, in Pool3, batch, x, w1, b1, a3, columns)),
                 ("(unfused: conv1)", () => Conv2D.Forward(in Conv1, batch, x, w1, b1, a1, columns)),
                 ("(unfused: relu+maxpool)", () => Pooling.MaxReluForward(in Pool3, batch, a1, a3, arg)),
-                ("(unfused: bwd maxpool+relu)", () => Pooling.MaxBackwardRelu(in Pool3, batch, g3, arg, a3, g1)),
+                ("(unfused: bwd maxpool+relu)", () => Pooling.MaxBackward(in Pool3, batch, g3, arg, g1)),
                 ("(unfused: bwd conv1 filter)", () => Conv2D.BackwardFilter(in Conv1, batch, x, g1, net.W1.Gradients, net.b1.Gradients, columns)),
                 ("(inference: affine bf16)", () => CompactDense.ForwardSkippingZeros(batch, a3, compactW2, b2, a4)),
             };
@@ -271,7 +271,7 @@ namespace CnnGen.Benchmarks
         }
 
         /// <summary>SimpleConvNet's training step at batch 100 as the generated code runs it (convolution, ReLU and max pool in
-        /// one pass with arg-max, and back in one pass to the filter gradient) against the same step with those layers one by
+        /// one pass with the pool's winner codes, and back in one pass to the filter gradient) against the same step with those layers one by
         /// one, the two taking turns: a kernel timed alone keeps its data in cache, which hides what a layer's output written
         /// through memory costs the next ones.</summary>
         private static void CompareFoldedTrainingStep(int rounds)
@@ -282,7 +282,7 @@ namespace CnnGen.Benchmarks
             float[] x = Fill(random, batch * 784), g4 = Fill(random, batch * 100);
             float[] a1 = new float[batch * 17280], g1 = new float[batch * 17280], a3 = new float[batch * 4320], g3 = new float[batch * 4320];
             float[] a4 = new float[batch * 100], columns = new float[Conv2D.WorkspaceSize(Conv1)];
-            int[] arg = new int[batch * 4320];
+            byte[] arg = new byte[batch * 4320];
             float[] w1 = net.W1.Values, b1 = net.b1.Values, w2 = net.W2.Values, b2 = net.b2.Values;
 
             void Step(bool folded)
@@ -301,11 +301,11 @@ namespace CnnGen.Benchmarks
                 Dense.Backward(batch, 4320, 100, a3, w2, g4, net.W2.Gradients, net.b2.Gradients, g3);
                 if (folded)
                 {
-                    Conv2D.BackwardFilterThroughMaxPool(in Conv1, in Pool3, batch, x, g3, arg, a3, net.W1.Gradients, net.b1.Gradients, columns);
+                    Conv2D.BackwardFilterThroughMaxPool(in Conv1, in Pool3, batch, x, g3, arg, net.W1.Gradients, net.b1.Gradients, columns);
                 }
                 else
                 {
-                    Pooling.MaxBackwardRelu(in Pool3, batch, g3, arg, a3, g1);
+                    Pooling.MaxBackward(in Pool3, batch, g3, arg, g1);
                     Conv2D.BackwardFilter(in Conv1, batch, x, g1, net.W1.Gradients, net.b1.Gradients, columns);
                 }
             }

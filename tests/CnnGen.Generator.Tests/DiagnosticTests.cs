@@ -128,6 +128,7 @@ public class DiagnosticTests
     [InlineData("Conv(4, 3, Stride = 0)", "Stride = 0, but the stride must be at least 1")]
     [InlineData("Conv(4, 3, Pad = -1)", "Pad = -1, but padding cannot be negative")]
     [InlineData("MaxPool(0)", "size = 0, but the window must be at least 1x1")]
+    [InlineData("MaxPool(16)", "size = 16, but a max pool's window is at most 15x15 (each window records which of its inputs won in one byte, for the backward pass); use AvgPool or GlobalAvgPool, or two smaller max pools")]
     [InlineData("AvgPool(2, Stride = -2)", "Stride = -2, but the stride must be at least 1 (leave it out to use the window size)")]
     [InlineData("Dropout(1.0)", "rate = 1, but the dropout rate must lie in [0, 1)")]
     public void CNN006_argument_out_of_range(string layer, string message)

@@ -34,21 +34,24 @@ namespace CnnGen.Generator.Emit
             Planning.ConvAlgorithmChoice.BackwardOnAvx512(conv.In.Channels, conv.In.Height, conv.In.Width, conv.Count, conv.Size, conv.Stride, conv.Pad,
                 conv.Out.Height, conv.Out.Width, inputGradient);
 
-        /// <summary>The kernel of a ReLU layer folded into the max pool after it: the pooled output, with the arg-max when
-        /// <paramref name="argMax"/> (training), never the ReLU's own output.</summary>
-        public static string FoldedCall(LayerPlan relu, LayerPlan pool, bool argMax, SampleSpans s) =>
+        /// <summary>The kernel of a ReLU layer folded into the max pool after it: the pooled output, with the winner codes when
+        /// <paramref name="winners"/> (training), never the ReLU's own output.</summary>
+        public static string FoldedCall(LayerPlan relu, LayerPlan pool, bool winners, SampleSpans s) =>
             $"{K}Pooling.MaxReluForward(in {GeometryName(pool)}, batch, {s.Of(relu.InputBuffer, relu.In.Size)}, {s.Of(pool.OutputBuffer, pool.Out.Size)}" +
-            (argMax ? $", {s.Of($"_argMax{pool.Number}", pool.Out.Size)}{s.ArgMaxFirstSample});" : ");");
+            (winners ? $", {s.Of(Winners(pool), pool.Out.Size)});" : ");");
+
+        /// <summary>The buffer of a max pool's winner codes.</summary>
+        public static string Winners(LayerPlan pool) => $"_winners{pool.Number}";
 
         /// <summary>The kernel of a convolution fused with the ReLU after it: only the ReLU's output is written.</summary>
         public static string FusedConvReluCall(LayerPlan conv, LayerPlan relu, SampleSpans s) =>
             $"{K}Conv2D.ForwardRelu(in {GeometryName(conv)}, batch, {s.Of(conv.InputBuffer, conv.In.Size)}, W{conv.ParameterNumber}.Values, {(conv.Bias ? $"b{conv.ParameterNumber}.Values" : "default")}, {s.Of(relu.OutputBuffer, relu.Out.Size)}, {s.Workspace});";
 
-        /// <summary>The one-pass kernel of a convolution with the ReLU and max pool after it folded in (with the pool's arg-max
-        /// for a training pass).</summary>
-        public static string FoldedConvCall(LayerPlan conv, LayerPlan pool, bool argMax, SampleSpans s) =>
+        /// <summary>The one-pass kernel of a convolution with the ReLU and max pool after it folded in (with the pool's winner
+        /// codes for a training pass).</summary>
+        public static string FoldedConvCall(LayerPlan conv, LayerPlan pool, bool winners, SampleSpans s) =>
             $"{K}Conv2D.ForwardReluMaxPool(in {GeometryName(conv)}, in {GeometryName(pool)}, batch, {s.Of(conv.InputBuffer, conv.In.Size)}, W{conv.ParameterNumber}.Values, {(conv.Bias ? $"b{conv.ParameterNumber}.Values" : "default")}, {s.Of(pool.OutputBuffer, pool.Out.Size)}, " +
-            (argMax ? $"{s.Of($"_argMax{pool.Number}", pool.Out.Size)}, {s.Workspace}{s.ArgMaxFirstSample});" : s.Workspace + ");");
+            (winners ? $"{s.Of(Winners(pool), pool.Out.Size)}, {s.Workspace});" : s.Workspace + ");");
 
         /// <summary>The backward step of a first-layer convolution with the ReLU and max pool after it folded in: the filter
         /// gradient made image by image from the pool's output gradient (the convolution's output gradient is never stored).</summary>
@@ -60,11 +63,11 @@ namespace CnnGen.Generator.Emit
             string algorithm = Planning.ConvAlgorithmChoice.FilterGradientThroughMaxPoolOnAvx512(conv.In.Channels, conv.In.Height, conv.In.Width,
                 conv.Count, conv.Size, conv.Stride, conv.Pad, conv.Out.Height, conv.Out.Width);
             w.Line(Header(conv) + "   (first layer: no input gradient)   [filter gradient: " + algorithm + " on AVX-512]");
-            w.Line("// One pass from the pool's output gradient (a window's gradient goes to its arg-max when the window's maximum is");
-            w.Line("// positive): each window that passes one adds it times its input patch, or each image's convolution-output");
-            w.Line("// gradient is made in cache and used at once; the batch's is never written.");
+            w.Line("// One pass from the pool's output gradient (a window's gradient goes to its winner, the input that was its maximum,");
+            w.Line("// when that maximum is positive): each window that passes one adds it times its input patch, or each image's");
+            w.Line("// convolution-output gradient is made in cache and used at once; the batch's is never written.");
             w.Line($"{K}Conv2D.BackwardFilterThroughMaxPool(in {GeometryName(conv)}, in {GeometryName(pool)}, batch, {Span(conv.InputBuffer, conv.In.Size)}, " +
-                $"{Span(pool.OutputGradient, pool.Out.Size)}, {Span($"_argMax{pool.Number}", pool.Out.Size)}, {Span(pool.OutputBuffer, pool.Out.Size)}, " +
+                $"{Span(pool.OutputGradient, pool.Out.Size)}, {Span(Winners(pool), pool.Out.Size)}, " +
                 $"W{p}.Gradients, {(conv.Bias ? $"b{p}.Gradients" : "default")}, _columns);");
         }
 
@@ -90,8 +93,9 @@ namespace CnnGen.Generator.Emit
             w.Line(Header(pool));
             w.Line(Header(relu) + (inputGradient.Length == 0 ? "   (first layer: nothing to propagate)" : string.Empty));
             if (inputGradient.Length == 0) return;
-            w.Line($"// Both in one pass: a window's gradient goes to its arg-max when the window's maximum is positive (the ReLU let it through).");
-            w.Line($"{K}Pooling.MaxBackwardRelu(in {GeometryName(pool)}, batch, {Span(pool.OutputGradient, pool.Out.Size)}, {Span($"_argMax{pool.Number}", pool.Out.Size)}, {Span(pool.OutputBuffer, pool.Out.Size)}, {Span(inputGradient, relu.In.Size)});");
+            w.Line($"// Both in one pass: a window's gradient goes to its winner when the window's maximum is positive (the ReLU let it");
+            w.Line($"// through; the forward pass recorded no winner otherwise).");
+            w.Line($"{K}Pooling.MaxBackward(in {GeometryName(pool)}, batch, {Span(pool.OutputGradient, pool.Out.Size)}, {Span(Winners(pool), pool.Out.Size)}, {Span(inputGradient, relu.In.Size)});");
         }
 
         /// <summary>A layer's forward step; <paramref name="header"/> false leaves out its comment line (the caller wrote it).</summary>
@@ -107,7 +111,7 @@ namespace CnnGen.Generator.Emit
                     break;
                 case LayerKind.MaxPool:
                     if (header) w.Line(Header(l));
-                    w.Line($"{K}Pooling.MaxForward(in {GeometryName(l)}, batch, {x}, {y}, {s.Of($"_argMax{l.Number}", l.Out.Size)}{s.ArgMaxFirstSample});");
+                    w.Line($"{K}Pooling.MaxForward(in {GeometryName(l)}, batch, {x}, {y}, {s.Of(Winners(l), l.Out.Size)});");
                     break;
                 case LayerKind.AvgPool:
                     if (header) w.Line(Header(l));
@@ -240,7 +244,7 @@ namespace CnnGen.Generator.Emit
                             w.Line($"{K}Activations.{l.Kind}Backward({y}, {dy}, {dx});");
                             break;
                         case LayerKind.MaxPool:
-                            w.Line($"{K}Pooling.MaxBackward(in {GeometryName(l)}, batch, {dy}, {Span($"_argMax{l.Number}", l.Out.Size)}, {dx});");
+                            w.Line($"{K}Pooling.MaxBackward(in {GeometryName(l)}, batch, {dy}, {Span(Winners(l), l.Out.Size)}, {dx});");
                             break;
                         case LayerKind.AvgPool:
                             w.Line($"{K}Pooling.AvgBackward(in {GeometryName(l)}, batch, {dy}, {dx});");

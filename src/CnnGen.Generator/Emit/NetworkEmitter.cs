@@ -193,14 +193,14 @@ namespace CnnGen.Generator.Emit
             w.Line("private readonly ForwardChunks _forwardChunks;");
             foreach (BufferDecl b in layout.Buffers.Where(b => !b.Batched))
             {
-                w.Line($"private readonly {(b.IsInt ? "int" : "float")}[] {b.Name} = new {(b.IsInt ? "int" : "float")}[{N(b.PerSample)}];   // {b.Purpose}");
+                w.Line($"private readonly {b.ElementType}[] {b.Name} = new {b.ElementType}[{N(b.PerSample)}];   // {b.Purpose}");
             }
 
             w.Line();
             w.Line("// Batch-sized buffers, grown by EnsureCapacity; per sample:");
             foreach (BufferDecl b in layout.Buffers.Where(b => b.Batched))
             {
-                w.Line($"private {(b.IsInt ? "int" : "float")}[] {b.Name} = global::System.Array.Empty<{(b.IsInt ? "int" : "float")}>();   // {N(b.PerSample)}: {b.Purpose}");
+                w.Line($"private {b.ElementType}[] {b.Name} = global::System.Array.Empty<{b.ElementType}>();   // {N(b.PerSample)}: {b.Purpose}");
             }
 
             foreach (LayerPlan l in plan.Layers.Where(l => l.Kind == LayerKind.Affine))
@@ -603,7 +603,7 @@ namespace CnnGen.Generator.Emit
             if (layout.FoldedRelus.Count > 0)
             {
                 w.Line();
-                w.Line("/// <summary>Fills in what an inference pass leaves out: the arg-max of the max pools folded with the ReLU before them");
+                w.Line("/// <summary>Fills in what an inference pass leaves out: the winner codes of the max pools folded with the ReLU before them");
                 w.Line("/// (Backward calls it; the pools' outputs are already exact).</summary>");
                 using (w.Block("private void CompleteFoldedLayers()"))
                 {
@@ -615,7 +615,7 @@ namespace CnnGen.Generator.Emit
                         LayerPlan l = plan.Layers[number - 1], pool = plan.Layers[number];
                         w.Line(LayerEmitter.Header(l));
                         w.Line(LayerEmitter.Header(pool));
-                        w.Line(LayerEmitter.FoldedCall(l, pool, argMax: true, SampleSpans.Batch));
+                        w.Line(LayerEmitter.FoldedCall(l, pool, winners: true, SampleSpans.Batch));
                     }
 
                     w.Line("_foldedPass = false;");
@@ -623,7 +623,7 @@ namespace CnnGen.Generator.Emit
 
                 w.Line();
                 w.Line("/// <summary>Computes the outputs of the ReLU layers folded into the max pool after them (passes leave them out: the");
-                w.Line("/// backward pass needs only the pools' outputs and arg-max); GetActivation calls it.</summary>");
+                w.Line("/// backward pass needs only the pools' winner codes); GetActivation calls it.</summary>");
                 using (w.Block("private void CompleteReluOutputs()"))
                 {
                     w.Line(layout.FoldedConvs.Count > 0 ? "CompleteConvOutputs();" : "CompleteFoldedLayers();");
@@ -739,10 +739,10 @@ namespace CnnGen.Generator.Emit
                     w.Line(LayerEmitter.Header(relu));
                     w.Line(LayerEmitter.Header(pool));
                     w.Line($"// All three image by image (the convolution's output stays in cache; max and ReLU commute); training mode also");
-                    w.Line($"// records the pool's arg-max, which inference leaves to CompleteFoldedLayers. Layer {N(l.Number)}'s output is computed");
+                    w.Line($"// records the pool's winner codes, which inference leaves to CompleteFoldedLayers. Layer {N(l.Number)}'s output is computed");
                     w.Line($"// only when asked for (CompleteConvOutputs), layer {N(relu.Number)}'s likewise (CompleteReluOutputs).");
-                    w.Line($"if (_foldedPass) {LayerEmitter.FoldedConvCall(l, pool, argMax: false, spans)}");
-                    w.Line($"else {LayerEmitter.FoldedConvCall(l, pool, argMax: true, spans)}");
+                    w.Line($"if (_foldedPass) {LayerEmitter.FoldedConvCall(l, pool, winners: false, spans)}");
+                    w.Line($"else {LayerEmitter.FoldedConvCall(l, pool, winners: true, spans)}");
                     i += 2;
                     continue;
                 }
@@ -765,9 +765,9 @@ namespace CnnGen.Generator.Emit
                     LayerPlan pool = plan.Layers[i + 1];
                     w.Line(LayerEmitter.Header(l));
                     w.Line(LayerEmitter.Header(pool));
-                    w.Line($"// One pass (max and ReLU commute), with arg-max in training mode (inference leaves it to CompleteFoldedLayers);");
+                    w.Line($"// One pass (max and ReLU commute), with winner codes in training mode (inference leaves it to CompleteFoldedLayers);");
                     w.Line($"// layer {N(l.Number)}'s output is computed only when asked for (CompleteReluOutputs).");
-                    w.Line($"if (_foldedPass) {LayerEmitter.FoldedCall(l, pool, argMax: false, spans)}");
+                    w.Line($"if (_foldedPass) {LayerEmitter.FoldedCall(l, pool, winners: false, spans)}");
                     FoldedElse(w, plan, spans, l, pool);
                     i++;
                     continue;
@@ -797,7 +797,7 @@ namespace CnnGen.Generator.Emit
                 LayerEmitter.Forward(w, plan, layers[i], spans, header: false);
             }
 
-            w.Line(LayerEmitter.FoldedCall(layers[first], layers[first + 1], argMax: true, spans));
+            w.Line(LayerEmitter.FoldedCall(layers[first], layers[first + 1], winners: true, spans));
         }
 
         private static void Capacity(CodeWriter w, NetworkLayout layout)
@@ -819,7 +819,7 @@ namespace CnnGen.Generator.Emit
                 w.Line("if (batch <= _capacity) return;");
                 foreach (BufferDecl b in layout.Buffers.Where(b => b.Batched))
                 {
-                    w.Line($"{b.Name} = new {(b.IsInt ? "int" : "float")}[batch * {N(b.PerSample)}];");
+                    w.Line($"{b.Name} = new {b.ElementType}[batch * {N(b.PerSample)}];");
                 }
 
                 w.Line("_capacity = batch;");
@@ -827,7 +827,7 @@ namespace CnnGen.Generator.Emit
 
             w.Line();
             w.Line("/// <summary>Whether <paramref name=\"span\"/> overlaps one of this network's float buffers.</summary>");
-            var floats = layout.Buffers.Where(b => !b.IsInt).Select(b => b.Name).ToList();
+            var floats = layout.Buffers.Where(b => b.IsFloat).Select(b => b.Name).ToList();
             if (layout.UsesWorkspace) floats.Add("_columns");
             w.Line("private bool InBuffers(global::System.ReadOnlySpan<float> span) =>");
             for (int i = 0; i < floats.Count; i++)

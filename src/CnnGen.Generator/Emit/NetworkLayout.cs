@@ -11,7 +11,10 @@ namespace CnnGen.Generator.Emit
     internal sealed record StateDecl(string Name, long Length, float Initial);
 
     /// <summary>A buffer: <see cref="PerSample"/> floats (or ints) per sample when <see cref="Batched"/>, else a fixed length.</summary>
-    internal sealed record BufferDecl(string Name, long PerSample, bool IsInt, bool Batched, string Purpose);
+    internal sealed record BufferDecl(string Name, long PerSample, string ElementType, bool Batched, string Purpose)
+    {
+        public bool IsFloat => ElementType == "float";
+    }
 
     /// <summary>
     /// Derives from the plan everything the class must hold: parameters in the notes' order and layouts,
@@ -23,19 +26,19 @@ namespace CnnGen.Generator.Emit
         {
             var parameters = new List<ParameterDecl>();
             var states = new List<StateDecl>();
-            var buffers = new List<BufferDecl> { new("_input", plan.Input.Size, false, true, "a copy of the input (conv/affine backward needs it)") };
+            var buffers = new List<BufferDecl> { new("_input", plan.Input.Size, "float", true, "a copy of the input (conv/affine backward needs it)") };
             long workspace = 0;
             bool needsInputGradient = false;
             foreach (LayerPlan l in plan.Layers)
             {
                 if (l.OutputBuffer == $"_a{l.Number}" || l.OutputBuffer == "_probabilities")
                 {
-                    buffers.Add(new BufferDecl(l.OutputBuffer, l.Out.Size, false, true, $"layer {l.Number} output"));
+                    buffers.Add(new BufferDecl(l.OutputBuffer, l.Out.Size, "float", true, $"layer {l.Number} output"));
                 }
 
                 if (l.OutputGradient.Length > 0)
                 {
-                    buffers.Add(new BufferDecl(l.OutputGradient, l.Out.Size, false, true, $"gradient of layer {l.Number} output"));
+                    buffers.Add(new BufferDecl(l.OutputGradient, l.Out.Size, "float", true, $"gradient of layer {l.Number} output"));
                 }
 
                 switch (l.Kind)
@@ -61,15 +64,15 @@ namespace CnnGen.Generator.Emit
                         break;
                     case LayerKind.BatchNorm:
                         AddBatchNorm(parameters, states, l.ParameterNumber, l.In.Channels);
-                        buffers.Add(new BufferDecl($"_xhat{l.Number}", l.In.Size, false, true, $"layer {l.Number} normalised input"));
-                        buffers.Add(new BufferDecl($"_invStd{l.Number}", l.In.Channels, false, false, $"layer {l.Number} 1/std per channel"));
+                        buffers.Add(new BufferDecl($"_xhat{l.Number}", l.In.Size, "float", true, $"layer {l.Number} normalised input"));
+                        buffers.Add(new BufferDecl($"_invStd{l.Number}", l.In.Channels, "float", false, $"layer {l.Number} 1/std per channel"));
                         if (l.InputGradient.Length == 0) needsInputGradient = true;
                         break;
                     case LayerKind.MaxPool:
-                        buffers.Add(new BufferDecl($"_argMax{l.Number}", l.Out.Size, true, true, $"layer {l.Number} arg-max per window"));
+                        buffers.Add(new BufferDecl($"_winners{l.Number}", l.Out.Size, "byte", true, $"layer {l.Number} winner code per window (which input is the maximum)"));
                         break;
                     case LayerKind.Dropout:
-                        buffers.Add(new BufferDecl($"_mask{l.Number}", l.Out.Size, false, true, $"layer {l.Number} dropout mask"));
+                        buffers.Add(new BufferDecl($"_mask{l.Number}", l.Out.Size, "float", true, $"layer {l.Number} dropout mask"));
                         break;
                     case LayerKind.ResidualEnd when HasProjection(plan, l):
                     {
@@ -77,12 +80,12 @@ namespace CnnGen.Generator.Emit
                         int q = begin.ProjectionParameterNumber;
                         parameters.Add(new ParameterDecl($"W{q}", new[] { l.Out.Channels, begin.In.Channels, 1L, 1L }, "Weight", begin.In.Channels, l.Out.Channels, "He"));
                         AddBatchNorm(parameters, states, q + 1, l.Out.Channels);
-                        buffers.Add(new BufferDecl($"_shortcut{l.Number}", l.Out.Size, false, true, $"layer {l.Number} shortcut convolution output"));
-                        buffers.Add(new BufferDecl($"_shortcutNorm{l.Number}", l.Out.Size, false, true, $"layer {l.Number} shortcut after batch normalisation"));
-                        buffers.Add(new BufferDecl($"_shortcutXHat{l.Number}", l.Out.Size, false, true, $"layer {l.Number} shortcut normalised values"));
-                        buffers.Add(new BufferDecl($"_shortcutInvStd{l.Number}", l.Out.Channels, false, false, $"layer {l.Number} shortcut 1/std"));
-                        buffers.Add(new BufferDecl($"_shortcutConvGradient{l.Number}", l.Out.Size, false, true, $"layer {l.Number} gradient of the shortcut convolution output"));
-                        buffers.Add(new BufferDecl($"_shortcutGradient{l.Number}", begin.In.Size, false, true, $"layer {l.Number} gradient of x through the shortcut"));
+                        buffers.Add(new BufferDecl($"_shortcut{l.Number}", l.Out.Size, "float", true, $"layer {l.Number} shortcut convolution output"));
+                        buffers.Add(new BufferDecl($"_shortcutNorm{l.Number}", l.Out.Size, "float", true, $"layer {l.Number} shortcut after batch normalisation"));
+                        buffers.Add(new BufferDecl($"_shortcutXHat{l.Number}", l.Out.Size, "float", true, $"layer {l.Number} shortcut normalised values"));
+                        buffers.Add(new BufferDecl($"_shortcutInvStd{l.Number}", l.Out.Channels, "float", false, $"layer {l.Number} shortcut 1/std"));
+                        buffers.Add(new BufferDecl($"_shortcutConvGradient{l.Number}", l.Out.Size, "float", true, $"layer {l.Number} gradient of the shortcut convolution output"));
+                        buffers.Add(new BufferDecl($"_shortcutGradient{l.Number}", begin.In.Size, "float", true, $"layer {l.Number} gradient of x through the shortcut"));
                         if (begin.ProjectionStride != 1)
                         {
                             workspace = System.Math.Max(workspace, begin.In.Channels * l.Out.Height * l.Out.Width);
@@ -95,10 +98,10 @@ namespace CnnGen.Generator.Emit
 
             if (needsInputGradient)
             {
-                buffers.Add(new BufferDecl("_g0", plan.Input.Size, false, true, "gradient of the input (only batch normalisation at the input needs it)"));
+                buffers.Add(new BufferDecl("_g0", plan.Input.Size, "float", true, "gradient of the input (only batch normalisation at the input needs it)"));
             }
 
-            buffers.Add(new BufferDecl("_labels", 1, true, true, "labels of the last Loss call"));
+            buffers.Add(new BufferDecl("_labels", 1, "int", true, "labels of the last Loss call"));
             Parameters = parameters;
             States = states;
             WorkspaceSize = workspace;
@@ -217,7 +220,7 @@ namespace CnnGen.Generator.Emit
         public IReadOnlyList<int> FoldedRelus { get; }
 
         /// <summary>Whether <paramref name="relu"/> is a ReLU whose only reader is the max pool right after it: an inference
-        /// pass then computes both in one kernel (max and ReLU commute) and leaves the ReLU's output and the pool's arg-max
+        /// pass then computes both in one kernel (max and ReLU commute) and leaves the ReLU's output and the pool's winner codes
         /// to be filled in on demand.</summary>
         private static bool IsFoldedRelu(NetworkPlan plan, LayerPlan relu)
         {

@@ -23,9 +23,5 @@ namespace CnnGen.Generator.Emit
 
         /// <summary>The im2col workspace these samples use.</summary>
         public string Workspace => _chunk ? "columns" : "_columns";
-
-        /// <summary>The last argument of a kernel that records arg-max indices: a chunk's first sample (the indices count from
-        /// the whole batch's start, where the backward pass reads them), nothing for the whole batch.</summary>
-        public string ArgMaxFirstSample => _chunk ? ", first" : string.Empty;
     }
 }

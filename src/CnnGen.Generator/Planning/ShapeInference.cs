@@ -339,6 +339,9 @@ namespace CnnGen.Generator.Planning
             return 0;
         }
 
+        /// <summary>The largest max-pooling window (the runtime's <c>Pooling.MaxWindow</c>): its winner codes fit in a byte.</summary>
+        public const int MaxPoolWindow = 15;
+
         private static string? RangeError(LayerSpec layer)
         {
             switch (layer.Kind)
@@ -352,6 +355,12 @@ namespace CnnGen.Generator.Planning
                 case LayerKind.MaxPool:
                 case LayerKind.AvgPool:
                     if (layer.Size < 1) return $"size = {layer.Size}, but the window must be at least 1x1";
+                    if (layer.Kind == LayerKind.MaxPool && layer.Size > MaxPoolWindow)
+                    {
+                        return $"size = {layer.Size}, but a max pool's window is at most {MaxPoolWindow}x{MaxPoolWindow} (each window records which of its " +
+                            $"inputs won in one byte, for the backward pass); use AvgPool or GlobalAvgPool, or two smaller max pools";
+                    }
+
                     if (layer.Stride < 1) return $"Stride = {layer.Stride}, but the stride must be at least 1 (leave it out to use the window size)";
                     if (layer.Pad < 0) return $"Pad = {layer.Pad}, but padding cannot be negative";
                     return null;

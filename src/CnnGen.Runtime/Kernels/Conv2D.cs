@@ -75,36 +75,27 @@ namespace CnnGen.Kernels
         /// </summary>
         public static void ForwardReluMaxPool(in ConvGeometry g, in ConvGeometry pool, int batch, ReadOnlySpan<float> x,
             ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, Span<float> workspace) =>
-            ForwardReluMaxPool(g, pool, batch, x, weights, bias, y, workspace, Span<int>.Empty);
+            ForwardReluMaxPool(g, pool, batch, x, weights, bias, y, workspace, Span<byte>.Empty);
 
         /// <summary>
         /// A training pass's convolution, ReLU and max pooling in one pass over the batch: <c>y = maxpool(relu(conv(x)))</c>
-        /// with the pool's arg-max, image by image, each image's convolution output in a scratch buffer that stays in cache
-        /// (the batch's convolution output, 6.9 MB for SimpleConvNet at batch 100, is never written). The arg-max indices
-        /// are those <see cref="Pooling.MaxReluForward(in ConvGeometry, int, ReadOnlySpan{float}, Span{float}, Span{int})"/>
-        /// gives on the batch's convolution output, and everything is bit-identical to the layers run one after another.
+        /// with the pool's winner codes, image by image, each image's convolution output in a scratch buffer that stays in
+        /// cache (the batch's convolution output, 6.9 MB for SimpleConvNet at batch 100, is never written). The codes are those
+        /// <see cref="Pooling.MaxReluForward(in ConvGeometry, int, ReadOnlySpan{float}, Span{float}, Span{byte})"/> gives on the
+        /// batch's convolution output (<see cref="Pooling.NoWinner"/> where a window's maximum is not positive), and everything
+        /// is bit-identical to the layers run one after another. A chunk of a larger batch passes its own samples' spans: the
+        /// codes do not depend on where a window's image sits in the batch.
         /// </summary>
-        public static void ForwardReluMaxPool(in ConvGeometry g, in ConvGeometry pool, int batch, ReadOnlySpan<float> x,
-            ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, Span<int> argMax, Span<float> workspace) =>
-            ForwardReluMaxPool(g, pool, batch, x, weights, bias, y, argMax, workspace, 0);
-
-        /// <summary>
-        /// <see cref="ForwardReluMaxPool(in ConvGeometry, in ConvGeometry, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{int}, Span{float})"/>
-        /// over samples [<paramref name="firstSample"/>, <paramref name="firstSample"/> + <paramref name="batch"/>) of a larger
-        /// batch (one chunk of a pass, <see cref="SampleChunks"/>): the spans hold those samples only, and the arg-max indices
-        /// count from the larger batch's start, as a pass over the whole batch writes them (the backward pass takes the whole
-        /// batch).
-        /// </summary>
-        public static void ForwardReluMaxPool(in ConvGeometry g, in ConvGeometry pool, int batch, ReadOnlySpan<float> x,
-            ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, Span<int> argMax, Span<float> workspace, int firstSample)
+        public static unsafe void ForwardReluMaxPool(in ConvGeometry g, in ConvGeometry pool, int batch, ReadOnlySpan<float> x,
+            ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, Span<byte> winners, Span<float> workspace)
         {
-            Guard.Length(argMax.Length, (long)batch * pool.OutputSize, nameof(argMax));
-            Guard.FirstSample(firstSample, batch, g.OutputSize);
-            ForwardReluMaxPool(g, pool, batch, x, weights, bias, y, workspace, argMax, firstSample);
+            Guard.Length(winners.Length, (long)batch * pool.OutputSize, nameof(winners));
+            Pooling.GuardWindow(pool);
+            ForwardReluMaxPool(g, pool, batch, x, weights, bias, y, workspace, winners);
         }
 
         private static unsafe void ForwardReluMaxPool(in ConvGeometry g, in ConvGeometry pool, int batch, ReadOnlySpan<float> x,
-            ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, Span<float> workspace, Span<int> argMax, int firstSample = 0)
+            ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, Span<float> workspace, Span<byte> winners)
         {
             Guard.Batch(batch);
             Guard.Length(x.Length, (long)batch * g.InputSize, nameof(x));
@@ -117,32 +108,31 @@ namespace CnnGen.Kernels
 
             if (Splits(g, batch))
             {
-                ForwardInRanges(ConvJob.Kind.ForwardPooled, g, pool, batch, x, weights, bias, y, argMax, firstSample);
+                ForwardInRanges(ConvJob.Kind.ForwardPooled, g, pool, batch, x, weights, bias, y, winners);
                 return;
             }
 
             float* image = PinnedBuffer.ForCurrentThread.Get(ConvDirectWide.ScratchSize(g) + g.OutputSize);
             var scratch = new Span<float>(image, ConvDirectWide.ScratchSize(g));
-            ForwardPooledRange(g, pool, batch, x, weights, bias, y, workspace, scratch, new Span<float>(image + scratch.Length, g.OutputSize), argMax, firstSample);
+            ForwardPooledRange(g, pool, batch, x, weights, bias, y, workspace, scratch, new Span<float>(image + scratch.Length, g.OutputSize), winners);
         }
 
-        /// <summary>A forward pass (<paramref name="pool"/> and, in training, <paramref name="argMax"/> for
+        /// <summary>A forward pass (<paramref name="pool"/> and, in training, <paramref name="winners"/> for
         /// <see cref="ConvJob.Kind.ForwardPooled"/>) shared among threads in ranges of consecutive images, each range with its
         /// own scratch.</summary>
         private static unsafe void ForwardInRanges(ConvJob.Kind kind, in ConvGeometry g, in ConvGeometry pool, int batch,
-            ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, Span<int> argMax = default, int firstSample = 0)
+            ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, Span<byte> winners = default)
         {
             fixed (float* xp = x)
             fixed (float* wp = weights)
             fixed (float* bp = bias)
             fixed (float* yp = y)
-            fixed (int* ap = argMax)
+            fixed (byte* cp = winners)
             {
                 ConvJob job = ConvJob.ForCurrentThread;
                 job.Set(kind, g, batch, xp, wp, bp, bias.Length, yp, null);
                 job.Pool = pool;
-                job.ArgMax = argMax.IsEmpty ? null : ap;
-                job.FirstSample = firstSample;
+                job.Winners = winners.IsEmpty ? null : cp;
                 job.Ranges = ParallelBlocks.BlocksFor(batch, perThread: RangesPerThread(g));
                 ParallelBlocks.Run(job, job.Ranges);
                 job.Clear();
@@ -158,29 +148,29 @@ namespace CnnGen.Kernels
         /// </summary>
         private static int RangesPerThread(in ConvGeometry g) => ConvWinograd.Applies(g) || ConvFiltersInLanes.Applies(g) ? 4 : 64;
 
-        /// <summary>The fused convolution, ReLU and max pool of <paramref name="batch"/> consecutive images on the calling thread, the first
-        /// of them image <paramref name="firstImage"/> of the batch (arg-max indices count from the batch's start).</summary>
+        /// <summary>The fused convolution, ReLU and max pool of <paramref name="batch"/> consecutive images on the calling thread,
+        /// with the pool's winner codes when <paramref name="winners"/> is not empty (training).</summary>
         private static void ForwardPooledRange(in ConvGeometry g, in ConvGeometry pool, int batch, ReadOnlySpan<float> x,
             ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, Span<float> workspace, Span<float> scratch, Span<float> convOutput,
-            Span<int> argMax, int firstImage)
+            Span<byte> winners)
         {
-            if (!argMax.IsEmpty)
+            if (!winners.IsEmpty)
             {
                 if (ConvDirectWide.PoolsInRegisters(g, pool) && !ConvWinograd.Applies(g))
                 {
-                    // The direct kernel pools each register block with its arg-max before storing it: the convolution's output
-                    // is never written (SimpleConvNet's training step at batch 100, the two taking turns: 0.91x the time on one
-                    // thread, 0.80x on two).
+                    // The direct kernel pools each register block with its winner codes before storing it: the convolution's
+                    // output is never written (SimpleConvNet's training step at batch 100, the two taking turns: 0.91x the
+                    // time on one thread, 0.80x on two).
                     for (int n = 0; n < batch; n++)
                     {
                         ConvDirectWide.ForwardReluMaxPool(g, x.Slice(n * g.InputSize, g.InputSize), weights, bias, y.Slice(n * pool.OutputSize, pool.OutputSize),
-                            argMax.Slice(n * pool.OutputSize, pool.OutputSize), (firstImage + n) * g.OutputSize);
+                            winners.Slice(n * pool.OutputSize, pool.OutputSize));
                     }
 
                     return;
                 }
 
-                // Training: each image's output in cache, then the pool with arg-max, its indices moved to the image's place.
+                // Training: each image's output in cache, then the pool with its winner codes.
                 bool winograd = ConvWinograd.Applies(g);
                 for (int n = 0; n < batch; n++)
                 {
@@ -188,9 +178,7 @@ namespace CnnGen.Kernels
                     // The Winograd kernel transforms the filters for the range's first image only.
                     if (winograd) ConvWinograd.Forward(g, 1, image, weights, bias, convOutput, scratch, relu: false, maxPool: false, transformFilters: n == 0);
                     else ForwardRange(g, 1, image, weights, bias, convOutput, workspace, scratch, relu: false);
-                    Span<int> indices = argMax.Slice(n * pool.OutputSize, pool.OutputSize);
-                    Pooling.MaxReluForward(pool, 1, convOutput, y.Slice(n * pool.OutputSize, pool.OutputSize), indices);
-                    TensorPrimitives.Add(indices, (firstImage + n) * g.OutputSize, indices);
+                    Pooling.MaxReluForward(pool, 1, convOutput, y.Slice(n * pool.OutputSize, pool.OutputSize), winners.Slice(n * pool.OutputSize, pool.OutputSize));
                 }
 
                 return;
@@ -354,26 +342,24 @@ namespace CnnGen.Kernels
 
         /// <summary>
         /// The weight and bias gradients of a convolution followed by ReLU and max pooling, <b>overwriting</b> both, from the
-        /// pool's output gradient: each image's convolution-output gradient (<see cref="Pooling.MaxBackwardRelu"/>) is made
-        /// in cache and used at once, so the batch's (6.9 MB for SimpleConvNet at batch 100) is never written or read back.
-        /// For a first layer, which needs no input gradient. <paramref name="argMax"/> and <paramref name="poolOutput"/> are
-        /// the training pass's (<see cref="ForwardReluMaxPool(in ConvGeometry, in ConvGeometry, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{int}, Span{float})"/>).
-        /// Bit-identical to <see cref="Pooling.MaxBackwardRelu"/> followed by <see cref="BackwardFilter"/>, except where
+        /// pool's output gradient: each image's convolution-output gradient (<see cref="Pooling.MaxBackward"/>) is made in
+        /// cache and used at once, so the batch's (6.9 MB for SimpleConvNet at batch 100) is never written or read back.
+        /// For a first layer, which needs no input gradient. <paramref name="winners"/> are the training pass's
+        /// (<see cref="ForwardReluMaxPool(in ConvGeometry, in ConvGeometry, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{byte}, Span{float})"/>).
+        /// Bit-identical to <see cref="Pooling.MaxBackward"/> followed by <see cref="BackwardFilter"/>, except where
         /// <see cref="FilterGradientFromArgMax"/> takes the work (one input channel, at most half the windows passing a
         /// gradient): it adds each passing window's patch instead, the same sums in another order, equal to rounding.
         /// </summary>
         public static unsafe void BackwardFilterThroughMaxPool(in ConvGeometry g, in ConvGeometry pool, int batch, ReadOnlySpan<float> x,
-            ReadOnlySpan<float> poolGradient, ReadOnlySpan<int> argMax, ReadOnlySpan<float> poolOutput, Span<float> weightGradient,
-            Span<float> biasGradient, Span<float> workspace)
+            ReadOnlySpan<float> poolGradient, ReadOnlySpan<byte> winners, Span<float> weightGradient, Span<float> biasGradient, Span<float> workspace)
         {
             GuardThroughPool(g, pool, batch, x, poolGradient, weightGradient, biasGradient, workspace);
-            Guard.Length(argMax.Length, (long)batch * pool.OutputSize, nameof(argMax));
-            Guard.Length(poolOutput.Length, (long)batch * pool.OutputSize, nameof(poolOutput));
+            Guard.Length(winners.Length, (long)batch * pool.OutputSize, nameof(winners));
+            Pooling.GuardWindow(pool);
             fixed (float* pg = poolGradient)
-            fixed (int* am = argMax)
-            fixed (float* po = poolOutput)
+            fixed (byte* cp = winners)
             {
-                FilterGradientOverBatch(g, batch, x, OutputGradient.ThroughPool(pool, pg, am, po, g.OutputSize), weightGradient, biasGradient, workspace);
+                FilterGradientOverBatch(g, batch, x, OutputGradient.ThroughPool(pool, pg, cp, g.OutputSize), weightGradient, biasGradient, workspace);
             }
         }
 
@@ -472,50 +458,50 @@ namespace CnnGen.Kernels
         /// average pool's and the output of the activation that feeds it (<see cref="_activationOutput"/> set).</summary>
         internal readonly unsafe struct OutputGradient
         {
-            private readonly float* _stored, _poolGradient, _poolOutput, _activationOutput, _imageScratch;
-            private readonly int* _argMax;
+            private readonly float* _stored, _poolGradient, _activationOutput, _imageScratch;
+            private readonly byte* _winners;
             private readonly int _imageSize, _firstImage;
             private readonly ConvGeometry _pool;
             private readonly Activation _activation;
 
-            private OutputGradient(float* stored, int imageSize, in ConvGeometry pool, float* poolGradient, int* argMax, float* poolOutput,
+            private OutputGradient(float* stored, int imageSize, in ConvGeometry pool, float* poolGradient, byte* winners,
                 float* activationOutput, Activation activation, float* imageScratch, int firstImage)
             {
-                _stored = stored; _imageSize = imageSize; _pool = pool; _poolGradient = poolGradient; _argMax = argMax;
-                _poolOutput = poolOutput; _activationOutput = activationOutput; _activation = activation; _imageScratch = imageScratch;
+                _stored = stored; _imageSize = imageSize; _pool = pool; _poolGradient = poolGradient; _winners = winners;
+                _activationOutput = activationOutput; _activation = activation; _imageScratch = imageScratch;
                 _firstImage = firstImage;
             }
 
-            public static OutputGradient Stored(float* dy, int imageSize) => new(dy, imageSize, default, null, null, null, null, default, null, 0);
+            public static OutputGradient Stored(float* dy, int imageSize) => new(dy, imageSize, default, null, null, null, default, null, 0);
 
-            public static OutputGradient ThroughPool(in ConvGeometry pool, float* poolGradient, int* argMax, float* poolOutput, int imageSize) =>
-                new(null, imageSize, pool, poolGradient, argMax, poolOutput, null, default, null, 0);
+            public static OutputGradient ThroughPool(in ConvGeometry pool, float* poolGradient, byte* winners, int imageSize) =>
+                new(null, imageSize, pool, poolGradient, winners, null, default, null, 0);
 
             public static OutputGradient ThroughAvgPool(in ConvGeometry pool, Activation activation, float* poolGradient, float* activationOutput, int imageSize) =>
-                new(null, imageSize, pool, poolGradient, null, null, activationOutput, activation, null, 0);
+                new(null, imageSize, pool, poolGradient, null, activationOutput, activation, null, 0);
 
             private bool FromPool => _poolGradient != null;
 
             private bool FromAvgPool => _activationOutput != null;
 
-            /// <summary>Scratch floats a range needs: one image's output gradient and, through a max pool, its arg-max indices.</summary>
-            public int ScratchFloats => FromAvgPool ? _imageSize : FromPool ? _imageSize + _pool.OutputSize : 0;
+            /// <summary>Scratch floats a range needs: one image's output gradient.</summary>
+            public int ScratchFloats => FromPool ? _imageSize : 0;
 
             /// <summary>The images from <paramref name="firstImage"/> on, with <paramref name="scratch"/> (<see cref="ScratchFloats"/>) to make them in.</summary>
             public OutputGradient ForRange(int firstImage, float* scratch) => FromPool
-                ? new(null, _imageSize, _pool, _poolGradient, _argMax, _poolOutput, _activationOutput, _activation, scratch, _firstImage + firstImage)
-                : new(_stored + (long)firstImage * _imageSize, _imageSize, default, null, null, null, null, default, null, 0);
+                ? new(null, _imageSize, _pool, _poolGradient, _winners, _activationOutput, _activation, scratch, _firstImage + firstImage)
+                : new(_stored + (long)firstImage * _imageSize, _imageSize, default, null, null, null, default, null, 0);
 
             /// <summary>The filter gradient of the range's first <paramref name="count"/> images (<paramref name="x"/> holds them)
-            /// from the windows' arg-max (<see cref="FilterGradientFromArgMax"/>), when the gradient comes through a max pool fed
+            /// from the windows' winners (<see cref="FilterGradientFromArgMax"/>), when the gradient comes through a max pool fed
             /// by a ReLU, that kernel takes <paramref name="g"/> and at most half of the range's windows pass a gradient; false
             /// (nothing done) otherwise.</summary>
             public bool TryFromArgMax(in ConvGeometry g, int count, float* x, Span<float> weightGradient, Span<float> biasGradient)
             {
                 if (!FromPool || FromAvgPool || !FilterGradientFromArgMax.Applies(g)) return false;
                 long windows = (long)count * _pool.OutputSize;
-                if (!FilterGradientFromArgMax.Pays(_poolOutput + _firstImage * (long)_pool.OutputSize, windows)) return false;
-                FilterGradientFromArgMax.FilterGradient(g, _pool, _firstImage, count, x, _poolGradient, _argMax, _poolOutput, weightGradient, biasGradient);
+                if (!FilterGradientFromArgMax.Pays(_winners + _firstImage * (long)_pool.OutputSize, windows)) return false;
+                FilterGradientFromArgMax.FilterGradient(g, _pool, _firstImage, count, x, _poolGradient, _winners, weightGradient, biasGradient);
                 return true;
             }
 
@@ -525,11 +511,8 @@ namespace CnnGen.Kernels
                 if (!FromPool) return _stored + (long)n * _imageSize;
                 if (FromAvgPool) return ThroughActivation(_firstImage + n);
                 int image = _firstImage + n, pooled = _pool.OutputSize;
-                // The arg-max indices count from the batch's start: moved to the image's own.
-                var indices = new Span<int>((int*)(_imageScratch + _imageSize), pooled);
-                TensorPrimitives.Subtract(new ReadOnlySpan<int>(_argMax + (long)image * pooled, pooled), image * _imageSize, indices);
-                Pooling.MaxBackwardRelu(_pool, 1, new ReadOnlySpan<float>(_poolGradient + (long)image * pooled, pooled), indices,
-                    new ReadOnlySpan<float>(_poolOutput + (long)image * pooled, pooled), new Span<float>(_imageScratch, _imageSize));
+                Pooling.MaxBackward(_pool, 1, new ReadOnlySpan<float>(_poolGradient + (long)image * pooled, pooled),
+                    new ReadOnlySpan<byte>(_winners + (long)image * pooled, pooled), new Span<float>(_imageScratch, _imageSize));
                 return _imageScratch;
             }
 
@@ -788,12 +771,8 @@ namespace CnnGen.Kernels
             /// <summary>The pooling geometry of a <see cref="Kind.ForwardPooled"/> job.</summary>
             public ConvGeometry Pool;
 
-            /// <summary>The pool's arg-max of a training <see cref="Kind.ForwardPooled"/> job (null in inference).</summary>
-            public int* ArgMax;
-
-            /// <summary>The first sample of a <see cref="Kind.ForwardPooled"/> job within the whole batch (its arg-max indices count
-            /// from the whole batch's start).</summary>
-            public int FirstSample;
+            /// <summary>The pool's winner codes of a training <see cref="Kind.ForwardPooled"/> job (null in inference).</summary>
+            public byte* Winners;
 
             /// <summary>Where a <see cref="Kind.Filter"/> job takes each image's output gradient.</summary>
             public OutputGradient Gradient;
@@ -855,8 +834,7 @@ namespace CnnGen.Kernels
             public void Clear()
             {
                 _a = _b = _c = _out = _partials = null;
-                ArgMax = null;
-                FirstSample = 0;
+                Winners = null;
             }
 
             /// <summary>Grow-once pinned storage for the partial sums of ranges 1 and up.</summary>
@@ -883,7 +861,7 @@ namespace CnnGen.Kernels
                             new ReadOnlySpan<float>(_b, g.WeightSize), new ReadOnlySpan<float>(_c, _biasLength),
                             new Span<float>(_out + n0 * Pool.OutputSize, count * Pool.OutputSize), workspace,
                             new Span<float>(region + workspaceSize, direct), new Span<float>(region + workspaceSize + direct, g.OutputSize),
-                            ArgMax == null ? Span<int>.Empty : new Span<int>(ArgMax + n0 * Pool.OutputSize, count * Pool.OutputSize), FirstSample + n0);
+                            Winners == null ? Span<byte>.Empty : new Span<byte>(Winners + n0 * Pool.OutputSize, count * Pool.OutputSize));
                         break;
                     }
 

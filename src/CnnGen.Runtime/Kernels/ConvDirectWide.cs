@@ -186,12 +186,11 @@ namespace CnnGen.Kernels
             && g.OutHeight % 2 == 0 && g.OutWidth % 2 == 0 && pool.OutHeight == g.OutHeight / 2 && pool.OutWidth == g.OutWidth / 2;
 
         /// <summary><c>y = maxpool2x2(relu(conv(x)))</c> for one image: every register block is pooled before it is stored, so
-        /// the convolution's output is never written (y is a quarter of it). With <paramref name="argMax"/> (training), each
-        /// window's arg-max too: the index of its first maximum in the batch's convolution output, the image's output starting
-        /// at <paramref name="indexBase"/> (as <see cref="Pooling.MaxReluForward(in ConvGeometry, int, ReadOnlySpan{float}, Span{float}, Span{int}, int)"/>
-        /// writes them for the convolution's stored output, bit for bit).</summary>
+        /// the convolution's output is never written (y is a quarter of it). With <paramref name="winners"/> (training), each
+        /// window's winner code too, as <see cref="Pooling.MaxReluForward(in ConvGeometry, int, ReadOnlySpan{float}, Span{float}, Span{byte})"/>
+        /// writes them for the convolution's stored output, bit for bit.</summary>
         public static void ForwardReluMaxPool(in ConvGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y,
-            Span<int> argMax = default, int indexBase = 0)
+            Span<byte> winners = default)
         {
             int oh = g.OutHeight, ow = g.OutWidth, w = g.Width, k = g.Kernel, channels = g.Channels, inPlane = g.Height * g.Width;
             int patch = g.PatchSize;
@@ -208,46 +207,10 @@ namespace CnnGen.Kernels
             fixed (float* wp = weights)
             fixed (float* bp = bias)
             fixed (float* yp = y)
-            fixed (int* ap = argMax)
+            fixed (byte* cp = winners)
             {
-                var arg = argMax.IsEmpty ? default : new PoolArgMax(ap, indexBase, ow);
-                Core(xp, offsets, patch, wp, bias.IsEmpty ? null : bp, g.Filters, null, oh * ow, oh, ow, w, ow, yp, arg: arg);
+                Core(xp, offsets, patch, wp, bias.IsEmpty ? null : bp, g.Filters, null, oh * ow, oh, ow, w, ow, yp, winners: winners.IsEmpty ? null : cp);
             }
-        }
-
-        /// <summary>Where a pooled pass writes each window's arg-max: <see cref="Indices"/> laid out like the pooled output (null:
-        /// none), the index of the image's first convolution output in the batch, and the lane offsets of the windows'
-        /// top-left outputs in a block of two pooled rows of eight (main blocks) and of four pooled rows of four (the paired
-        /// tail), relative to the block's first.</summary>
-        private readonly struct PoolArgMax
-        {
-            public PoolArgMax(int* indices, int imageBase, int width)
-            {
-                Indices = indices;
-                ImageBase = imageBase;
-                var eight = Vector512<int>.Indices;
-                RowsOfEight = (eight & Vector512.Create(7)) * 2 + (eight >>> 3) * (2 * width);
-                RowsOfFour = (eight & Vector512.Create(3)) * 2 + (eight >>> 2) * (2 * width);
-            }
-
-            private PoolArgMax(in PoolArgMax from, long pooledOffset, int outputOffset)
-            {
-                Indices = from.Indices + pooledOffset;
-                ImageBase = from.ImageBase + outputOffset;
-                RowsOfEight = from.RowsOfEight;
-                RowsOfFour = from.RowsOfFour;
-            }
-
-            /// <summary>The same with its indices and image base moved on (to a group of filters' planes), the lane offsets kept.</summary>
-            public PoolArgMax Shifted(long pooledOffset, int outputOffset) => Indices == null ? this : new PoolArgMax(this, pooledOffset, outputOffset);
-
-            public int* Indices { get; }
-
-            public int ImageBase { get; }
-
-            public Vector512<int> RowsOfEight { get; }
-
-            public Vector512<int> RowsOfFour { get; }
         }
 
         /// <summary>
@@ -256,7 +219,7 @@ namespace CnnGen.Kernels
         /// <c>yp + f * outPlane + r * outRow</c>, tap <c>t</c> of a window at <c>offsets[t]</c> from its first input.
         /// </summary>
         private static void Core(float* xp, int* offsets, int patch, float* wp, float* bp, int filters, float* yp, int outPlane,
-            int oh, int ow, int w, int outRow, float* pooled = null, bool relu = false, PoolArgMax arg = default)
+            int oh, int ow, int w, int outRow, float* pooled = null, bool relu = false, byte* winners = null)
         {
             // A last strip of at most eight columns (24 = 16 + 8, for example) is not computed by a shifted-back sixteen-wide
             // block, which would redo up to half of it: two rows' eight columns share one vector instead (PairedRowsTail).
@@ -268,18 +231,18 @@ namespace CnnGen.Kernels
             if (!pairedTail && filters >= 8 && (rest == 4 || rest == 2))
             {
                 int sixes = filters / FB - (rest == 2 ? 1 : 0);
-                FilterGroups<Six>(xp, offsets, patch, wp, bp, 0, sixes * FB, yp, outPlane, oh, ow, w, outRow, pooled, relu, false, arg);
-                FilterGroups<Four>(xp, offsets, patch, wp, bp, sixes * FB, filters, yp, outPlane, oh, ow, w, outRow, pooled, relu, false, arg);
+                FilterGroups<Six>(xp, offsets, patch, wp, bp, 0, sixes * FB, yp, outPlane, oh, ow, w, outRow, pooled, relu, false, winners);
+                FilterGroups<Four>(xp, offsets, patch, wp, bp, sixes * FB, filters, yp, outPlane, oh, ow, w, outRow, pooled, relu, false, winners);
                 return;
             }
 
-            FilterGroups<Six>(xp, offsets, patch, wp, bp, 0, filters, yp, outPlane, oh, ow, w, outRow, pooled, relu, pairedTail, arg);
+            FilterGroups<Six>(xp, offsets, patch, wp, bp, 0, filters, yp, outPlane, oh, ow, w, outRow, pooled, relu, pairedTail, winners);
         }
 
         /// <summary><see cref="Core"/> for filters [<paramref name="fBegin"/>, <paramref name="fEnd"/>) in groups of
         /// <c>TFilters</c> (six or four: 24 or 16 accumulators), a last partial group shifted back to end at <paramref name="fEnd"/>.</summary>
         private static void FilterGroups<TFilters>(float* xp, int* offsets, int patch, float* wp, float* bp, int fBegin, int fEnd, float* yp,
-            int outPlane, int oh, int ow, int w, int outRow, float* pooled, bool relu, bool pairedTail, PoolArgMax arg)
+            int outPlane, int oh, int ow, int w, int outRow, float* pooled, bool relu, bool pairedTail, byte* winners)
             where TFilters : struct, ICount
         {
             int fb = TFilters.Value;
@@ -347,21 +310,19 @@ namespace CnnGen.Kernels
                                 }
                             }
 
-                            if (pooled != null && arg.Indices != null)
+                            if (pooled != null && winners != null)
                             {
                                 long at = (long)f0 * pooledPlane + oy / 2 * pooledRow + j / 2;
                                 float* p0 = pooled + at;
-                                int* q0 = arg.Indices + at;
-                                // The convolution output index (in the batch) of the block's first window's top-left output.
-                                int first = arg.ImageBase + f0 * outPlane + oy * ow + j;
-                                PoolStore4(p0, q0, pooledRow, a00, a01, a02, a03, first, arg.RowsOfEight, ow); p0 += pooledPlane; q0 += pooledPlane; first += outPlane;
-                                PoolStore4(p0, q0, pooledRow, a10, a11, a12, a13, first, arg.RowsOfEight, ow); p0 += pooledPlane; q0 += pooledPlane; first += outPlane;
-                                PoolStore4(p0, q0, pooledRow, a20, a21, a22, a23, first, arg.RowsOfEight, ow); p0 += pooledPlane; q0 += pooledPlane; first += outPlane;
-                                PoolStore4(p0, q0, pooledRow, a30, a31, a32, a33, first, arg.RowsOfEight, ow); p0 += pooledPlane; q0 += pooledPlane; first += outPlane;
+                                byte* q0 = winners + at;
+                                PoolStore4(p0, q0, pooledRow, a00, a01, a02, a03); p0 += pooledPlane; q0 += pooledPlane;
+                                PoolStore4(p0, q0, pooledRow, a10, a11, a12, a13); p0 += pooledPlane; q0 += pooledPlane;
+                                PoolStore4(p0, q0, pooledRow, a20, a21, a22, a23); p0 += pooledPlane; q0 += pooledPlane;
+                                PoolStore4(p0, q0, pooledRow, a30, a31, a32, a33); p0 += pooledPlane; q0 += pooledPlane;
                                 if (fb > 4)
                                 {
-                                    PoolStore4(p0, q0, pooledRow, a40, a41, a42, a43, first, arg.RowsOfEight, ow); p0 += pooledPlane; q0 += pooledPlane; first += outPlane;
-                                    PoolStore4(p0, q0, pooledRow, a50, a51, a52, a53, first, arg.RowsOfEight, ow);
+                                    PoolStore4(p0, q0, pooledRow, a40, a41, a42, a43); p0 += pooledPlane; q0 += pooledPlane;
+                                    PoolStore4(p0, q0, pooledRow, a50, a51, a52, a53);
                                 }
 
                                 if (j + VW >= mainWidth) break;
@@ -406,7 +367,7 @@ namespace CnnGen.Kernels
                     {
                         PairedRowsTail(xp, offsets, patch, w0, b0, b1, b2, b3, b4, b5, yp + (long)f0 * outPlane, outPlane, oh, ow, w, outRow,
                             pooled == null ? null : pooled + (long)f0 * pooledPlane, pooledPlane, pooledRow, relu,
-                            arg.Shifted((long)f0 * pooledPlane, f0 * outPlane));
+                            winners == null ? null : winners + (long)f0 * pooledPlane);
                     }
 
                     if (f0 + fb >= fEnd) break;
@@ -539,7 +500,7 @@ namespace CnnGen.Kernels
         /// </summary>
         private static void PairedRowsTail(float* xp, int* offsets, int patch, float* w0, Vector512<float> b0, Vector512<float> b1,
             Vector512<float> b2, Vector512<float> b3, Vector512<float> b4, Vector512<float> b5, float* yp, int outPlane, int oh, int ow, int w, int outRow,
-            float* pooled, int pooledPlane, int pooledRow, bool relu, PoolArgMax arg)
+            float* pooled, int pooledPlane, int pooledRow, bool relu, byte* winners)
         {
             const int Rows = 2 * RB, Half = VW / 2;
             int j = ow - Half;
@@ -581,18 +542,17 @@ namespace CnnGen.Kernels
                     a52 = Vector512.FusedMultiplyAdd(v2, c, a52); a53 = Vector512.FusedMultiplyAdd(v3, c, a53);
                 }
 
-                if (pooled != null && arg.Indices != null)
+                if (pooled != null && winners != null)
                 {
                     long at = oy / 2 * pooledRow + j / 2;
                     float* p0 = pooled + at;
-                    int* q0 = arg.Indices + at;
-                    int first = arg.ImageBase + oy * ow + j;
-                    PoolStorePairs(p0, q0, pooledRow, a00, a01, a02, a03, first, arg.RowsOfFour, ow); p0 += pooledPlane; q0 += pooledPlane; first += outPlane;
-                    PoolStorePairs(p0, q0, pooledRow, a10, a11, a12, a13, first, arg.RowsOfFour, ow); p0 += pooledPlane; q0 += pooledPlane; first += outPlane;
-                    PoolStorePairs(p0, q0, pooledRow, a20, a21, a22, a23, first, arg.RowsOfFour, ow); p0 += pooledPlane; q0 += pooledPlane; first += outPlane;
-                    PoolStorePairs(p0, q0, pooledRow, a30, a31, a32, a33, first, arg.RowsOfFour, ow); p0 += pooledPlane; q0 += pooledPlane; first += outPlane;
-                    PoolStorePairs(p0, q0, pooledRow, a40, a41, a42, a43, first, arg.RowsOfFour, ow); p0 += pooledPlane; q0 += pooledPlane; first += outPlane;
-                    PoolStorePairs(p0, q0, pooledRow, a50, a51, a52, a53, first, arg.RowsOfFour, ow);
+                    byte* q0 = winners + at;
+                    PoolStorePairs(p0, q0, pooledRow, a00, a01, a02, a03); p0 += pooledPlane; q0 += pooledPlane;
+                    PoolStorePairs(p0, q0, pooledRow, a10, a11, a12, a13); p0 += pooledPlane; q0 += pooledPlane;
+                    PoolStorePairs(p0, q0, pooledRow, a20, a21, a22, a23); p0 += pooledPlane; q0 += pooledPlane;
+                    PoolStorePairs(p0, q0, pooledRow, a30, a31, a32, a33); p0 += pooledPlane; q0 += pooledPlane;
+                    PoolStorePairs(p0, q0, pooledRow, a40, a41, a42, a43); p0 += pooledPlane; q0 += pooledPlane;
+                    PoolStorePairs(p0, q0, pooledRow, a50, a51, a52, a53);
                     if (oy + Rows >= oh) break;
                     continue;
                 }
@@ -636,24 +596,21 @@ namespace CnnGen.Kernels
         }
 
         /// <summary><see cref="PoolStore4(float*, int, Vector512{float}, Vector512{float}, Vector512{float}, Vector512{float})"/> with each
-        /// window's arg-max to <paramref name="q"/>: the first maximum in the order top-left, top-right, bottom-left,
-        /// bottom-right (as the pooling kernel's scalar loop), the window's top-left output index at <paramref name="first"/>
-        /// plus its lane's offset.</summary>
+        /// window's winner code to <paramref name="q"/>: the first maximum in the order top-left, top-right, bottom-left,
+        /// bottom-right (as the pooling kernel's scalar loop).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void PoolStore4(float* p, int* q, int stride, Vector512<float> r0, Vector512<float> r1, Vector512<float> r2, Vector512<float> r3,
-            int first, Vector512<int> laneOffsets, int width)
+        private static void PoolStore4(float* p, byte* q, int stride, Vector512<float> r0, Vector512<float> r1, Vector512<float> r2, Vector512<float> r3)
         {
             // Lanes 0-7: the windows of rows 0 and 1, 8-15: rows 2 and 3.
             Vector512<float> a = Avx512F.PermuteVar16x32x2(r0, Lanes512.Even, r2), b = Avx512F.PermuteVar16x32x2(r0, Lanes512.Odd, r2);
             Vector512<float> c = Avx512F.PermuteVar16x32x2(r1, Lanes512.Even, r3), d = Avx512F.PermuteVar16x32x2(r1, Lanes512.Odd, r3);
-            StoreWindows(p, q, stride, a, b, c, d, Vector512.Create(first) + laneOffsets, width, halves: true);
+            StoreWindows(p, q, stride, a, b, c, d, halves: true);
         }
 
         /// <summary><see cref="PoolStorePairs(float*, int, Vector512{float}, Vector512{float}, Vector512{float}, Vector512{float})"/>
-        /// with each window's arg-max (as <see cref="PoolStore4(float*, int*, int, Vector512{float}, Vector512{float}, Vector512{float}, Vector512{float}, int, Vector512{int}, int)"/>).</summary>
+        /// with each window's winner code (as <see cref="PoolStore4(float*, byte*, int, Vector512{float}, Vector512{float}, Vector512{float}, Vector512{float})"/>).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void PoolStorePairs(float* p, int* q, int stride, Vector512<float> r01, Vector512<float> r23, Vector512<float> r45, Vector512<float> r67,
-            int first, Vector512<int> laneOffsets, int width)
+        private static void PoolStorePairs(float* p, byte* q, int stride, Vector512<float> r01, Vector512<float> r23, Vector512<float> r45, Vector512<float> r67)
         {
             // Rows 0|2, 1|3, 4|6 and 5|7, then their even and odd columns: lanes 0-3 the windows of pooled row 0, 4-7 row 1,
             // 8-11 row 2, 12-15 row 3.
@@ -661,33 +618,37 @@ namespace CnnGen.Kernels
             Vector512<float> r46 = Avx512F.PermuteVar16x32x2(r45, s_firstHalves, r67), r57 = Avx512F.PermuteVar16x32x2(r45, s_secondHalves, r67);
             Vector512<float> a = Avx512F.PermuteVar16x32x2(r02, Lanes512.Even, r46), b = Avx512F.PermuteVar16x32x2(r02, Lanes512.Odd, r46);
             Vector512<float> c = Avx512F.PermuteVar16x32x2(r13, Lanes512.Even, r57), d = Avx512F.PermuteVar16x32x2(r13, Lanes512.Odd, r57);
-            StoreWindows(p, q, stride, a, b, c, d, Vector512.Create(first) + laneOffsets, width, halves: false);
+            StoreWindows(p, q, stride, a, b, c, d, halves: false);
         }
 
-        /// <summary>The ReLU of each window's maximum and its first maximum's index (top-left <paramref name="index"/>): to
-        /// two pooled rows of eight (<paramref name="halves"/>) or four of four, <paramref name="stride"/> apart.</summary>
+        /// <summary>The ReLU of each window's maximum and its winner code (0 top-left, 1 top-right, 2 bottom-left, 3
+        /// bottom-right; <see cref="Pooling.NoWinner"/> where the maximum is not positive): to two pooled rows of eight
+        /// (<paramref name="halves"/>) or four of four, <paramref name="stride"/> apart.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void StoreWindows(float* p, int* q, int stride, Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d,
-            Vector512<int> index, int width, bool halves)
+        private static void StoreWindows(float* p, byte* q, int stride, Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d,
+            bool halves)
         {
             Vector512<float> best = a;
-            Vector512<int> at = index;
+            Vector512<int> code = Vector512<int>.Zero;
             Vector512<float> m = Vector512.GreaterThan(b, best);
             best = Vector512.ConditionalSelect(m, b, best);
-            at = Vector512.ConditionalSelect(m.AsInt32(), index + Vector512<int>.One, at);
+            code = Vector512.ConditionalSelect(m.AsInt32(), Vector512<int>.One, code);
             m = Vector512.GreaterThan(c, best);
             best = Vector512.ConditionalSelect(m, c, best);
-            at = Vector512.ConditionalSelect(m.AsInt32(), index + Vector512.Create(width), at);
+            code = Vector512.ConditionalSelect(m.AsInt32(), Vector512.Create(2), code);
             m = Vector512.GreaterThan(d, best);
             best = Vector512.ConditionalSelect(m, d, best);
-            at = Vector512.ConditionalSelect(m.AsInt32(), index + Vector512.Create(width + 1), at);
+            code = Vector512.ConditionalSelect(m.AsInt32(), Vector512.Create(3), code);
+            code = Vector512.ConditionalSelect(Vector512.GreaterThan(best, Vector512<float>.Zero).AsInt32(), code, Vector512.Create((int)Pooling.NoWinner));
             best = Vector512.Max(best, Vector512<float>.Zero);
+            // Sixteen codes, one byte each (vpmovdb).
+            Vector128<ulong> codes = Avx512F.ConvertToVector128Byte(code).AsUInt64();
             if (halves)
             {
                 best.GetLower().Store(p);
                 best.GetUpper().Store(p + stride);
-                at.GetLower().Store(q);
-                at.GetUpper().Store(q + stride);
+                *(ulong*)q = codes.ToScalar();
+                *(ulong*)(q + stride) = codes.GetElement(1);
                 return;
             }
 
@@ -695,10 +656,11 @@ namespace CnnGen.Kernels
             best.GetLower().GetUpper().Store(p + stride);
             best.GetUpper().GetLower().Store(p + 2 * stride);
             best.GetUpper().GetUpper().Store(p + 3 * stride);
-            at.GetLower().GetLower().Store(q);
-            at.GetLower().GetUpper().Store(q + stride);
-            at.GetUpper().GetLower().Store(q + 2 * stride);
-            at.GetUpper().GetUpper().Store(q + 3 * stride);
+            Vector128<uint> words = codes.AsUInt32();
+            *(uint*)q = words.ToScalar();
+            *(uint*)(q + stride) = words.GetElement(1);
+            *(uint*)(q + 2 * stride) = words.GetElement(2);
+            *(uint*)(q + 3 * stride) = words.GetElement(3);
         }
 
         /// <summary>ReLU of the 2x2 maxima of eight rows of eight outputs held in row pairs: four outputs to each of four pooled rows.</summary>

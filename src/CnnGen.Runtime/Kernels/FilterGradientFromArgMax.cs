@@ -18,8 +18,8 @@ namespace CnnGen.Kernels
     /// kernels make each image's output gradient (17,280 floats for SimpleConvNet's first layer) and multiply all of it
     /// with every tap; this visits only the windows that pass a gradient.</para>
     /// <para>How: image by image and filter by filter (the pool's arrays in order), the windows that pass are found sixteen
-    /// at a time (a vector compare of the pool's output with zero gives a bit mask); each adds its gradient times the
-    /// window's arg-max patch, one row of taps per accumulator (a vector of eight lanes, read with a mask), in registers over
+    /// at a time (vector compares of the winner codes with <see cref="Pooling.NoWinner"/> and of the gradients with zero give
+    /// a bit mask); each adds its gradient times the window's arg-max patch (found from its winner code), one row of taps per accumulator (a vector of eight lanes, read with a mask), in registers over
     /// the image's windows. Up to eight rows of taps (a window of up to 8 x 8). Where more than half of the windows pass,
     /// the dense kernels are faster and keep the work (<see cref="Pays"/>).</para>
     /// <para>The sums are taken window by window, in order, image by image: not the dense kernels' order, so the result
@@ -32,23 +32,25 @@ namespace CnnGen.Kernels
         private const int Row = 8, Lanes = 16;
 
         /// <summary>Whether the windows that pass a gradient are few enough for this kernel to pay: at most half of them (a
-        /// positive maximum). Measured on SimpleConvNet's first layer at batch 100, against the dense kernels, the two taking
-        /// turns: with 18% of the windows passing 0.47 times the time on one thread and 0.45 on two; with 50%, 0.83; with
-        /// 94% (random weights) 1.44 times. Each window costs a few nanoseconds where the dense kernels' cost is fixed.</summary>
-        public static bool Pays(float* poolOutput, long windows)
+        /// winner code other than <see cref="Pooling.NoWinner"/>: a positive maximum). Measured on SimpleConvNet's first layer
+        /// at batch 100, against the dense kernels, the two taking turns: with 18% of the windows passing 0.47 times the time
+        /// on one thread and 0.45 on two; with 50%, 0.83; with 94% (random weights) 1.44 times. Each window costs a few
+        /// nanoseconds where the dense kernels' cost is fixed.</summary>
+        public static bool Pays(byte* winners, long windows)
         {
-            long passing = 0, w = 0;
-            for (; w + 8 <= windows; w += 8)
+            long blocked = 0, w = 0;
+            Vector256<byte> none = Vector256.Create(Pooling.NoWinner);
+            for (; w + 32 <= windows; w += 32)
             {
-                passing += BitOperations.PopCount(Vector256.GreaterThan(Avx.LoadVector256(poolOutput + w), Vector256<float>.Zero).ExtractMostSignificantBits());
+                blocked += BitOperations.PopCount(Vector256.Equals(Avx.LoadVector256(winners + w), none).ExtractMostSignificantBits());
             }
 
             for (; w < windows; w++)
             {
-                if (poolOutput[w] > 0) passing++;
+                if (winners[w] == Pooling.NoWinner) blocked++;
             }
 
-            return 2 * passing <= windows;
+            return 2 * (windows - blocked) <= windows;
         }
 
         /// <summary>Whether this kernel takes the convolution <paramref name="g"/>: one input channel, stride 1, no padding, a
@@ -59,18 +61,24 @@ namespace CnnGen.Kernels
 
         /// <summary>The weight and bias gradients of <paramref name="count"/> images from <paramref name="firstImage"/> of the
         /// batch, <b>overwriting</b> both (the bias gradient may be empty). <paramref name="x"/> holds those images;
-        /// <paramref name="poolGradient"/>, <paramref name="argMax"/> and <paramref name="poolOutput"/> are the batch's, the
-        /// arg-max indices counting from the batch's start (as the training pass writes them).</summary>
+        /// <paramref name="poolGradient"/> and <paramref name="winners"/> (the pool's winner codes) are the batch's.</summary>
         public static void FilterGradient(in ConvGeometry g, in ConvGeometry pool, int firstImage, int count, float* x,
-            float* poolGradient, int* argMax, float* poolOutput, Span<float> weightGradient, Span<float> biasGradient)
+            float* poolGradient, byte* winners, Span<float> weightGradient, Span<float> biasGradient)
         {
-            int k = g.Kernel, filters = g.Filters, pooled = pool.OutPlane, plane = g.OutPlane, width = g.Width;
-            // Per output position, where its patch starts in the image (a division per window would cost more than its sums);
-            // per filter, two sets of eight rows of sums and two bias sums (see Add).
-            float* scratch = (t_scratch ??= new PinnedBuffer()).Get(plane + (long)filters * (2 * Row * Row + 2));
-            int* patchOf = (int*)scratch;
-            float* sums = scratch + plane;
-            for (int p = 0; p < plane; p++) patchOf[p] = p / g.OutWidth * width + p % g.OutWidth;
+            int k = g.Kernel, filters = g.Filters, pooled = pool.OutPlane, width = g.Width, window = pool.Kernel;
+            // Where each pooled window's patch starts in the image: its top-left convolution output's patch (padding
+            // included: the winner is always inside), plus per winner code, the code's row and column in the window (a
+            // division per window would cost more than its sums); per filter, two sets of eight rows of sums and two bias
+            // sums (see Add).
+            float* scratch = (t_scratch ??= new PinnedBuffer()).Get(pooled + window * window + (long)filters * (2 * Row * Row + 2));
+            int* windowStart = (int*)scratch, codeOffset = windowStart + pooled;
+            float* sums = scratch + pooled + window * window;
+            for (int q = 0; q < pooled; q++)
+            {
+                windowStart[q] = (q / pool.OutWidth * pool.Stride - pool.Pad) * width + q % pool.OutWidth * pool.Stride - pool.Pad;
+            }
+
+            for (int c = 0; c < window * window; c++) codeOffset[c] = c / window * width + c % window;
             new Span<float>(sums, filters * (2 * Row * Row + 2)).Clear();
             Vector256<float> taps = Vector256.GreaterThan(Vector256.Create(k) - Vector256<int>.Indices, Vector256<int>.Zero).AsSingle();
             // Image by image, filter by filter: the pool's arrays are read in order (filter by filter over the batch, they
@@ -81,9 +89,7 @@ namespace CnnGen.Kernels
                 for (int f = 0; f < filters; f++)
                 {
                     long window0 = ((long)n * filters + f) * pooled;
-                    // The arg-max indices count from the batch's start: from filter f's plane of image n on, they are positions.
-                    long planeStart = ((long)n * filters + f) * plane;
-                    Add(image, width, k, taps, poolGradient + window0, poolOutput + window0, argMax + window0, planeStart, pooled, patchOf,
+                    Add(image, width, k, taps, poolGradient + window0, winners + window0, pooled, windowStart, codeOffset,
                         sums + (long)f * (2 * Row * Row + 2));
                 }
             }
@@ -107,8 +113,8 @@ namespace CnnGen.Kernels
         /// <summary>One image's windows of one filter that pass a gradient, each adding its gradient times its patch to
         /// <paramref name="sums"/>: two sets of eight rows of eight lanes (the windows take the sets in turn, so each
         /// multiply-add waits on the window before last, not the last) and two bias sums after them.</summary>
-        private static void Add(float* image, int width, int k, Vector256<float> taps, float* gradient, float* output, int* arg,
-            long planeStart, int pooled, int* patchOf, float* sums)
+        private static void Add(float* image, int width, int k, Vector256<float> taps, float* gradient, byte* winners, int pooled,
+            int* windowStart, int* codeOffset, float* sums)
         {
             float* b = sums + Row * Row;
             Vector256<float> a0 = Avx.LoadVector256(sums), a1 = Avx.LoadVector256(sums + 8), a2 = Avx.LoadVector256(sums + 16), a3 = Avx.LoadVector256(sums + 24);
@@ -119,10 +125,10 @@ namespace CnnGen.Kernels
             bool second = false;
             for (int q0 = 0; q0 < pooled; q0 += Lanes)
             {
-                for (uint mask = Passing(gradient, output, q0, pooled); mask != 0; mask &= mask - 1)
+                for (uint mask = Passing(gradient, winners, q0, pooled); mask != 0; mask &= mask - 1)
                 {
                     int q = q0 + BitOperations.TrailingZeroCount(mask);
-                    float* patch = image + patchOf[arg[q] - planeStart];
+                    float* patch = image + windowStart[q] + codeOffset[winners[q]];
                     float gw = gradient[q];
                     Vector256<float> s = Vector256.Create(gw);
                     if (second)
@@ -160,26 +166,25 @@ namespace CnnGen.Kernels
             sums[2 * Row * Row + 1] = biasB;
         }
 
-        /// <summary>Bits of windows <c>[q0, q0 + 16)</c> (those below <paramref name="pooled"/>) that pass a gradient: a positive
-        /// maximum and a nonzero gradient.</summary>
+        /// <summary>Bits of windows <c>[q0, q0 + 16)</c> (those below <paramref name="pooled"/>) that pass a gradient: a winner
+        /// (a positive maximum) and a nonzero gradient.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static uint Passing(float* gradient, float* output, int q0, int pooled)
+        private static uint Passing(float* gradient, byte* winners, int q0, int pooled)
         {
             uint mask = 0;
             int count = Math.Min(Lanes, pooled - q0);
             if (count == Lanes)
             {
-                Vector256<float> o0 = Avx.LoadVector256(output + q0), o1 = Avx.LoadVector256(output + q0 + 8);
                 Vector256<float> g0 = Avx.LoadVector256(gradient + q0), g1 = Avx.LoadVector256(gradient + q0 + 8);
                 Vector256<float> zero = Vector256<float>.Zero;
-                mask = (Vector256.GreaterThan(o0, zero) & ~Vector256.Equals(g0, zero)).ExtractMostSignificantBits()
-                     | (Vector256.GreaterThan(o1, zero) & ~Vector256.Equals(g1, zero)).ExtractMostSignificantBits() << 8;
-                return mask;
+                uint nonzero = (~Vector256.Equals(g0, zero)).ExtractMostSignificantBits() | (~Vector256.Equals(g1, zero)).ExtractMostSignificantBits() << 8;
+                uint blocked = Vector128.Equals(Vector128.Load(winners + q0), Vector128.Create(Pooling.NoWinner)).ExtractMostSignificantBits();
+                return nonzero & ~blocked;
             }
 
             for (int i = 0; i < count; i++)
             {
-                if (output[q0 + i] > 0 && gradient[q0 + i] != 0) mask |= 1u << i;
+                if (winners[q0 + i] != Pooling.NoWinner && gradient[q0 + i] != 0) mask |= 1u << i;
             }
 
             return mask;

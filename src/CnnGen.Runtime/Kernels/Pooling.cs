@@ -8,54 +8,55 @@ namespace CnnGen.Kernels
 {
     /// <summary>
     /// Max and average pooling over batched NCHW data (<see cref="ConvGeometry.Filters"/> equals
-    /// <see cref="ConvGeometry.Channels"/>). Max pooling records the arg-max of every window (an index into
-    /// the input image) so backward sends each gradient to exactly one input, as the notes' Pooling class does.
+    /// <see cref="ConvGeometry.Channels"/>). Max pooling records, per window, which of its inputs won (its <i>winner
+    /// code</i>: one byte, see <see cref="NoWinner"/>) so backward sends each gradient to exactly one input, as the notes'
+    /// Pooling class does with its arg-max.
     /// </summary>
+    /// <remarks>
+    /// A winner code is the maximum's place inside its window, row by row: <c>(iy - y0) * k + (ix - x0)</c> for a
+    /// <c>k x k</c> window whose top-left corner is <c>(y0, x0)</c> (padding included), so a code is the same whichever
+    /// image, plane or chunk of a batch the window belongs to. Why a byte rather than the input's index: SimpleConvNet's
+    /// training step at batch 100 writes 432,000 codes forward and reads them back; as <c>int</c> indices they were
+    /// 1.7 MB each way, as codes 0.43 MB, and after a ReLU the code also says whether the window passes a gradient at
+    /// all, so the backward pass no longer reads the pool's output (another 1.7 MB).
+    /// </remarks>
     public static class Pooling
     {
-        /// <summary>Max pooling; <paramref name="argMax"/> receives, per output, the input index (within the batch) of the maximum.
-        /// Padding never wins.</summary>
-        public static void MaxForward(in ConvGeometry g, int batch, ReadOnlySpan<float> x, Span<float> y, Span<int> argMax) =>
-            MaxForwardCore(g, batch, x, y, argMax, relu: false, 0);
+        /// <summary>The winner code of a window that passes no gradient back: a window made only of padding, or, when a ReLU
+        /// comes before the pool (<see cref="MaxReluForward(in ConvGeometry, int, ReadOnlySpan{float}, Span{float}, Span{byte})"/>),
+        /// one whose maximum is not positive.</summary>
+        public const byte NoWinner = 255;
 
-        /// <summary><see cref="MaxForward(in ConvGeometry, int, ReadOnlySpan{float}, Span{float}, Span{int})"/> over samples
-        /// [<paramref name="firstSample"/>, <paramref name="firstSample"/> + <paramref name="batch"/>) of a larger batch (one
-        /// chunk of a pass, <see cref="SampleChunks"/>): <paramref name="x"/>, <paramref name="y"/> and
-        /// <paramref name="argMax"/> hold those samples only, and the arg-max indices count from the larger batch's start, as a
-        /// pass over the whole batch writes them (the backward pass takes the whole batch).</summary>
-        public static void MaxForward(in ConvGeometry g, int batch, ReadOnlySpan<float> x, Span<float> y, Span<int> argMax, int firstSample) =>
-            MaxForwardCore(g, batch, x, y, argMax, relu: false, IndexBase(g, batch, firstSample));
+        /// <summary>The largest max-pooling window side: a <c>k x k</c> window has <c>k * k</c> codes, and they and
+        /// <see cref="NoWinner"/> fit in a byte.</summary>
+        public const int MaxWindow = 15;
 
-        /// <summary>The arg-max index of the first input of sample <paramref name="firstSample"/> (validated for a chunk of
-        /// <paramref name="batch"/> samples).</summary>
-        private static int IndexBase(in ConvGeometry g, int batch, int firstSample)
+        /// <summary>Max pooling; <paramref name="winners"/> receives each window's winner code (its first maximum's place in
+        /// the window). Padding never wins.</summary>
+        public static void MaxForward(in ConvGeometry g, int batch, ReadOnlySpan<float> x, Span<float> y, Span<byte> winners) =>
+            MaxForwardCore(g, batch, x, y, winners, relu: false);
+
+        /// <summary>Max pooling with winner codes; with <paramref name="relu"/>, each output goes through a ReLU as it is
+        /// stored and a window whose maximum is not positive records <see cref="NoWinner"/>.</summary>
+        private static unsafe void MaxForwardCore(in ConvGeometry g, int batch, ReadOnlySpan<float> x, Span<float> y, Span<byte> winners, bool relu)
         {
-            Guard.FirstSample(firstSample, batch, g.InputSize);
-            return firstSample * g.InputSize;
-        }
-
-        /// <summary>Max pooling with arg-max (indices offset by <paramref name="indexBase"/>); with <paramref name="relu"/>,
-        /// each output goes through a ReLU as it is stored.</summary>
-        private static unsafe void MaxForwardCore(in ConvGeometry g, int batch, ReadOnlySpan<float> x, Span<float> y, Span<int> argMax, bool relu,
-            int indexBase)
-        {
-            Validate(g, batch, x.Length, y.Length);
-            Guard.Length(argMax.Length, (long)batch * g.OutputSize, nameof(argMax));
+            ValidateMax(g, batch, x.Length, y.Length);
+            Guard.Length(winners.Length, (long)batch * g.OutputSize, nameof(winners));
             int h = g.Height, w = g.Width, k = g.Kernel, s = g.Stride, p = g.Pad, oh = g.OutHeight, ow = g.OutWidth;
             int planes = batch * g.Channels;
             if (IsTwoByTwo(g))
             {
                 if (!SplitsPlanes(g, planes))
                 {
-                    MaxForward2x2(0, planes, h, w, oh, ow, x, y, argMax, relu, indexBase);
+                    MaxForward2x2(0, planes, h, w, oh, ow, x, y, winners, relu);
                     return;
                 }
 
                 fixed (float* xp = x)
                 fixed (float* yp = y)
-                fixed (int* ap = argMax)
+                fixed (byte* cp = winners)
                 {
-                    PoolJob.Run(PoolJob.Kind.MaxForward, g, planes, xp, yp, ap, relu: relu, indexBase: indexBase);
+                    PoolJob.Run(PoolJob.Kind.MaxForward, g, planes, xp, yp, cp, relu: relu);
                 }
 
                 return;
@@ -74,25 +75,26 @@ namespace CnnGen.Kernels
                         int x0 = ox * s - p;
                         int xStart = Math.Max(x0, 0), xEnd = Math.Min(x0 + k, w);
                         float best = float.NegativeInfinity;
-                        int bestIndex = -1;
+                        int bestCode = -1;
                         for (int iy = yStart; iy < yEnd; iy++)
                         {
-                            int rowBase = inBase + iy * w;
                             for (int ix = xStart; ix < xEnd; ix++)
                             {
-                                float v = x[rowBase + ix];
-                                if (v > best || bestIndex < 0)
+                                float v = x[inBase + iy * w + ix];
+                                if (v > best || bestCode < 0)
                                 {
                                     best = v;
-                                    bestIndex = rowBase + ix;
+                                    bestCode = (iy - y0) * k + ix - x0;
                                 }
                             }
                         }
 
-                        // A window made only of padding (possible only when pad >= size) outputs 0 and routes no gradient.
-                        float value = bestIndex < 0 ? 0f : best;
+                        // A window made only of padding (possible only when pad >= size) outputs 0 and routes no gradient;
+                        // after a ReLU, neither does a window whose maximum is not positive.
+                        float value = bestCode < 0 ? 0f : best;
+                        bool passes = bestCode >= 0 && (!relu || best > 0f);
                         y[outBase + oy * ow + ox] = relu ? MathF.Max(value, 0f) : value;
-                        argMax[outBase + oy * ow + ox] = bestIndex < 0 ? -1 : bestIndex + indexBase;
+                        winners[outBase + oy * ow + ox] = passes ? (byte)bestCode : NoWinner;
                     }
                 }
             }
@@ -100,8 +102,8 @@ namespace CnnGen.Kernels
 
         /// <summary>
         /// <c>y = relu(maxpool(x))</c>, which equals <c>maxpool(relu(x))</c> exactly (max and ReLU commute), in one pass and
-        /// without arg-max: an inference pass's ReLU followed by max pooling reads its input once and writes only the pooled
-        /// quarter (or so). A window made only of padding outputs 0, as in <see cref="MaxForward(in ConvGeometry, int, ReadOnlySpan{float}, Span{float}, Span{int})"/>.
+        /// without winner codes: an inference pass's ReLU followed by max pooling reads its input once and writes only the
+        /// pooled quarter (or so). A window made only of padding outputs 0, as in <see cref="MaxForward"/>.
         /// </summary>
         public static unsafe void MaxReluForward(in ConvGeometry g, int batch, ReadOnlySpan<float> x, Span<float> y)
         {
@@ -122,20 +124,13 @@ namespace CnnGen.Kernels
         }
 
         /// <summary>
-        /// A training pass's ReLU followed by max pooling, with arg-max: <c>y = relu(maxpool(x))</c> and, per output, the
-        /// index of its window's maximum of <paramref name="x"/> (where the window's maximum is not positive the ReLU passes
-        /// no gradient, so which of its inputs is named does not matter: <see cref="MaxBackwardRelu"/> masks it). The
-        /// ReLU's own output is never written.
+        /// A training pass's ReLU followed by max pooling, with winner codes: <c>y = relu(maxpool(x))</c> and, per window, the
+        /// code of its maximum of <paramref name="x"/>, or <see cref="NoWinner"/> where that maximum is not positive (the
+        /// ReLU passes no gradient there). <see cref="MaxBackward"/> then routes exactly the ReLU's and the pool's gradient.
+        /// The ReLU's own output is never written.
         /// </summary>
-        public static void MaxReluForward(in ConvGeometry g, int batch, ReadOnlySpan<float> x, Span<float> y, Span<int> argMax) =>
-            MaxForwardCore(g, batch, x, y, argMax, relu: true, 0);
-
-        /// <summary><see cref="MaxReluForward(in ConvGeometry, int, ReadOnlySpan{float}, Span{float}, Span{int})"/> over samples
-        /// [<paramref name="firstSample"/>, <paramref name="firstSample"/> + <paramref name="batch"/>) of a larger batch: the
-        /// spans hold those samples only, the arg-max indices count from the larger batch's start (see
-        /// <see cref="MaxForward(in ConvGeometry, int, ReadOnlySpan{float}, Span{float}, Span{int}, int)"/>).</summary>
-        public static void MaxReluForward(in ConvGeometry g, int batch, ReadOnlySpan<float> x, Span<float> y, Span<int> argMax, int firstSample) =>
-            MaxForwardCore(g, batch, x, y, argMax, relu: true, IndexBase(g, batch, firstSample));
+        public static void MaxReluForward(in ConvGeometry g, int batch, ReadOnlySpan<float> x, Span<float> y, Span<byte> winners) =>
+            MaxForwardCore(g, batch, x, y, winners, relu: true);
 
         /// <summary>The inference form of MaxReluForward (no arg-max) over <paramref name="planes"/> planes on the calling thread, unchecked.</summary>
         internal static void MaxReluPlanes(in ConvGeometry g, int planes, ReadOnlySpan<float> x, Span<float> y)
@@ -217,15 +212,16 @@ namespace CnnGen.Kernels
 
         /// <summary>The 2x2 stride-2 fast path: four compares per output in the order of the general loop (row by row,
         /// the first maximum wins), without bounds checks (the lengths were validated by the caller); with
-        /// <paramref name="relu"/>, each output goes through a ReLU as it is stored.</summary>
-        private static void MaxForward2x2(int firstPlane, int endPlane, int h, int w, int oh, int ow, ReadOnlySpan<float> x, Span<float> y, Span<int> argMax,
-            bool relu, int indexBase)
+        /// <paramref name="relu"/>, each output goes through a ReLU as it is stored and a window whose maximum is not positive
+        /// records <see cref="NoWinner"/>.</summary>
+        private static void MaxForward2x2(int firstPlane, int endPlane, int h, int w, int oh, int ow, ReadOnlySpan<float> x, Span<float> y,
+            Span<byte> winners, bool relu)
         {
             ref float src = ref MemoryMarshal.GetReference(x);
             ref float dst = ref MemoryMarshal.GetReference(y);
-            ref int arg = ref MemoryMarshal.GetReference(argMax);
+            ref byte codes = ref MemoryMarshal.GetReference(winners);
             bool vector = KernelDispatch.Level >= SimdLevel.Avx2 && Avx2.IsSupported;
-            Vector256<int> lanes = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14), one = Vector256.Create(1), rowStep = Vector256.Create(w);
+            Vector256<int> one = Vector256.Create(1), two = Vector256.Create(2), three = Vector256.Create(3), none = Vector256.Create((int)NoWinner);
             int o = firstPlane * oh * ow;
             for (int pl = firstPlane; pl < endPlane; pl++)
             {
@@ -239,7 +235,7 @@ namespace CnnGen.Kernels
                     if (vector && ow >= 8)
                     {
                         // Eight windows at a time, branch-free: split each pair of input rows into even and odd
-                        // columns, then keep the value and index of the first maximum with compare-and-select.
+                        // columns, then keep the value and code of the first maximum with compare-and-select.
                         // A last partial group is shifted back to end at the row's end (it recomputes a few outputs).
                         for (; ox < ow; ox += 8, o += 8)
                         {
@@ -252,21 +248,25 @@ namespace CnnGen.Kernels
                             int i0 = r0 + 2 * ox, i1 = r1 + 2 * ox;
                             (Vector256<float> a, Vector256<float> b) = Deinterleave(ref Unsafe.Add(ref src, i0));
                             (Vector256<float> c, Vector256<float> d) = Deinterleave(ref Unsafe.Add(ref src, i1));
-                            Vector256<int> index = Vector256.Create(i0 + indexBase) + lanes;
                             Vector256<float> best = a;
-                            Vector256<int> bestIndex = index;
+                            Vector256<int> code = Vector256<int>.Zero;
                             Vector256<float> m = Vector256.GreaterThan(b, best);
                             best = Vector256.ConditionalSelect(m, b, best);
-                            bestIndex = Vector256.ConditionalSelect(m.AsInt32(), index + one, bestIndex);
+                            code = Vector256.ConditionalSelect(m.AsInt32(), one, code);
                             m = Vector256.GreaterThan(c, best);
                             best = Vector256.ConditionalSelect(m, c, best);
-                            bestIndex = Vector256.ConditionalSelect(m.AsInt32(), index + rowStep, bestIndex);
+                            code = Vector256.ConditionalSelect(m.AsInt32(), two, code);
                             m = Vector256.GreaterThan(d, best);
                             best = Vector256.ConditionalSelect(m, d, best);
-                            bestIndex = Vector256.ConditionalSelect(m.AsInt32(), index + rowStep + one, bestIndex);
-                            if (relu) best = Vector256.Max(best, Vector256<float>.Zero);
+                            code = Vector256.ConditionalSelect(m.AsInt32(), three, code);
+                            if (relu)
+                            {
+                                code = Vector256.ConditionalSelect(Vector256.GreaterThan(best, Vector256<float>.Zero).AsInt32(), code, none);
+                                best = Vector256.Max(best, Vector256<float>.Zero);
+                            }
+
                             best.StoreUnsafe(ref dst, (nuint)o);
-                            bestIndex.StoreUnsafe(ref arg, (nuint)o);
+                            StoreCodes(code, ref Unsafe.Add(ref codes, o));
                         }
 
                         o = rowStart + ow;
@@ -277,18 +277,26 @@ namespace CnnGen.Kernels
                     {
                         int i0 = r0 + 2 * ox, i1 = r1 + 2 * ox;
                         float best = Unsafe.Add(ref src, i0);
-                        int bestIndex = i0;
+                        byte code = 0;
                         float v = Unsafe.Add(ref src, i0 + 1);
-                        if (v > best) { best = v; bestIndex = i0 + 1; }
+                        if (v > best) { best = v; code = 1; }
                         v = Unsafe.Add(ref src, i1);
-                        if (v > best) { best = v; bestIndex = i1; }
+                        if (v > best) { best = v; code = 2; }
                         v = Unsafe.Add(ref src, i1 + 1);
-                        if (v > best) { best = v; bestIndex = i1 + 1; }
+                        if (v > best) { best = v; code = 3; }
                         Unsafe.Add(ref dst, o) = relu ? MathF.Max(best, 0f) : best;
-                        Unsafe.Add(ref arg, o) = bestIndex + indexBase;
+                        Unsafe.Add(ref codes, o) = relu && !(best > 0f) ? NoWinner : code;
                     }
                 }
             }
+        }
+
+        /// <summary>Stores eight codes (each in 0-255) as eight bytes.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void StoreCodes(Vector256<int> codes, ref byte destination)
+        {
+            Vector128<ushort> words = Vector128.Narrow(codes.GetLower().AsUInt32(), codes.GetUpper().AsUInt32());
+            Unsafe.WriteUnaligned(ref destination, Vector128.Narrow(words, words).AsUInt64().ToScalar());
         }
 
         /// <summary>Sixteen floats from <paramref name="source"/> split into their even and odd elements, in order.</summary>
@@ -303,77 +311,69 @@ namespace CnnGen.Kernels
             return (even, odd);
         }
 
-        /// <summary>
-        /// The backward pass of a ReLU followed by max pooling in one pass, <b>overwriting</b> <paramref name="dx"/> (the
-        /// gradient of the ReLU's input): each window's gradient goes to its arg-max when the window's maximum
-        /// <paramref name="y"/> (the pool's output) is positive, which is exactly when the ReLU let that input through.
-        /// Bit-identical to <see cref="MaxBackward"/> followed by <see cref="Activations.ReluBackward"/>, without the
-        /// intermediate gradient.
-        /// </summary>
-        public static void MaxBackwardRelu(in ConvGeometry g, int batch, ReadOnlySpan<float> dy, ReadOnlySpan<int> argMax,
-            ReadOnlySpan<float> y, Span<float> dx)
-        {
-            MaxBackwardCore(g, batch, dy, argMax, y, masked: true, dx);
-        }
-
         /// <summary>Whether the 2x2 max-pooling backward kernel takes <paramref name="g"/>: windows that tile the input exactly.</summary>
         private static bool UsesBackward2x2(in ConvGeometry g) =>
             IsTwoByTwo(g) && g.OutHeight * 2 == g.Height && g.OutWidth * 2 == g.Width && g.OutWidth >= 8 &&
             KernelDispatch.Level >= SimdLevel.Avx2 && Avx2.IsSupported;
 
-        /// <summary>Max pooling backward, <b>overwriting</b> <paramref name="dx"/>: each output gradient goes to its window's arg-max.</summary>
-        public static void MaxBackward(in ConvGeometry g, int batch, ReadOnlySpan<float> dy, ReadOnlySpan<int> argMax, Span<float> dx) =>
-            MaxBackwardCore(g, batch, dy, argMax, default, masked: false, dx);
-
-        /// <summary>Max pooling backward; when <paramref name="masked"/>, a window's gradient passes only where
-        /// <paramref name="reluMask"/> (the pool's output, a ReLU's output pooled) is positive.</summary>
-        private static unsafe void MaxBackwardCore(in ConvGeometry g, int batch, ReadOnlySpan<float> dy, ReadOnlySpan<int> argMax,
-            ReadOnlySpan<float> reluMask, bool masked, Span<float> dx)
+        /// <summary>
+        /// Max pooling backward, <b>overwriting</b> <paramref name="dx"/>: each window's gradient goes to its winner, as
+        /// <paramref name="winners"/> records it, and nowhere for <see cref="NoWinner"/>. After
+        /// <see cref="MaxReluForward(in ConvGeometry, int, ReadOnlySpan{float}, Span{float}, Span{byte})"/> this is the backward
+        /// pass of the pool and the ReLU before it at once (<paramref name="dx"/> is the ReLU's input gradient).
+        /// </summary>
+        public static unsafe void MaxBackward(in ConvGeometry g, int batch, ReadOnlySpan<float> dy, ReadOnlySpan<byte> winners, Span<float> dx)
         {
-            Validate(g, batch, dx.Length, dy.Length);
-            Guard.Length(argMax.Length, (long)batch * g.OutputSize, nameof(argMax));
-            if (masked) Guard.Length(reluMask.Length, (long)batch * g.OutputSize, "y");
+            ValidateMax(g, batch, dx.Length, dy.Length);
+            Guard.Length(winners.Length, (long)batch * g.OutputSize, nameof(winners));
+            int planes = batch * g.Channels;
             if (UsesBackward2x2(g))
             {
-                int planes = batch * g.Channels;
                 if (!SplitsPlanes(g, planes))
                 {
-                    MaxBackward2x2(0, planes, g.Width, g.OutHeight, g.OutWidth, dy, argMax, dx, reluMask);
+                    MaxBackward2x2(0, planes, g.Width, g.OutHeight, g.OutWidth, dy, winners, dx);
                     return;
                 }
 
                 fixed (float* dyp = dy)
                 fixed (float* dxp = dx)
-                fixed (int* ap = argMax)
-                fixed (float* mp = reluMask)
+                fixed (byte* cp = winners)
                 {
-                    PoolJob.Run(PoolJob.Kind.MaxBackward, g, planes, dyp, dxp, ap, mask: mp);
+                    PoolJob.Run(PoolJob.Kind.MaxBackward, g, planes, dyp, dxp, cp);
                 }
 
                 return;
             }
 
             dx.Clear();
-            for (int i = 0; i < dy.Length; i++)
+            int h = g.Height, w = g.Width, k = g.Kernel, s = g.Stride, p = g.Pad, oh = g.OutHeight, ow = g.OutWidth;
+            for (int pl = 0, i = 0; pl < planes; pl++)
             {
-                int index = argMax[i];
-                if (index >= 0 && (!masked || reluMask[i] > 0f)) dx[index] += dy[i];
+                int inBase = pl * h * w;
+                for (int oy = 0; oy < oh; oy++)
+                {
+                    for (int ox = 0; ox < ow; ox++, i++)
+                    {
+                        int code = winners[i];
+                        if (code == NoWinner) continue;
+                        int iy = oy * s - p + code / k, ix = ox * s - p + code % k;
+                        dx[inBase + iy * w + ix] += dy[i];
+                    }
+                }
             }
         }
 
         /// <summary>2x2 stride-2 windows that tile the input exactly: every input belongs to one window, so each input
-        /// gradient is written once (the window's gradient at its arg-max, zero elsewhere) with no clearing pass and no scatter.
-        /// Arg-max entries are the ones <see cref="MaxForward(in ConvGeometry, int, ReadOnlySpan{float}, Span{float}, Span{int})"/> wrote (always inside their window).</summary>
-        private static void MaxBackward2x2(int firstPlane, int endPlane, int w, int oh, int ow, ReadOnlySpan<float> dy, ReadOnlySpan<int> argMax, Span<float> dx,
-            ReadOnlySpan<float> reluMask)
+        /// gradient is written once (the window's gradient at its winner, zero elsewhere) with no clearing pass and no
+        /// scatter.</summary>
+        private static void MaxBackward2x2(int firstPlane, int endPlane, int w, int oh, int ow, ReadOnlySpan<float> dy, ReadOnlySpan<byte> winners,
+            Span<float> dx)
         {
-            // With reluMask (the pool's output, a ReLU's output pooled), a window's gradient passes only where it is positive.
-            bool masked = !reluMask.IsEmpty;
-            ref float mask = ref MemoryMarshal.GetReference(reluMask);
             ref float src = ref MemoryMarshal.GetReference(dy);
-            ref int arg = ref MemoryMarshal.GetReference(argMax);
+            ref byte codes = ref MemoryMarshal.GetReference(winners);
             ref float dst = ref MemoryMarshal.GetReference(dx);
-            Vector256<int> lanes = Vector256.Create(0, 2, 4, 6, 8, 10, 12, 14), one = Vector256.Create(1), rowStep = Vector256.Create(w);
+            // NoWinner equals none of the four codes: its window's gradient goes nowhere.
+            Vector256<int> one = Vector256.Create(1), two = Vector256.Create(2), three = Vector256.Create(3);
             int o = firstPlane * oh * ow;
             for (int pl = firstPlane; pl < endPlane; pl++)
             {
@@ -386,17 +386,11 @@ namespace CnnGen.Kernels
                         if (ox + 8 > ow) ox = ow - 8; // overlap the previous group: the same values are written again
                         int i0 = r0 + 2 * ox;
                         Vector256<float> gradient = Vector256.LoadUnsafe(ref src, (nuint)(o + ox));
-                        if (masked)
-                        {
-                            gradient &= Vector256.GreaterThan(Vector256.LoadUnsafe(ref mask, (nuint)(o + ox)), Vector256<float>.Zero);
-                        }
-
-                        Vector256<int> a = Vector256.LoadUnsafe(ref arg, (nuint)(o + ox));
-                        Vector256<int> index = Vector256.Create(i0) + lanes;
-                        Vector256<float> g00 = Vector256.Equals(a, index).AsSingle() & gradient;
-                        Vector256<float> g01 = Vector256.Equals(a, index + one).AsSingle() & gradient;
-                        Vector256<float> g10 = Vector256.Equals(a, index + rowStep).AsSingle() & gradient;
-                        Vector256<float> g11 = Vector256.Equals(a, index + rowStep + one).AsSingle() & gradient;
+                        Vector256<int> code = Avx2.ConvertToVector256Int32(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref codes, o + ox))).AsByte());
+                        Vector256<float> g00 = Vector256.Equals(code, Vector256<int>.Zero).AsSingle() & gradient;
+                        Vector256<float> g01 = Vector256.Equals(code, one).AsSingle() & gradient;
+                        Vector256<float> g10 = Vector256.Equals(code, two).AsSingle() & gradient;
+                        Vector256<float> g11 = Vector256.Equals(code, three).AsSingle() & gradient;
                         Interleave(g00, g01, ref Unsafe.Add(ref dst, i0));
                         Interleave(g10, g11, ref Unsafe.Add(ref dst, i0 + w));
                     }
@@ -646,31 +640,25 @@ namespace CnnGen.Kernels
 
             /// <summary>MaxForward: in = x, out = y. MaxBackward and AvgBackward: in = dy, out = dx.</summary>
             private float* _in, _out;
-            private int* _arg;
+
+            /// <summary>MaxForward and MaxBackward: the winner codes.</summary>
+            private byte* _winners;
 
             /// <summary>MaxForward: a ReLU applied to each output as it is stored.</summary>
             private bool _relu;
-
-            /// <summary>MaxForward: added to every arg-max index (the chunk's first input within the whole batch).</summary>
-            private int _indexBase;
-
-            /// <summary>MaxBackward: the ReLU mask (the pool's output), or null for none.</summary>
-            private float* _mask;
 
             [ThreadStatic] private static PoolJob? t_current;
 
             /// <summary>Runs one call's planes shared among the pool's threads, with this thread's job object (the caller has
             /// pinned the memory).</summary>
-            public static void Run(Kind kind, in ConvGeometry g, int planes, float* input, float* output, int* argMax, float* mask = null,
-                bool relu = false, int indexBase = 0)
+            public static void Run(Kind kind, in ConvGeometry g, int planes, float* input, float* output, byte* winners, bool relu = false)
             {
                 PoolJob job = t_current ??= new PoolJob();
-                job._kind = kind; job._g = g; job._planes = planes; job._in = input; job._out = output; job._arg = argMax;
-                job._mask = mask; job._relu = relu; job._indexBase = indexBase;
+                job._kind = kind; job._g = g; job._planes = planes; job._in = input; job._out = output; job._winners = winners; job._relu = relu;
                 job._blocks = ParallelBlocks.BlocksFor(planes);
                 ParallelBlocks.Run(job, job._blocks);
-                job._in = job._out = job._mask = null;
-                job._arg = null;
+                job._in = job._out = null;
+                job._winners = null;
             }
 
             public void Run(int block)
@@ -687,7 +675,7 @@ namespace CnnGen.Kernels
                 else if (_kind == Kind.MaxForward)
                 {
                     MaxForward2x2(p0, p1, g.Height, g.Width, g.OutHeight, g.OutWidth, new ReadOnlySpan<float>(_in, inLength),
-                        new Span<float>(_out, outLength), new Span<int>(_arg, outLength), _relu, _indexBase);
+                        new Span<float>(_out, outLength), new Span<byte>(_winners, outLength), _relu);
                 }
                 else if (_kind == Kind.AvgBackward)
                 {
@@ -696,9 +684,24 @@ namespace CnnGen.Kernels
                 else
                 {
                     MaxBackward2x2(p0, p1, g.Width, g.OutHeight, g.OutWidth, new ReadOnlySpan<float>(_in, outLength),
-                        new ReadOnlySpan<int>(_arg, outLength), new Span<float>(_out, inLength),
-                        _mask == null ? default : new ReadOnlySpan<float>(_mask, outLength));
+                        new ReadOnlySpan<byte>(_winners, outLength), new Span<float>(_out, inLength));
                 }
+            }
+        }
+
+        /// <summary><see cref="Validate"/> for a max pool that records winner codes: its window is at most <see cref="MaxWindow"/>.</summary>
+        private static void ValidateMax(in ConvGeometry g, int batch, int inputLength, int outputLength)
+        {
+            Validate(g, batch, inputLength, outputLength);
+            GuardWindow(g);
+        }
+
+        /// <summary>Throws unless a max pool's winner codes fit in a byte (<see cref="MaxWindow"/>).</summary>
+        internal static void GuardWindow(in ConvGeometry pool)
+        {
+            if (pool.Kernel > MaxWindow)
+            {
+                throw new ArgumentException($"A max pool that records its winners takes windows up to {MaxWindow}x{MaxWindow}; this one is {pool.Kernel}x{pool.Kernel}.", nameof(pool));
             }
         }
 

@@ -83,7 +83,7 @@ namespace Samples
         private float[] _a2 = global::System.Array.Empty<float>();   // 17280: layer 2 output
         private float[] _a3 = global::System.Array.Empty<float>();   // 4320: layer 3 output
         private float[] _g3 = global::System.Array.Empty<float>();   // 4320: gradient of layer 3 output
-        private int[] _argMax3 = global::System.Array.Empty<int>();   // 4320: layer 3 arg-max per window
+        private byte[] _winners3 = global::System.Array.Empty<byte>();   // 4320: layer 3 winner code per window (which input is the maximum)
         private float[] _a4 = global::System.Array.Empty<float>();   // 100: layer 4 output
         private float[] _g4 = global::System.Array.Empty<float>();   // 100: gradient of layer 4 output
         private float[] _a5 = global::System.Array.Empty<float>();   // 100: layer 5 output
@@ -370,10 +370,10 @@ namespace Samples
             // Layer 2: Relu  30x24x24 -> 30x24x24
             // Layer 3: MaxPool 2x2 s2  30x24x24 -> 30x12x12
             // All three image by image (the convolution's output stays in cache; max and ReLU commute); training mode also
-            // records the pool's arg-max, which inference leaves to CompleteFoldedLayers. Layer 1's output is computed
+            // records the pool's winner codes, which inference leaves to CompleteFoldedLayers. Layer 1's output is computed
             // only when asked for (CompleteConvOutputs), layer 2's likewise (CompleteReluOutputs).
             if (_foldedPass) global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv1, in Pool3, batch, _input.AsSpan(first * 784, batch * 784), W1.Values, b1.Values, _a3.AsSpan(first * 4320, batch * 4320), columns);
-            else global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv1, in Pool3, batch, _input.AsSpan(first * 784, batch * 784), W1.Values, b1.Values, _a3.AsSpan(first * 4320, batch * 4320), _argMax3.AsSpan(first * 4320, batch * 4320), columns, first);
+            else global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv1, in Pool3, batch, _input.AsSpan(first * 784, batch * 784), W1.Values, b1.Values, _a3.AsSpan(first * 4320, batch * 4320), _winners3.AsSpan(first * 4320, batch * 4320), columns);
         }
 
         /// <summary>Runs the whole batch through layers 4-7 (after ForwardSamples).</summary>
@@ -395,7 +395,7 @@ namespace Samples
             // Layer 7: SoftmaxWithLoss  10 -> 10   (applied by Loss and Predict; Forward returns the logits)
         }
 
-        /// <summary>Fills in what an inference pass leaves out: the arg-max of the max pools folded with the ReLU before them
+        /// <summary>Fills in what an inference pass leaves out: the winner codes of the max pools folded with the ReLU before them
         /// (Backward calls it; the pools' outputs are already exact).</summary>
         private void CompleteFoldedLayers()
         {
@@ -404,12 +404,12 @@ namespace Samples
             CompleteConvOutputs();
             // Layer 2: Relu  30x24x24 -> 30x24x24
             // Layer 3: MaxPool 2x2 s2  30x24x24 -> 30x12x12
-            global::CnnGen.Kernels.Pooling.MaxReluForward(in Pool3, batch, _a1.AsSpan(0, batch * 17280), _a3.AsSpan(0, batch * 4320), _argMax3.AsSpan(0, batch * 4320));
+            global::CnnGen.Kernels.Pooling.MaxReluForward(in Pool3, batch, _a1.AsSpan(0, batch * 17280), _a3.AsSpan(0, batch * 4320), _winners3.AsSpan(0, batch * 4320));
             _foldedPass = false;
         }
 
         /// <summary>Computes the outputs of the ReLU layers folded into the max pool after them (passes leave them out: the
-        /// backward pass needs only the pools' outputs and arg-max); GetActivation calls it.</summary>
+        /// backward pass needs only the pools' winner codes); GetActivation calls it.</summary>
         private void CompleteReluOutputs()
         {
             CompleteConvOutputs();
@@ -448,10 +448,10 @@ namespace Samples
             // Layer 3: MaxPool 2x2 s2  30x24x24 -> 30x12x12
             // Layer 2: Relu  30x24x24 -> 30x24x24
             // Layer 1: Conv 30 5x5 s1 p0  1x28x28 -> 30x24x24   (first layer: no input gradient)   [filter gradient: the windows' arg-max patches where at most half the windows pass, else direct dot products on AVX-512]
-            // One pass from the pool's output gradient (a window's gradient goes to its arg-max when the window's maximum is
-            // positive): each window that passes one adds it times its input patch, or each image's convolution-output
-            // gradient is made in cache and used at once; the batch's is never written.
-            global::CnnGen.Kernels.Conv2D.BackwardFilterThroughMaxPool(in Conv1, in Pool3, batch, _input.AsSpan(0, batch * 784), _g3.AsSpan(0, batch * 4320), _argMax3.AsSpan(0, batch * 4320), _a3.AsSpan(0, batch * 4320), W1.Gradients, b1.Gradients, _columns);
+            // One pass from the pool's output gradient (a window's gradient goes to its winner, the input that was its maximum,
+            // when that maximum is positive): each window that passes one adds it times its input patch, or each image's
+            // convolution-output gradient is made in cache and used at once; the batch's is never written.
+            global::CnnGen.Kernels.Conv2D.BackwardFilterThroughMaxPool(in Conv1, in Pool3, batch, _input.AsSpan(0, batch * 784), _g3.AsSpan(0, batch * 4320), _winners3.AsSpan(0, batch * 4320), W1.Gradients, b1.Gradients, _columns);
         }
 
         private static int BatchOf(global::System.ReadOnlySpan<float> input)
@@ -473,7 +473,7 @@ namespace Samples
             _a2 = new float[batch * 17280];
             _a3 = new float[batch * 4320];
             _g3 = new float[batch * 4320];
-            _argMax3 = new int[batch * 4320];
+            _winners3 = new byte[batch * 4320];
             _a4 = new float[batch * 100];
             _g4 = new float[batch * 100];
             _a5 = new float[batch * 100];

@@ -113,7 +113,7 @@ namespace Samples
         private float[] _a4 = global::System.Array.Empty<float>();   // 16384: layer 4 output
         private float[] _a5 = global::System.Array.Empty<float>();   // 4096: layer 5 output
         private float[] _g5 = global::System.Array.Empty<float>();   // 4096: gradient of layer 5 output
-        private int[] _argMax5 = global::System.Array.Empty<int>();   // 4096: layer 5 arg-max per window
+        private byte[] _winners5 = global::System.Array.Empty<byte>();   // 4096: layer 5 winner code per window (which input is the maximum)
         private float[] _a6 = global::System.Array.Empty<float>();   // 8192: layer 6 output
         private float[] _g6 = global::System.Array.Empty<float>();   // 8192: gradient of layer 6 output
         private float[] _a7 = global::System.Array.Empty<float>();   // 8192: layer 7 output
@@ -123,7 +123,7 @@ namespace Samples
         private float[] _a9 = global::System.Array.Empty<float>();   // 8192: layer 9 output
         private float[] _a10 = global::System.Array.Empty<float>();   // 2048: layer 10 output
         private float[] _g10 = global::System.Array.Empty<float>();   // 2048: gradient of layer 10 output
-        private int[] _argMax10 = global::System.Array.Empty<int>();   // 2048: layer 10 arg-max per window
+        private byte[] _winners10 = global::System.Array.Empty<byte>();   // 2048: layer 10 winner code per window (which input is the maximum)
         private float[] _a11 = global::System.Array.Empty<float>();   // 128: layer 11 output
         private float[] _g11 = global::System.Array.Empty<float>();   // 128: gradient of layer 11 output
         private float[] _a12 = global::System.Array.Empty<float>();   // 128: layer 12 output
@@ -442,10 +442,10 @@ namespace Samples
             // Layer 4: Relu  16x32x32 -> 16x32x32
             // Layer 5: MaxPool 2x2 s2  16x32x32 -> 16x16x16
             // All three image by image (the convolution's output stays in cache; max and ReLU commute); training mode also
-            // records the pool's arg-max, which inference leaves to CompleteFoldedLayers. Layer 3's output is computed
+            // records the pool's winner codes, which inference leaves to CompleteFoldedLayers. Layer 3's output is computed
             // only when asked for (CompleteConvOutputs), layer 4's likewise (CompleteReluOutputs).
             if (_foldedPass) global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv3, in Pool5, batch, _a2.AsSpan(first * 16384, batch * 16384), W2.Values, b2.Values, _a5.AsSpan(first * 4096, batch * 4096), columns);
-            else global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv3, in Pool5, batch, _a2.AsSpan(first * 16384, batch * 16384), W2.Values, b2.Values, _a5.AsSpan(first * 4096, batch * 4096), _argMax5.AsSpan(first * 4096, batch * 4096), columns, first);
+            else global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv3, in Pool5, batch, _a2.AsSpan(first * 16384, batch * 16384), W2.Values, b2.Values, _a5.AsSpan(first * 4096, batch * 4096), _winners5.AsSpan(first * 4096, batch * 4096), columns);
 
             // Layer 6: Conv 32 3x3 s1 p1  16x16x16 -> 32x16x16   [Winograd F(2x2, 3x3) on AVX-512, else im2col + GEMM 32x144 * 144x256]
             // Layer 7: Relu  32x16x16 -> 32x16x16
@@ -458,10 +458,10 @@ namespace Samples
             // Layer 9: Relu  32x16x16 -> 32x16x16
             // Layer 10: MaxPool 2x2 s2  32x16x16 -> 32x8x8
             // All three image by image (the convolution's output stays in cache; max and ReLU commute); training mode also
-            // records the pool's arg-max, which inference leaves to CompleteFoldedLayers. Layer 8's output is computed
+            // records the pool's winner codes, which inference leaves to CompleteFoldedLayers. Layer 8's output is computed
             // only when asked for (CompleteConvOutputs), layer 9's likewise (CompleteReluOutputs).
             if (_foldedPass) global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv8, in Pool10, batch, _a7.AsSpan(first * 8192, batch * 8192), W4.Values, b4.Values, _a10.AsSpan(first * 2048, batch * 2048), columns);
-            else global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv8, in Pool10, batch, _a7.AsSpan(first * 8192, batch * 8192), W4.Values, b4.Values, _a10.AsSpan(first * 2048, batch * 2048), _argMax10.AsSpan(first * 2048, batch * 2048), columns, first);
+            else global::CnnGen.Kernels.Conv2D.ForwardReluMaxPool(in Conv8, in Pool10, batch, _a7.AsSpan(first * 8192, batch * 8192), W4.Values, b4.Values, _a10.AsSpan(first * 2048, batch * 2048), _winners10.AsSpan(first * 2048, batch * 2048), columns);
         }
 
         /// <summary>Runs the whole batch through layers 11-14 (after ForwardSamples).</summary>
@@ -483,7 +483,7 @@ namespace Samples
             // Layer 14: SoftmaxWithLoss  10 -> 10   (applied by Loss and Predict; Forward returns the logits)
         }
 
-        /// <summary>Fills in what an inference pass leaves out: the arg-max of the max pools folded with the ReLU before them
+        /// <summary>Fills in what an inference pass leaves out: the winner codes of the max pools folded with the ReLU before them
         /// (Backward calls it; the pools' outputs are already exact).</summary>
         private void CompleteFoldedLayers()
         {
@@ -492,15 +492,15 @@ namespace Samples
             CompleteConvOutputs();
             // Layer 4: Relu  16x32x32 -> 16x32x32
             // Layer 5: MaxPool 2x2 s2  16x32x32 -> 16x16x16
-            global::CnnGen.Kernels.Pooling.MaxReluForward(in Pool5, batch, _a3.AsSpan(0, batch * 16384), _a5.AsSpan(0, batch * 4096), _argMax5.AsSpan(0, batch * 4096));
+            global::CnnGen.Kernels.Pooling.MaxReluForward(in Pool5, batch, _a3.AsSpan(0, batch * 16384), _a5.AsSpan(0, batch * 4096), _winners5.AsSpan(0, batch * 4096));
             // Layer 9: Relu  32x16x16 -> 32x16x16
             // Layer 10: MaxPool 2x2 s2  32x16x16 -> 32x8x8
-            global::CnnGen.Kernels.Pooling.MaxReluForward(in Pool10, batch, _a8.AsSpan(0, batch * 8192), _a10.AsSpan(0, batch * 2048), _argMax10.AsSpan(0, batch * 2048));
+            global::CnnGen.Kernels.Pooling.MaxReluForward(in Pool10, batch, _a8.AsSpan(0, batch * 8192), _a10.AsSpan(0, batch * 2048), _winners10.AsSpan(0, batch * 2048));
             _foldedPass = false;
         }
 
         /// <summary>Computes the outputs of the ReLU layers folded into the max pool after them (passes leave them out: the
-        /// backward pass needs only the pools' outputs and arg-max); GetActivation calls it.</summary>
+        /// backward pass needs only the pools' winner codes); GetActivation calls it.</summary>
         private void CompleteReluOutputs()
         {
             CompleteConvOutputs();
@@ -546,8 +546,9 @@ namespace Samples
 
             // Layer 10: MaxPool 2x2 s2  32x16x16 -> 32x8x8
             // Layer 9: Relu  32x16x16 -> 32x16x16
-            // Both in one pass: a window's gradient goes to its arg-max when the window's maximum is positive (the ReLU let it through).
-            global::CnnGen.Kernels.Pooling.MaxBackwardRelu(in Pool10, batch, _g10.AsSpan(0, batch * 2048), _argMax10.AsSpan(0, batch * 2048), _a10.AsSpan(0, batch * 2048), _g8.AsSpan(0, batch * 8192));
+            // Both in one pass: a window's gradient goes to its winner when the window's maximum is positive (the ReLU let it
+            // through; the forward pass recorded no winner otherwise).
+            global::CnnGen.Kernels.Pooling.MaxBackward(in Pool10, batch, _g10.AsSpan(0, batch * 2048), _winners10.AsSpan(0, batch * 2048), _g8.AsSpan(0, batch * 8192));
 
             // Layer 8: Conv 32 3x3 s1 p1  32x16x16 -> 32x16x16   [filter gradient: Winograd F(2x2, 3x3); input gradient: convolution with the flipped filters on AVX-512]
             global::CnnGen.Kernels.Conv2D.BackwardFilter(in Conv8, batch, _a7.AsSpan(0, batch * 8192), _g8.AsSpan(0, batch * 8192), W4.Gradients, b4.Gradients, _columns);
@@ -562,8 +563,9 @@ namespace Samples
 
             // Layer 5: MaxPool 2x2 s2  16x32x32 -> 16x16x16
             // Layer 4: Relu  16x32x32 -> 16x32x32
-            // Both in one pass: a window's gradient goes to its arg-max when the window's maximum is positive (the ReLU let it through).
-            global::CnnGen.Kernels.Pooling.MaxBackwardRelu(in Pool5, batch, _g5.AsSpan(0, batch * 4096), _argMax5.AsSpan(0, batch * 4096), _a5.AsSpan(0, batch * 4096), _g3.AsSpan(0, batch * 16384));
+            // Both in one pass: a window's gradient goes to its winner when the window's maximum is positive (the ReLU let it
+            // through; the forward pass recorded no winner otherwise).
+            global::CnnGen.Kernels.Pooling.MaxBackward(in Pool5, batch, _g5.AsSpan(0, batch * 4096), _winners5.AsSpan(0, batch * 4096), _g3.AsSpan(0, batch * 16384));
 
             // Layer 3: Conv 16 3x3 s1 p1  16x32x32 -> 16x32x32   [filter gradient: Winograd F(2x2, 3x3); input gradient: convolution with the flipped filters on AVX-512]
             global::CnnGen.Kernels.Conv2D.BackwardFilter(in Conv3, batch, _a2.AsSpan(0, batch * 16384), _g3.AsSpan(0, batch * 16384), W2.Gradients, b2.Gradients, _columns);
@@ -600,7 +602,7 @@ namespace Samples
             _a4 = new float[batch * 16384];
             _a5 = new float[batch * 4096];
             _g5 = new float[batch * 4096];
-            _argMax5 = new int[batch * 4096];
+            _winners5 = new byte[batch * 4096];
             _a6 = new float[batch * 8192];
             _g6 = new float[batch * 8192];
             _a7 = new float[batch * 8192];
@@ -610,7 +612,7 @@ namespace Samples
             _a9 = new float[batch * 8192];
             _a10 = new float[batch * 2048];
             _g10 = new float[batch * 2048];
-            _argMax10 = new int[batch * 2048];
+            _winners10 = new byte[batch * 2048];
             _a11 = new float[batch * 128];
             _g11 = new float[batch * 128];
             _a12 = new float[batch * 128];

@@ -352,9 +352,9 @@ public sealed class ConvFastPathTests
         {
             var workspace = new float[Conv2D.WorkspaceSize(g)];
             float[] conv = new float[batch * g.OutputSize], expected = new float[batch * pool.OutputSize], fused = new float[expected.Length];
-            int[] expectedArg = new int[expected.Length], fusedArg = new int[expected.Length];
+            byte[] expectedArg = new byte[expected.Length], fusedArg = new byte[expected.Length];
             fused.AsSpan().Fill(float.NaN);
-            fusedArg.AsSpan().Fill(-7);
+            fusedArg.AsSpan().Fill(7);
             Conv2D.Forward(g, batch, x, wt, bias, conv, workspace);
             Pooling.MaxReluForward(pool, batch, conv, expected, expectedArg);
             Conv2D.ForwardReluMaxPool(g, pool, batch, x, wt, bias, fused, fusedArg, workspace);
@@ -364,12 +364,12 @@ public sealed class ConvFastPathTests
     }
 
     [Fact]
-    public void Training_ForwardReluMaxPool_checks_the_arg_max_length()
+    public void Training_ForwardReluMaxPool_checks_the_winners_length()
     {
         var g = new ConvGeometry(1, 6, 6, 2, 3, 1, 0);
         var pool = new ConvGeometry(2, 4, 4, 2, 2, 2, 0);
         var ex = Assert.Throws<ArgumentException>(() => Conv2D.ForwardReluMaxPool(g, pool, 1, new float[36], new float[g.WeightSize], default,
-            new float[pool.OutputSize], new int[pool.OutputSize - 1], new float[Conv2D.WorkspaceSize(g)]));
+            new float[pool.OutputSize], new byte[pool.OutputSize - 1], new float[Conv2D.WorkspaceSize(g)]));
         Assert.Contains(pool.OutputSize.ToString(), ex.Message);
     }
 
@@ -386,14 +386,14 @@ public sealed class ConvFastPathTests
         {
             var workspace = new float[Conv2D.WorkspaceSize(g)];
             float[] pooled = new float[batch * pool.OutputSize], dConv = new float[batch * g.OutputSize];
-            int[] arg = new int[pooled.Length];
+            byte[] arg = new byte[pooled.Length];
             Conv2D.ForwardReluMaxPool(g, pool, batch, x, wt, bias, pooled, arg, workspace);
             float[] expectedW = new float[g.WeightSize], expectedB = new float[f], fusedW = new float[g.WeightSize], fusedB = new float[f];
-            Pooling.MaxBackwardRelu(pool, batch, dPool, arg, pooled, dConv);
+            Pooling.MaxBackward(pool, batch, dPool, arg, dConv);
             Conv2D.BackwardFilter(g, batch, x, dConv, expectedW, expectedB, workspace);
             fusedW.AsSpan().Fill(float.NaN);
             fusedB.AsSpan().Fill(float.NaN);
-            Conv2D.BackwardFilterThroughMaxPool(g, pool, batch, x, dPool, arg, pooled, fusedW, fusedB, workspace);
+            Conv2D.BackwardFilterThroughMaxPool(g, pool, batch, x, dPool, arg, fusedW, fusedB, workspace);
             Assert.Contains(expectedW, v => v != 0);
             if (FilterGradientFromArgMax.Applies(g))
             {
@@ -483,11 +483,11 @@ public sealed class ConvFastPathTests
         var pool = new ConvGeometry(2, 4, 4, 2, 2, 2, 0);
         float[] ws = new float[Conv2D.WorkspaceSize(g)];
         var ex = Assert.Throws<ArgumentException>(() => Conv2D.BackwardFilterThroughMaxPool(g, pool, 1, new float[36], new float[pool.OutputSize],
-            new int[pool.OutputSize - 1], new float[pool.OutputSize], new float[g.WeightSize], default, ws));
+            new byte[pool.OutputSize - 1], new float[g.WeightSize], default, ws));
         Assert.Contains(pool.OutputSize.ToString(), ex.Message);
         var wrongPool = new ConvGeometry(3, 4, 4, 3, 2, 2, 0);
         Assert.Throws<ArgumentException>(() => Conv2D.BackwardFilterThroughMaxPool(g, wrongPool, 1, new float[36], new float[wrongPool.OutputSize],
-            new int[wrongPool.OutputSize], new float[wrongPool.OutputSize], new float[g.WeightSize], default, ws));
+            new byte[wrongPool.OutputSize], new float[g.WeightSize], default, ws));
     }
 
     [Fact]
@@ -499,9 +499,9 @@ public sealed class ConvFastPathTests
         float[] x = Reference.Random(batch * g.InputSize, 1), wt = Reference.Random(g.WeightSize, 2), b = Reference.Random(30, 3);
         float[] dPool = Reference.Random(batch * pool.OutputSize, 4), pooled = new float[dPool.Length], ws = new float[Conv2D.WorkspaceSize(g)];
         float[] gw = new float[g.WeightSize], gb = new float[30];
-        int[] arg = new int[dPool.Length];
+        byte[] arg = new byte[dPool.Length];
         Conv2D.ForwardReluMaxPool(g, pool, batch, x, wt, b, pooled, arg, ws);
-        Conv2D.BackwardFilterThroughMaxPool(g, pool, batch, x, dPool, arg, pooled, gw, gb, ws);
-        Assert.Equal(0, AllocationProbe.Least(() => Conv2D.BackwardFilterThroughMaxPool(g, pool, batch, x, dPool, arg, pooled, gw, gb, ws)));
+        Conv2D.BackwardFilterThroughMaxPool(g, pool, batch, x, dPool, arg, gw, gb, ws);
+        Assert.Equal(0, AllocationProbe.Least(() => Conv2D.BackwardFilterThroughMaxPool(g, pool, batch, x, dPool, arg, gw, gb, ws)));
     }
 }

@@ -59,7 +59,7 @@ public sealed class ConvWinogradTests
                 var convOutput = new float[batch * g.OutputSize];
                 Conv2D.Forward(g, batch, x, weights, bias, convOutput, workspace);
                 var expected = new float[batch * pool.OutputSize];
-                var expectedArgMax = new int[batch * pool.OutputSize];
+                var expectedArgMax = new byte[batch * pool.OutputSize];
                 Pooling.MaxReluForward(pool, batch, convOutput, expected, expectedArgMax);
 
                 int length = batch * pool.OutputSize;
@@ -71,7 +71,7 @@ public sealed class ConvWinogradTests
                 // Another layer's weights through the same thread's scratch first: the training path must transform its own.
                 Conv2D.Forward(g, batch, x, Reference.Random(g.WeightSize, 64), bias, new float[batch * g.OutputSize], workspace);
                 y = Reference.Guarded(length);
-                var argMax = new int[length];
+                var argMax = new byte[length];
                 Conv2D.ForwardReluMaxPool(g, pool, batch, x, weights, bias, y.AsSpan(0, length), argMax, workspace);
                 Assert.Equal(expected, y.AsSpan(0, length).ToArray());
                 Assert.Equal(expectedArgMax, argMax);
@@ -145,14 +145,14 @@ public sealed class ConvWinogradTests
         float[] poolGradient = Reference.Random(batch * pool.OutputSize, 97);
         var workspace = new float[Conv2D.WorkspaceSize(g)];
         var pooled = new float[batch * pool.OutputSize];
-        var argMax = new int[batch * pool.OutputSize];
+        var argMax = new byte[batch * pool.OutputSize];
         Conv2D.ForwardReluMaxPool(g, pool, batch, x, weights, bias, pooled, argMax, workspace);
         var dy = new float[batch * g.OutputSize];
-        Pooling.MaxBackwardRelu(pool, batch, poolGradient, argMax, pooled, dy);
+        Pooling.MaxBackward(pool, batch, poolGradient, argMax, dy);
         float[] expectedW = new float[g.WeightSize], expectedB = new float[16];
         Conv2D.BackwardFilter(g, batch, x, dy, expectedW, expectedB, workspace);
         float[] gw = new float[g.WeightSize], gb = new float[16];
-        Conv2D.BackwardFilterThroughMaxPool(g, pool, batch, x, poolGradient, argMax, pooled, gw, gb, workspace);
+        Conv2D.BackwardFilterThroughMaxPool(g, pool, batch, x, poolGradient, argMax, gw, gb, workspace);
         Assert.Equal(expectedW, gw);
         Assert.Equal(expectedB, gb);
         var (dw, _, _) = Reference.ConvBackward(g, batch, x, weights, dy);
@@ -198,7 +198,7 @@ public sealed class ConvWinogradTests
         float[] x = Reference.Random(batch * g.InputSize, 81), weights = Reference.Random(g.WeightSize, 82), bias = Reference.Random(16, 83);
         var y = new float[batch * g.OutputSize];
         var pooled = new float[batch * pool.OutputSize];
-        var argMax = new int[batch * pool.OutputSize];
+        var argMax = new byte[batch * pool.OutputSize];
         var workspace = new float[Conv2D.WorkspaceSize(g)];
         Conv2D.Forward(g, batch, x, weights, bias, y, workspace);
         Conv2D.ForwardReluMaxPool(g, pool, batch, x, weights, bias, pooled, workspace);

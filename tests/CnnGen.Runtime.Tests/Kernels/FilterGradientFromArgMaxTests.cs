@@ -3,9 +3,9 @@ using Xunit;
 
 namespace CnnGen.Runtime.Tests.Kernels;
 
-/// <summary>Which convolutions take the filter gradient from a max pool's arg-max (its results against the reference are
-/// checked by <see cref="ConvFastPathTests"/>' pooled shapes), and that a window whose maximum is not positive, or whose
-/// gradient is zero, adds nothing.</summary>
+/// <summary>Which convolutions take the filter gradient from a max pool's winners (its results against the reference are
+/// checked by <see cref="ConvFastPathTests"/>' pooled shapes), and that a window without a winner (its maximum not
+/// positive), or whose gradient is zero, adds nothing.</summary>
 [Collection("KernelDispatch")]
 public sealed unsafe class FilterGradientFromArgMaxTests
 {
@@ -33,17 +33,17 @@ public sealed unsafe class FilterGradientFromArgMaxTests
         float[] x = Reference.Random(batch * g.InputSize, 1), wt = Reference.Random(g.WeightSize, 2), bias = Reference.Random(f, 3);
         float[] dPool = Reference.Random(batch * pool.OutputSize, 4), pooled = new float[batch * pool.OutputSize];
         float[] workspace = new float[Conv2D.WorkspaceSize(g)], dConv = new float[batch * g.OutputSize];
-        int[] arg = new int[pooled.Length];
+        byte[] arg = new byte[pooled.Length];
         Conv2D.ForwardReluMaxPool(g, pool, batch, x, wt, bias, pooled, arg, workspace);
         // As after training (SimpleConvNet with the book's weights: 18% of its pooled outputs positive), four windows in five
         // pass no gradient.
         var random = new System.Random(5);
-        for (int i = 0; i < pooled.Length; i++) if (random.Next(5) != 0) pooled[i] = 0;
-        Pooling.MaxBackwardRelu(pool, batch, dPool, arg, pooled, dConv);
+        for (int i = 0; i < pooled.Length; i++) if (random.Next(5) != 0) arg[i] = Pooling.NoWinner;
+        Pooling.MaxBackward(pool, batch, dPool, arg, dConv);
         var (dw, db, _) = Reference.ConvBackward(g, batch, x, wt, dConv);
-        fixed (float* po = pooled)
+        fixed (byte* codes = arg)
         {
-            if (KernelDispatch.Supported >= SimdLevel.Avx2) Assert.True(FilterGradientFromArgMax.Pays(po, pooled.Length));
+            if (KernelDispatch.Supported >= SimdLevel.Avx2) Assert.True(FilterGradientFromArgMax.Pays(codes, arg.Length));
         }
 
         try
@@ -52,7 +52,7 @@ public sealed unsafe class FilterGradientFromArgMaxTests
             {
                 KernelDispatch.MaxDegreeOfParallelism = degree;
                 float[] gw = new float[g.WeightSize], gb = new float[f];
-                Conv2D.BackwardFilterThroughMaxPool(g, pool, batch, x, dPool, arg, pooled, gw, gb, workspace);
+                Conv2D.BackwardFilterThroughMaxPool(g, pool, batch, x, dPool, arg, gw, gb, workspace);
                 Reference.Close(gw, dw, 1e-4, $"dW {g} degree {degree}");
                 Reference.Close(gb, db, 1e-4, $"db {g} degree {degree}");
             }
@@ -66,33 +66,37 @@ public sealed unsafe class FilterGradientFromArgMaxTests
     [Fact]
     public void Pays_where_at_most_half_of_the_windows_pass()
     {
-        // 21 windows: two vectors of eight and a scalar tail of five.
-        float[] outputs = new float[21];
-        for (int i = 0; i < 10; i++) outputs[2 * i + 1] = 1f;   // 10 of 21 positive (odd windows 1-19)
-        outputs[0] = -1f;
-        fixed (float* p = outputs)
+        // 69 windows: two vectors of 32 and a scalar tail of five.
+        byte[] winners = new byte[69];
+        winners.AsSpan().Fill(Pooling.NoWinner);
+        for (int i = 0; i < 34; i++) winners[2 * i + 1] = (byte)(i % 4);   // 34 of 69 pass (odd windows 1-67)
+        fixed (byte* p = winners)
         {
-            Assert.True(FilterGradientFromArgMax.Pays(p, 21));
-            Assert.True(FilterGradientFromArgMax.Pays(p, 20));      // 10 of 20: half
-            outputs[20] = 3f;                                       // 11 of 21, the last in the tail
-            Assert.False(FilterGradientFromArgMax.Pays(p, 21));
+            Assert.True(FilterGradientFromArgMax.Pays(p, 69));
+            Assert.True(FilterGradientFromArgMax.Pays(p, 68));      // 34 of 68: half
+            winners[68] = 0;                                        // 35 of 69, the last in the tail
+            Assert.False(FilterGradientFromArgMax.Pays(p, 69));
+            winners[68] = Pooling.NoWinner;
+            winners[0] = 3;                                         // 35 of 69, the first in a vector
+            Assert.False(FilterGradientFromArgMax.Pays(p, 69));
         }
     }
 
     [Fact]
-    public void Only_windows_with_a_positive_maximum_and_a_gradient_add_to_the_sums()
+    public void Only_windows_with_a_winner_and_a_gradient_add_to_the_sums()
     {
-        // One image, one filter, 3x3 taps on 6 x 6 (4 x 4 output), 2 x 2 pool (2 x 2 windows): window 0 passes, window 1's
-        // maximum is zero, window 2's gradient is zero, window 3 passes.
+        // One image, one filter, 3x3 taps on 6 x 6 (4 x 4 output), 2 x 2 pool (2 x 2 windows): window 0 passes, window 1 has
+        // no winner (its maximum was not positive), window 2's gradient is zero, window 3 passes.
         if (KernelDispatch.Supported < SimdLevel.Avx2) return;
         var g = new ConvGeometry(1, 6, 6, 1, 3, 1, 0);
         var pool = new ConvGeometry(1, 4, 4, 1, 2, 2, 0);
         float[] x = new float[36];
         for (int i = 0; i < 36; i++) x[i] = i + 1;
-        float[] poolGradient = { 2f, 5f, 0f, -1f }, poolOutput = { 0.5f, 0f, 3f, 1f };
-        int[] argMax = { 5, 2, 8, 15 };   // output positions (oy * 4 + ox): (1, 1), (0, 2), (2, 0), (3, 3)
+        float[] poolGradient = { 2f, 5f, 0f, -1f };
+        // Winners at output positions (1, 1), none, (2, 0) and (3, 3): places 3, -, 0 and 3 in their windows.
+        byte[] winners = { 3, Pooling.NoWinner, 0, 3 };
         float[] dw = new float[9], db = new float[1], ws = new float[Conv2D.WorkspaceSize(g)];
-        Conv2D.BackwardFilterThroughMaxPool(g, pool, 1, x, poolGradient, argMax, poolOutput, dw, db, ws);
+        Conv2D.BackwardFilterThroughMaxPool(g, pool, 1, x, poolGradient, winners, dw, db, ws);
         for (int ky = 0; ky < 3; ky++)
         {
             for (int kx = 0; kx < 3; kx++)

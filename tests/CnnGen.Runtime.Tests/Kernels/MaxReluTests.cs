@@ -49,14 +49,14 @@ public sealed class MaxReluTests : IDisposable
         var relu = new float[x.Length];
         var pooled = new float[5 * g.OutputSize];
         Activations.ReluForward(x, relu);
-        Pooling.MaxForward(g, 5, relu, pooled, new int[pooled.Length]);
+        Pooling.MaxForward(g, 5, relu, pooled, new byte[pooled.Length]);
         var folded = new float[pooled.Length];
         Pooling.MaxReluForward(g, 5, x, folded);
         Assert.Equal(pooled, folded);
     }
 
     [Fact]
-    public void Training_form_with_arg_max_equals_max_pool_then_relu()
+    public void Training_form_with_winner_codes_equals_max_pool_then_relu()
     {
         // Seven images of 30 planes: shared among threads at degree two.
         var g = new ConvGeometry(30, 24, 24, 30, 2, 2, 0);
@@ -65,17 +65,21 @@ public sealed class MaxReluTests : IDisposable
         {
             float[] x = Reference.Random(7 * geometry.InputSize, 4);
             var pooled = new float[7 * geometry.OutputSize];
-            var arg = new int[pooled.Length];
+            var arg = new byte[pooled.Length];
             Pooling.MaxForward(geometry, 7, x, pooled, arg);
             Activations.ReluForward(pooled, pooled);
+            // Where the ReLU passes nothing (a maximum that is not positive), the window has no winner.
+            for (int i = 0; i < arg.Length; i++) if (!(pooled[i] > 0)) arg[i] = Pooling.NoWinner;
+            Assert.Contains(Pooling.NoWinner, arg);
+            Assert.Contains((byte)0, arg);
             foreach (int degree in new[] { 1, 2 })
             {
                 KernelDispatch.MaxDegreeOfParallelism = degree;
                 var y = new float[pooled.Length];
-                var argMax = new int[pooled.Length];
-                Pooling.MaxReluForward(geometry, 7, x, y, argMax);
+                var winners = new byte[pooled.Length];
+                Pooling.MaxReluForward(geometry, 7, x, y, winners);
                 Assert.Equal(pooled, y);
-                Assert.Equal(arg, argMax);
+                Assert.Equal(arg, winners);
             }
         }
     }
@@ -139,14 +143,14 @@ public sealed class MaxReluTests : IDisposable
                 float[] conv = new float[batch * g.OutputSize], relu = new float[conv.Length], expected = new float[batch * pool.OutputSize];
                 Conv2D.Forward(g, batch, x, weights, bias, conv, workspace);
                 Activations.ReluForward(conv, relu);
-                Pooling.MaxForward(pool, batch, relu, expected, new int[expected.Length]);
+                Pooling.MaxForward(pool, batch, relu, expected, new byte[expected.Length]);
                 foreach (bool withBias in new[] { true, false })
                 {
                     if (!withBias)
                     {
                         Conv2D.Forward(g, batch, x, weights, ReadOnlySpan<float>.Empty, conv, workspace);
                         Activations.ReluForward(conv, relu);
-                        Pooling.MaxForward(pool, batch, relu, expected, new int[expected.Length]);
+                        Pooling.MaxForward(pool, batch, relu, expected, new byte[expected.Length]);
                     }
 
                     var y = new float[expected.Length];
@@ -188,8 +192,9 @@ public sealed class MaxReluTests : IDisposable
         float[] relu = new float[preActivation.Length];
         Activations.ReluForward(preActivation, relu);
         float[] pooled = new float[batch * g.OutputSize];
-        int[] arg = new int[pooled.Length];
+        byte[] arg = new byte[pooled.Length], winners = new byte[pooled.Length];
         Pooling.MaxForward(g, batch, relu, pooled, arg);
+        Pooling.MaxReluForward(g, batch, preActivation, new float[pooled.Length], winners);
         float[] dy = Reference.Random(pooled.Length, 12);
         foreach (SimdLevel level in GemmTests.Levels())
         {
@@ -201,7 +206,7 @@ public sealed class MaxReluTests : IDisposable
                 Pooling.MaxBackward(g, batch, dy, arg, g2);
                 Activations.ReluBackward(relu, g2, expected);
                 actual.AsSpan().Fill(float.NaN);
-                Pooling.MaxBackwardRelu(g, batch, dy, arg, pooled, actual);
+                Pooling.MaxBackward(g, batch, dy, winners, actual);
                 Assert.Equal(expected, actual);
             }
         }

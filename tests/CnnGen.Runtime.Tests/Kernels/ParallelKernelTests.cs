@@ -310,13 +310,13 @@ public sealed class ParallelKernelTests
             for (SimdLevel level = SimdLevel.Scalar; level <= KernelDispatch.Supported; level++)
             {
                 KernelDispatch.Level = level;
-                var outputs = new (float[] Y, int[] Arg, float[] Dx)[3];
+                var outputs = new (float[] Y, byte[] Arg, float[] Dx)[3];
                 for (int degree = 1; degree <= 2; degree++)
                 {
                     outputs[degree] = AtDegree(degree, () =>
                     {
                         var y = new float[batch * g.OutputSize];
-                        var arg = new int[batch * g.OutputSize];
+                        var arg = new byte[batch * g.OutputSize];
                         var dx = new float[batch * g.InputSize];
                         dx.AsSpan().Fill(float.NaN);
                         Pooling.MaxForward(g, batch, x, y, arg);
@@ -329,10 +329,11 @@ public sealed class ParallelKernelTests
                 Assert.Equal(outputs[1].Arg, outputs[2].Arg);
                 Identical(outputs[1].Dx, outputs[2].Dx, $"max pool backward {g} {level}");
 
-                // Against the definition: every output is its window's maximum and its arg-max points at it.
+                // Against the definition: every output is its window's maximum and its winner code points at it.
                 for (int i = 0; i < outputs[2].Y.Length; i++)
                 {
-                    Assert.Equal(x[outputs[2].Arg[i]], outputs[2].Y[i]);
+                    int plane = i / g.OutPlane, oy = i % g.OutPlane / g.OutWidth, ox = i % g.OutWidth, code = outputs[2].Arg[i];
+                    Assert.Equal(x[plane * g.Height * g.Width + (2 * oy + code / 2) * g.Width + 2 * ox + code % 2], outputs[2].Y[i]);
                 }
             }
         }
@@ -645,7 +646,7 @@ public sealed class ParallelKernelTests
         private readonly ConvGeometry _pool = new(30, 24, 24, 30, 2, 2, 0);
         private readonly float[] _x, _w, _b, _dy, _y, _r, _gw, _gb, _ws;
         private readonly float[] _xp, _wp, _yp, _dxp, _gwp, _wsp, _pooled, _dpool;
-        private readonly int[] _arg;
+        private readonly byte[] _arg;
         private readonly float[] _d, _dw, _dyd, _gwd, _gbd, _dxd, _hat, _inv, _rm, _rv, _gamma;
 
         public KernelStep(int batch)
@@ -657,7 +658,7 @@ public sealed class ParallelKernelTests
             _xp = Reference.Random(_batch * _padded.InputSize, 5); _wp = Reference.Random(_padded.WeightSize, 6);
             _yp = new float[_batch * _padded.OutputSize]; _dxp = new float[_xp.Length]; _gwp = new float[_padded.WeightSize];
             _wsp = new float[Conv2D.WorkspaceSize(_padded)];
-            _pooled = new float[_batch * _pool.OutputSize]; _dpool = new float[_pooled.Length]; _arg = new int[_pooled.Length];
+            _pooled = new float[_batch * _pool.OutputSize]; _dpool = new float[_pooled.Length]; _arg = new byte[_pooled.Length];
             _d = Reference.Random(_batch * 4320, 7); _dw = Reference.Random(4320 * 100, 8); _dyd = new float[_batch * 100];
             _gwd = new float[4320 * 100]; _gbd = new float[100]; _dxd = new float[_batch * 4320];
             _hat = new float[_y.Length]; _inv = new float[30]; _rm = new float[30]; _rv = new float[30]; _gamma = Reference.Random(30, 9);

@@ -25,7 +25,7 @@ public sealed class PoolingBackwardFastPathTests
         for (int i = 0; i < x.Length; i++) x[i] = random.Next(3);
         float[] dy = Reference.Random(batch * g.OutputSize, 12);
         var expectedY = new float[dy.Length];
-        var expectedArg = new int[dy.Length];
+        var expectedArg = new byte[dy.Length];
         var expectedDx = new float[x.Length];
         int o = 0;
         for (int pl = 0; pl < batch * c; pl++)
@@ -33,16 +33,16 @@ public sealed class PoolingBackwardFastPathTests
                 for (int ox = 0; ox < g.OutWidth; ox++, o++)
                 {
                     float best = float.NegativeInfinity;
-                    int bestIndex = -1;
+                    int bestIndex = -1, bestCode = -1;
                     for (int ky = 0; ky < 2; ky++)
                         for (int kx = 0; kx < 2; kx++)
                         {
                             int i = pl * h * w + (2 * oy + ky) * w + 2 * ox + kx;
-                            if (x[i] > best || bestIndex < 0) { best = x[i]; bestIndex = i; }
+                            if (x[i] > best || bestIndex < 0) { best = x[i]; bestIndex = i; bestCode = ky * 2 + kx; }
                         }
 
                     expectedY[o] = best;
-                    expectedArg[o] = bestIndex;
+                    expectedArg[o] = (byte)bestCode;
                     expectedDx[bestIndex] += dy[o];
                 }
 
@@ -52,7 +52,7 @@ public sealed class PoolingBackwardFastPathTests
             {
                 KernelDispatch.Level = level;
                 var y = new float[dy.Length];
-                var arg = new int[dy.Length];
+                var arg = new byte[dy.Length];
                 var dx = new float[x.Length];
                 dx.AsSpan().Fill(float.NaN);
                 Pooling.MaxForward(g, batch, x, y, arg);
