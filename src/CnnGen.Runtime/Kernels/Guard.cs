@@ -20,14 +20,6 @@ namespace CnnGen.Kernels
             if (actual < expected) throw new ArgumentException($"'{name}' must hold at least {expected} elements for this shape, got {actual}.", name);
         }
 
-        /// <summary>The first sample of a chunk of <paramref name="batch"/> samples within a larger batch: at least 0, and the
-        /// indices the chunk writes (<paramref name="perSample"/> per sample, counted from the larger batch's start) fit an int.</summary>
-        public static void FirstSample(int firstSample, int batch, int perSample)
-        {
-            if (firstSample < 0) throw new ArgumentException($"The first sample must be at least 0, got {firstSample}.", nameof(firstSample));
-            _ = checked((firstSample + batch) * perSample);
-        }
-
         public static void Positive(int value, string name)
         {
             if (value < 1) throw new ArgumentException($"'{name}' must be at least 1, got {value}.", name);
