@@ -89,6 +89,33 @@ public class CompileAndRunTests
     }
 
     [Theory]
+    // inputs x outputs of the affine layer after the pool, and 3 x outputs of the last (4 bytes a weight): chunks of 8
+    // samples up to 512 KiB of affine weights in the chunks, of 16 above
+    [InlineData(4096, 31, true)]    // 508,276 bytes
+    [InlineData(4096, 33, false)]   // 540,804 bytes
+    [InlineData(4096, 63, false)]   // 1,032,948 bytes, still in the chunks
+    public void Chunks_holding_small_affine_weights_may_be_as_small_as_8_samples(int inputs, int outputs, bool small)
+    {
+        string source = $$"""
+            using CnnGen;
+            [Input(1, 64, 64)]
+            [Conv({{inputs / 1024}}, 3, Pad = 1)] [Relu] [MaxPool(2)]
+            [Affine({{outputs}})] [Relu]
+            [Affine(3)]
+            [SoftmaxWithLoss]
+            public partial class Wide { }
+            """;
+        GeneratorResult result = GeneratorHarness.Run(source);
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(result.CompilationProblems);
+        string code = result.Source("Wide.g.cs");
+        Assert.DoesNotContain("ForwardWholeBatch(batch);", code);
+        Assert.Equal(small, code.Contains("SampleChunks.Run(_forwardChunks, batch, input, _input, InputSize, global::CnnGen.Kernels.SampleChunks.MinSamplesSmallWeights);"));
+        Assert.Equal(!small, code.Contains("SampleChunks.Run(_forwardChunks, batch, input, _input, InputSize);"));
+        Assert.Equal(small, code.Contains("of weights, which stay in L2 from chunk to chunk"));
+    }
+
+    [Theory]
     // inputs x outputs of the affine layer after the pool (4 bytes a weight): the whole-batch tail starts at 1 MiB
     [InlineData(4096, 64, false, true)]   // 1,048,576 bytes: from the affine layer on, the whole batch
     [InlineData(4096, 63, false, false)]  // 1,032,192 bytes: chunks to the end

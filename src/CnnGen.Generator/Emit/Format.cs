@@ -9,10 +9,11 @@ namespace CnnGen.Generator.Emit
 
         public static string Grouped(long value) => value.ToString("#,0", CultureInfo.InvariantCulture);
 
-        /// <summary>A size in bytes for a comment, in decimal units: "1.7 MB", "192 KB".</summary>
+        /// <summary>A size in bytes for a comment, in decimal units: "1.7 MB", "192 KB", "640 bytes".</summary>
         public static string Bytes(long bytes) => bytes >= 1_000_000
             ? (bytes / 1e6).ToString("0.0", CultureInfo.InvariantCulture) + " MB"
-            : (bytes / 1000).ToString(CultureInfo.InvariantCulture) + " KB";
+            : bytes >= 1000 ? (bytes / 1000).ToString(CultureInfo.InvariantCulture) + " KB"
+            : bytes.ToString(CultureInfo.InvariantCulture) + " bytes";
 
         public static string Float(double value) => ((float)value).ToString("R", CultureInfo.InvariantCulture) + "f";
 

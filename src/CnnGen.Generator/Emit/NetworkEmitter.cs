@@ -545,9 +545,9 @@ namespace CnnGen.Generator.Emit
 
                 bool convOutputs = layout.FusedConvRelus.Count > 0 || layout.FoldedConvs.Count > 0;
                 if (convOutputs) w.Line("_convOutputsPending = true;");
-                string chunked = layout.ChunksHoldAffine
+                string chunked = layout.ChunksHoldLargeWeights
                     ? "global::CnnGen.Kernels.SampleChunks.Run(_forwardChunks, batch, input, _input, InputSize);"
-                    : "global::CnnGen.Kernels.SampleChunks.Run(_forwardChunks, batch, input, _input, InputSize, global::CnnGen.Kernels.SampleChunks.MinConvSamples);";
+                    : "global::CnnGen.Kernels.SampleChunks.Run(_forwardChunks, batch, input, _input, InputSize, global::CnnGen.Kernels.SampleChunks.MinSamplesSmallWeights);";
                 List<string> explanation = ChunksComment(plan, layout);
                 if (layout.TrainingSamplesAreIndependent)
                 {
@@ -713,10 +713,15 @@ namespace CnnGen.Generator.Emit
                 lines.Add("// leaves the parallelism to the kernels). Each chunk's input is copied to _input by the thread that runs it.");
             }
 
-            if (!layout.ChunksHoldAffine)
+            if (layout.ChunkAffineWeightBytes == 0)
             {
                 lines.Add("// The chunks hold no affine layer, whose weights each chunk would read again: they may be as small as 8 samples,");
                 lines.Add("// so two threads share a batch evenly even when one of them is slowed.");
+            }
+            else if (!layout.ChunksHoldLargeWeights)
+            {
+                lines.Add($"// The chunks' affine layers hold {Bytes(layout.ChunkAffineWeightBytes)} of weights, which stay in L2 from chunk to chunk:");
+                lines.Add("// chunks may be as small as 8 samples, so two threads share a batch evenly even when one of them is slowed.");
             }
 
             return lines;

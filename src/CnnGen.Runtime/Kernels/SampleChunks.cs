@@ -30,16 +30,18 @@ namespace CnnGen.Kernels
     /// </summary>
     public static class SampleChunks
     {
-        /// <summary>Fewest samples per chunk by default, and where a chunk's layers include an affine one: smaller chunks would
-        /// reread its weights too often for the work on them.</summary>
+        /// <summary>Fewest samples per chunk by default, and where a chunk's layers hold large weights (affine layers of more
+        /// than half a megabyte in all): smaller chunks would reread them from beyond L2 too often for the work on them.</summary>
         public const int MinSamples = 16;
 
-        /// <summary>Fewest samples per chunk where a chunk's layers are convolutions, pooling and activations only (the
-        /// generated code passes it then): their weights are small beside the work on each image, and twice as many chunks
-        /// let two threads share a batch evenly when one of them is slowed. SimpleConvNet at batch 100 (its affine layers
-        /// take the whole batch after the chunks), in turns with chunks of 16 or more: two threads 1.5–10% faster, one
-        /// thread level; SmallVgg 1–3% faster on either.</summary>
-        public const int MinConvSamples = 8;
+        /// <summary>Fewest samples per chunk where a chunk's layers hold small weights (convolutions, pooling and activations,
+        /// and affine layers of at most half a megabyte in all; the generated code passes it then): they stay in L2 from
+        /// chunk to chunk, and twice as many chunks let two threads share a batch evenly when one of them is slowed.
+        /// SimpleConvNet at batch 100 (its affine layers take the whole batch after the chunks), in turns with chunks of 16
+        /// or more: two threads 1.5–10% faster, one thread level; SmallVgg 1–3% faster on either. LeNet-5 (0.24 MB of affine
+        /// weights in its chunks; <c>benchmarks/CnnGen.BuildCompare</c>): two threads 0.96× the time for a training step
+        /// and 0.92× for batch-100 inference, one thread level.</summary>
+        public const int MinSamplesSmallWeights = 8;
 
         /// <summary>Most chunks a batch is cut into.</summary>
         public const int MaxChunks = 8;

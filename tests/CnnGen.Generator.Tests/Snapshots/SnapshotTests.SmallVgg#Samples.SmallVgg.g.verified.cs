@@ -421,7 +421,7 @@ namespace Samples
             // batch at once (ForwardWholeBatch), so its product reads each part of the weights into L2 once for all the rows.
             // The chunks hold no affine layer, whose weights each chunk would read again: they may be as small as 8 samples,
             // so two threads share a batch evenly even when one of them is slowed.
-            global::CnnGen.Kernels.SampleChunks.Run(_forwardChunks, batch, input, _input, InputSize, global::CnnGen.Kernels.SampleChunks.MinConvSamples);
+            global::CnnGen.Kernels.SampleChunks.Run(_forwardChunks, batch, input, _input, InputSize, global::CnnGen.Kernels.SampleChunks.MinSamplesSmallWeights);
             ForwardWholeBatch(batch);
         }
 

@@ -103,11 +103,11 @@ public sealed class SampleChunksTests
     [InlineData(64, 8)]
     [InlineData(100, 8)]
     [InlineData(100_000, 8)]
-    public void Chunks_of_convolutions_only_may_be_half_as_small(int batch, int expected)
+    public void Chunks_holding_small_weights_may_be_half_as_small(int batch, int expected)
     {
-        int chunks = SampleChunks.Count(batch, SampleChunks.MinConvSamples);
+        int chunks = SampleChunks.Count(batch, SampleChunks.MinSamplesSmallWeights);
         Assert.Equal(expected, chunks);
-        if (chunks > 1) Assert.True(batch / chunks >= SampleChunks.MinConvSamples, $"{batch} samples in {chunks} chunks");
+        if (chunks > 1) Assert.True(batch / chunks >= SampleChunks.MinSamplesSmallWeights, $"{batch} samples in {chunks} chunks");
         Assert.Throws<ArgumentOutOfRangeException>(() => SampleChunks.Count(batch, 0));
     }
 
