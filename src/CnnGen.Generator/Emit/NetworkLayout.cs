@@ -139,8 +139,8 @@ namespace CnnGen.Generator.Emit
 
         /// <summary>Affine weights in the chunks up to which the chunks may be as small as <c>SampleChunks.MinSamplesSmallWeights</c>
         /// samples (half of a 1 MB L2: they stay there from chunk to chunk); above it, at least <c>SampleChunks.MinSamples</c>.
-        /// LeNet-5 (0.24 MB), chunks of 8 against 16: two threads 0.96x the time for a training step and 0.92x for batch-100
-        /// inference, one thread level.</summary>
+        /// LeNet-5 (0.24 MB), chunks of 8 against 16 in three comparisons: two threads 0.96-1.00x the time for a training step
+        /// and 0.92-0.99x for batch-100 inference, one thread level (0.99-1.01x).</summary>
         public const long SmallChunkWeightBytes = 512 * 1024;
 
         /// <summary>Whether the chunks' affine weights are beyond <see cref="SmallChunkWeightBytes"/>.</summary>

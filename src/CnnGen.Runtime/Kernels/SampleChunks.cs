@@ -39,8 +39,8 @@ namespace CnnGen.Kernels
         /// chunk to chunk, and twice as many chunks let two threads share a batch evenly when one of them is slowed.
         /// SimpleConvNet at batch 100 (its affine layers take the whole batch after the chunks), in turns with chunks of 16
         /// or more: two threads 1.5–10% faster, one thread level; SmallVgg 1–3% faster on either. LeNet-5 (0.24 MB of affine
-        /// weights in its chunks; <c>benchmarks/CnnGen.BuildCompare</c>): two threads 0.96× the time for a training step
-        /// and 0.92× for batch-100 inference, one thread level.</summary>
+        /// weights in its chunks; <c>benchmarks/CnnGen.BuildCompare</c>, three comparisons): two threads 0.96–1.00× the
+        /// time for a training step and 0.92–0.99× for batch-100 inference, one thread level (0.99–1.01×).</summary>
         public const int MinSamplesSmallWeights = 8;
 
         /// <summary>Most chunks a batch is cut into.</summary>
