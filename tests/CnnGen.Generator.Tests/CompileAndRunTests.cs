@@ -88,39 +88,10 @@ public class CompileAndRunTests
         Assert.Equal(byQuarters.ToArray(), whole);
     }
 
-    [Theory]
-    // inputs x outputs of the affine layer after the pool, and 3 x outputs of the last (4 bytes a weight): chunks of 8
-    // samples up to 512 KiB of affine weights in the chunks, of 16 above
-    [InlineData(4096, 31, true)]    // 508,276 bytes
-    [InlineData(4096, 33, false)]   // 540,804 bytes
-    [InlineData(4096, 63, false)]   // 1,032,948 bytes, still in the chunks
-    public void Chunks_holding_small_affine_weights_may_be_as_small_as_8_samples(int inputs, int outputs, bool small)
-    {
-        string source = $$"""
-            using CnnGen;
-            [Input(1, 64, 64)]
-            [Conv({{inputs / 1024}}, 3, Pad = 1)] [Relu] [MaxPool(2)]
-            [Affine({{outputs}})] [Relu]
-            [Affine(3)]
-            [SoftmaxWithLoss]
-            public partial class Wide { }
-            """;
-        GeneratorResult result = GeneratorHarness.Run(source);
-        Assert.Empty(result.Diagnostics);
-        Assert.Empty(result.CompilationProblems);
-        string code = result.Source("Wide.g.cs");
-        Assert.DoesNotContain("ForwardWholeBatch(batch);", code);
-        Assert.Equal(small, code.Contains("SampleChunks.Run(_forwardChunks, batch, input, _input, InputSize, global::CnnGen.Kernels.SampleChunks.MinSamplesSmallWeights);"));
-        Assert.Equal(!small, code.Contains("SampleChunks.Run(_forwardChunks, batch, input, _input, InputSize);"));
-        Assert.Equal(small, code.Contains("of weights, which stay in L2 from chunk to chunk"));
-    }
-
-    [Theory]
-    // inputs x outputs of the affine layer after the pool (4 bytes a weight): the whole-batch tail starts at 1 MiB
-    [InlineData(4096, 64, false, true)]   // 1,048,576 bytes: from the affine layer on, the whole batch
-    [InlineData(4096, 63, false, false)]  // 1,032,192 bytes: chunks to the end
-    [InlineData(4096, 64, true, false)]   // a dropout after it ties a training pass's samples: chunks to the end
-    public void A_large_affine_layer_and_the_layers_after_it_take_the_whole_batch(int inputs, int outputs, bool dropout, bool wholeTail)
+    /// <summary>A network "Wide": a convolution to <paramref name="inputs"/> / 1024 planes of 64 x 64, ReLU and a 2x2 max pool
+    /// (<paramref name="inputs"/> values), an affine layer of <paramref name="outputs"/> with ReLU (and dropout), an affine
+    /// layer of 3; generated and compiled without diagnostics.</summary>
+    private static GeneratorResult GenerateWide(int inputs, int outputs, bool dropout)
     {
         string source = $$"""
             using CnnGen;
@@ -134,6 +105,32 @@ public class CompileAndRunTests
         GeneratorResult result = GeneratorHarness.Run(source);
         Assert.Empty(result.Diagnostics);
         Assert.Empty(result.CompilationProblems);
+        return result;
+    }
+
+    [Theory]
+    // inputs x outputs of the affine layer after the pool, and 3 x outputs of the last (4 bytes a weight): chunks of 8
+    // samples up to 512 KiB of affine weights in the chunks, of 16 above
+    [InlineData(4096, 31, true)]    // 508,276 bytes
+    [InlineData(4096, 33, false)]   // 540,804 bytes
+    [InlineData(4096, 63, false)]   // 1,032,948 bytes, still in the chunks
+    public void Chunks_holding_small_affine_weights_may_be_as_small_as_8_samples(int inputs, int outputs, bool small)
+    {
+        string code = GenerateWide(inputs, outputs, dropout: false).Source("Wide.g.cs");
+        Assert.DoesNotContain("ForwardWholeBatch(batch);", code);
+        Assert.Equal(small, code.Contains("SampleChunks.Run(_forwardChunks, batch, input, _input, InputSize, global::CnnGen.Kernels.SampleChunks.MinSamplesSmallWeights);"));
+        Assert.Equal(!small, code.Contains("SampleChunks.Run(_forwardChunks, batch, input, _input, InputSize);"));
+        Assert.Equal(small, code.Contains("of weights, which stay in L2 from chunk to chunk"));
+    }
+
+    [Theory]
+    // inputs x outputs of the affine layer after the pool (4 bytes a weight): the whole-batch tail starts at 1 MiB
+    [InlineData(4096, 64, false, true)]   // 1,048,576 bytes: from the affine layer on, the whole batch
+    [InlineData(4096, 63, false, false)]  // 1,032,192 bytes: chunks to the end
+    [InlineData(4096, 64, true, false)]   // a dropout after it ties a training pass's samples: chunks to the end
+    public void A_large_affine_layer_and_the_layers_after_it_take_the_whole_batch(int inputs, int outputs, bool dropout, bool wholeTail)
+    {
+        GeneratorResult result = GenerateWide(inputs, outputs, dropout);
         string code = result.Source("Wide.g.cs");
         Assert.Equal(wholeTail, code.Contains("ForwardWholeBatch(batch);"));
         if (!wholeTail) return;
