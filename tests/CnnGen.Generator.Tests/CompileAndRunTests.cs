@@ -21,10 +21,7 @@ public class CompileAndRunTests
     [Fact]
     public void Generated_forward_matches_a_plain_reference()
     {
-        GeneratorResult result = GeneratorHarness.Run(Source);
-        Assert.Empty(result.Diagnostics);
-        Assert.Empty(result.CompilationProblems);
-        Assembly assembly = result.Load();
+        Assembly assembly = RunClean(Source).Load();
         var net = (INetwork)Activator.CreateInstance(assembly.GetType("Tiny")!, 7)!;
 
         // Conv 2x9x9 -> 3x5x5 (s2 p1), ReLU, MaxPool 2 s1 -> 3x4x4, Affine 48 -> 7, Tanh, Affine 7 -> 4.
@@ -68,7 +65,7 @@ public class CompileAndRunTests
     public void A_network_whose_only_convolution_is_1x1_compiles_and_runs_in_chunks()
     {
         // A 1x1 stride-1 convolution needs no im2col workspace, yet takes the workspace argument like every convolution.
-        GeneratorResult result = GeneratorHarness.Run("""
+        GeneratorResult result = RunClean("""
             using CnnGen;
             [Input(3, 6, 6)]
             [Conv(4, 1)] [Relu]
@@ -76,8 +73,6 @@ public class CompileAndRunTests
             [SoftmaxWithLoss]
             public partial class Pointwise { }
             """);
-        Assert.Empty(result.Diagnostics);
-        Assert.Empty(result.CompilationProblems);
         var net = (INetwork)Activator.CreateInstance(result.Load().GetType("Pointwise")!, 2)!;
         net.IsTraining = false;
         var random = new Random(5);
@@ -102,6 +97,12 @@ public class CompileAndRunTests
             [SoftmaxWithLoss]
             public partial class Wide { }
             """;
+        return RunClean(source);
+    }
+
+    /// <summary>Runs the generator on <paramref name="source"/> and checks that it reports nothing and that the output compiles.</summary>
+    private static GeneratorResult RunClean(string source)
+    {
         GeneratorResult result = GeneratorHarness.Run(source);
         Assert.Empty(result.Diagnostics);
         Assert.Empty(result.CompilationProblems);
@@ -170,9 +171,7 @@ public class CompileAndRunTests
             [SoftmaxWithLoss]
             public partial class Pooled { }
             """;
-        GeneratorResult result = GeneratorHarness.Run(source);
-        Assert.Empty(result.Diagnostics);
-        Assert.Empty(result.CompilationProblems);
+        GeneratorResult result = RunClean(source);
         string code = result.Source("Pooled.g.cs");
         int calls = code.Split("Conv2D.BackwardFilterThroughAvgPool(").Length - 1;
         Assert.Equal(activation is null ? 0 : 1, calls);
