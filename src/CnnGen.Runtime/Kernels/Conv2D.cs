@@ -413,13 +413,17 @@ namespace CnnGen.Kernels
 
         /// <summary>
         /// Image ranges per thread of a filter gradient shared among threads (each range sums into gradients of its own,
-        /// added up at the end). Two balance the threads when one is slowed; the Winograd kernel takes one, as each range
-        /// clears and folds its transformed sums (16 x filters x channels x 16 floats: 1 MB for 32 -> 32 channels, more than
-        /// fits in L2 beside the transforms). SmallVgg's 16-wide layers at batch 100 on two threads, one range per thread
-        /// against two, taking turns: 32 -> 32 channels 0.92x / 0.91x the time, 16 -> 32 0.93x / 0.87x (two runs); its
-        /// 32-wide layer level (0.92x / 1.00x); the other kernels level at one.
+        /// added up at the end). Four let a thread that is not slowed take more of the batch when the other is (the ranges are
+        /// claimed as the threads come free; their cut is fixed by the configured degree, so the sums are too); their
+        /// gradients are small (SimpleConvNet's first layer: 750 floats), so folding them costs little. Four against two,
+        /// <c>benchmarks/CnnGen.BuildCompare</c>, both orders, two threads: LeNet-5's training step 0.927x / 0.962x the time,
+        /// SimpleConvNet's 0.962x / 1.004x, small VGG's level. The Winograd kernel takes one, as each range clears and folds
+        /// its transformed sums (16 x filters x channels x 16 floats: 1 MB for 32 -> 32 channels, more than fits in L2 beside
+        /// the transforms). SmallVgg's 16-wide layers at batch 100 on two threads, one range per thread against two, taking
+        /// turns: 32 -> 32 channels 0.92x / 0.91x the time, 16 -> 32 0.93x / 0.87x (two runs); its 32-wide layer level
+        /// (0.92x / 1.00x).
         /// </summary>
-        private static int FilterRangesPerThread(in ConvGeometry g) => ConvWinograd.AppliesFilterGradient(g) ? 1 : 2;
+        private static int FilterRangesPerThread(in ConvGeometry g) => ConvWinograd.AppliesFilterGradient(g) ? 1 : 4;
 
         private static unsafe void FilterGradientOverBatch(in ConvGeometry g, int batch, ReadOnlySpan<float> x, OutputGradient dy,
             Span<float> weightGradient, Span<float> biasGradient, Span<float> workspace)
