@@ -35,20 +35,45 @@ namespace CnnGen.Kernels
         {
             if (!AppliesFilterGradient(g)) return 0;
             var l = new Layout(g);
-            return (int)((l.BorderedSize + Lanes - 1) / Lanes * Lanes + GradientGroup(l) * l.Vectors * (l.InputVector + l.OutputVector) +
-                         (long)Positions * g.Filters * g.Channels * Lanes + Lanes);
+            long sums = ChannelsInLanes(g)
+                ? (long)GradientGroup(l) * l.Vectors * Lanes * g.Channels + (long)Positions * g.Filters * g.Channels
+                : (long)Positions * g.Filters * g.Channels * Lanes;
+            return (int)((l.BorderedSize + Lanes - 1) / Lanes * Lanes + GradientGroup(l) * l.Vectors * (l.InputVector + l.OutputVector) + sums + Lanes);
         }
+
+        /// <summary>Bytes of per-lane sums (16 positions x filters x channels x 16 lanes) from which the sums are kept with the
+        /// channels in the lanes instead.</summary>
+        private const long MaxLaneSumBytes = 512 * 1024;
+
+        /// <summary>
+        /// Whether the sums are kept with the channels in the lanes (whole pairs of channel vectors, and per-lane sums of more
+        /// than <see cref="MaxLaneSumBytes"/>) rather than per tile lane. Per lane, a position's product keeps sixteen partial
+        /// sums for every filter and channel, loaded and stored around each group's sixteen tile vectors: 1 MB for a 32 -> 32
+        /// layer, which spilled out of L2 beside the transforms. With the channels in the lanes each group's input transform
+        /// is transposed first, and the sums, filters x channels floats per position (64 KB for 32 -> 32), stay in registers
+        /// over all the group's tiles. SmallVgg's 32 -> 32 layer at batch 100, one thread, three runs of each build in turn:
+        /// best calls 2.84-3.02 ms against 3.40-4.22 ms, medians 2.95-4.68 against 3.49-5.12 ms (the transposes take about
+        /// 0.3 ms of it); its training step 0.98x / 0.98x the time on two threads and 0.99x / 0.97x on one
+        /// (<c>benchmarks/CnnGen.BuildCompare</c>, both orders). Its 16 -> 32 layer (512 KB per lane) was level, and its
+        /// 16 -> 16 layer (256 KB, one vector of channels: a broadcast per multiply-add) took 1.4x as long, so they keep the
+        /// sums per lane.
+        /// </summary>
+        internal static bool ChannelsInLanes(in ConvGeometry g) =>
+            g.Channels % (2 * Lanes) == 0 && (long)Positions * g.Filters * g.Channels * Lanes * sizeof(float) > MaxLaneSumBytes;
 
         /// <summary>
         /// Weight and bias gradients of <paramref name="batch"/> images, <b>overwriting</b> both (<paramref name="biasGradient"/>
         /// may be empty). <paramref name="dy"/> gives image n's output gradient (stored, or made from a pool's when its turn
-        /// comes: each is transformed before the next is asked for).
+        /// comes: each is transformed before the next is asked for). Each position's sums, <c>S[ξν][f][c] = Σ over tiles of
+        /// D[f] V[c]</c>, are a product over the tiles (filters x tiles times tiles x channels), summed per tile lane or with
+        /// the channels in the lanes (<see cref="ChannelsInLanes"/>).
         /// </summary>
         internal static void FilterGradient(in ConvGeometry g, int batch, ReadOnlySpan<float> x, Conv2D.OutputGradient dy,
             Span<float> weightGradient, Span<float> biasGradient, Span<float> scratch)
         {
             var l = new Layout(g);
-            int channels = g.Channels, filters = g.Filters, outPlane = g.OutPlane;
+            int filters = g.Filters, channels = g.Channels, outPlane = g.OutPlane;
+            bool channelsInLanes = ChannelsInLanes(g);
             fixed (float* xp = x)
             fixed (float* wgp = weightGradient)
             fixed (float* sp = scratch)
@@ -56,8 +81,9 @@ namespace CnnGen.Kernels
                 float* bordered = (float*)(((nint)sp + 63) & ~(nint)63);
                 float* v = bordered + (l.BorderedSize + Lanes - 1) / Lanes * Lanes;
                 float* d = v + GradientGroup(l) * l.Vectors * l.InputVector;
-                float* sums = d + GradientGroup(l) * l.Vectors * l.OutputVector;
-                long sumPlane = (long)filters * channels * Lanes;
+                float* transposed = d + GradientGroup(l) * l.Vectors * l.OutputVector;
+                float* sums = channelsInLanes ? transposed + (long)GradientGroup(l) * l.Vectors * Lanes * channels : transposed;
+                long sumPlane = (long)filters * channels * (channelsInLanes ? 1 : Lanes);
                 new Span<float>(sums, (int)(Positions * sumPlane)).Clear();
                 new Span<float>(bordered, l.BorderedSize).Clear();
                 biasGradient.Clear();
@@ -73,13 +99,94 @@ namespace CnnGen.Kernels
                         for (int f = 0; f < biasGradient.Length; f++) biasGradient[f] += TensorPrimitives.Sum(new ReadOnlySpan<float>(gradient + (long)f * outPlane, outPlane));
                     }
 
+                    int tileVectors = count * l.Vectors;
                     for (int position = 0; position < Positions; position++)
                     {
-                        Accumulate(g, l, position, count * l.Vectors, v, d, sums + position * sumPlane);
+                        if (!channelsInLanes)
+                        {
+                            Accumulate(g, l, position, tileVectors, v, d, sums + position * sumPlane);
+                            continue;
+                        }
+
+                        for (int q = 0; q < tileVectors; q++)
+                        {
+                            // This position's channel rows of sixteen tiles, turned into sixteen tile rows of channels.
+                            float* rows = v + q * l.InputVector + (long)position * l.InputPosition, tiles = transposed + (long)q * Lanes * channels;
+                            for (int c0 = 0; c0 < channels; c0 += Lanes) Lanes512.Transpose16(rows + c0 * Lanes, Lanes, Lanes, tiles + c0, channels);
+                        }
+
+                        AccumulatePosition(g, l, tileVectors, transposed, d + (long)position * l.OutputPosition, sums + position * sumPlane);
                     }
                 }
 
-                FoldFilters(g, sums, sumPlane, wgp);
+                FoldFilters(g, sums, sumPlane, channelsInLanes ? 1 : Lanes, wgp);
+            }
+        }
+
+        /// <summary><c>sums[f][c] += Σ over the tiles of D[f][tile] V[tile][c]</c> for one position, in register blocks of
+        /// eight filters by two vectors of channels kept over every tile.</summary>
+        private static void AccumulatePosition(in ConvGeometry g, in Layout l, int tileVectors, float* transposed, float* d, float* sums)
+        {
+            int channels = g.Channels;
+            for (int f0 = 0; f0 < g.Filters; f0 += FilterGroup)
+            {
+                for (int c0 = 0; c0 < channels; c0 += 2 * Lanes)
+                {
+                    EightFilters<Two>(tileVectors, transposed + c0, channels, d + f0 * Lanes, l.OutputVector, sums + (long)f0 * channels + c0);
+                }
+            }
+        }
+
+        /// <summary>The sums of eight filters by <typeparamref name="TVectors"/> vectors of channels (1 or 2), rows
+        /// <paramref name="stride"/> floats apart in <paramref name="sums"/> and in the transposed tiles: for every tile, the
+        /// channels' vectors times each filter's gradient transform (broadcast from its row of sixteen tiles,
+        /// <paramref name="dStride"/> floats from one tile vector to the next).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void EightFilters<TVectors>(int tileVectors, float* transposed, int stride, float* d, long dStride, float* sums)
+            where TVectors : struct, ICount
+        {
+            bool two = TVectors.Value == 2;
+            Vector512<float> z = Vector512<float>.Zero;
+            Vector512<float> a0 = Vector512.Load(sums), a1 = Vector512.Load(sums + stride), a2 = Vector512.Load(sums + 2 * stride), a3 = Vector512.Load(sums + 3 * stride);
+            Vector512<float> a4 = Vector512.Load(sums + 4 * stride), a5 = Vector512.Load(sums + 5 * stride), a6 = Vector512.Load(sums + 6 * stride), a7 = Vector512.Load(sums + 7 * stride);
+            Vector512<float> b0 = z, b1 = z, b2 = z, b3 = z, b4 = z, b5 = z, b6 = z, b7 = z;
+            if (two)
+            {
+                b0 = Vector512.Load(sums + Lanes); b1 = Vector512.Load(sums + stride + Lanes); b2 = Vector512.Load(sums + 2 * stride + Lanes); b3 = Vector512.Load(sums + 3 * stride + Lanes);
+                b4 = Vector512.Load(sums + 4 * stride + Lanes); b5 = Vector512.Load(sums + 5 * stride + Lanes); b6 = Vector512.Load(sums + 6 * stride + Lanes); b7 = Vector512.Load(sums + 7 * stride + Lanes);
+            }
+
+            for (int q = 0; q < tileVectors; q++)
+            {
+                float* dq = d + q * dStride, vq = transposed + (long)q * Lanes * stride;
+                for (int t = 0; t < Lanes; t++, vq += stride)
+                {
+                    Vector512<float> x0 = Vector512.Load(vq), x1 = two ? Vector512.Load(vq + Lanes) : z;
+                    Vector512<float> e = Vector512.Create(dq[t]);
+                    a0 = Vector512.FusedMultiplyAdd(e, x0, a0); if (two) b0 = Vector512.FusedMultiplyAdd(e, x1, b0);
+                    e = Vector512.Create(dq[Lanes + t]);
+                    a1 = Vector512.FusedMultiplyAdd(e, x0, a1); if (two) b1 = Vector512.FusedMultiplyAdd(e, x1, b1);
+                    e = Vector512.Create(dq[2 * Lanes + t]);
+                    a2 = Vector512.FusedMultiplyAdd(e, x0, a2); if (two) b2 = Vector512.FusedMultiplyAdd(e, x1, b2);
+                    e = Vector512.Create(dq[3 * Lanes + t]);
+                    a3 = Vector512.FusedMultiplyAdd(e, x0, a3); if (two) b3 = Vector512.FusedMultiplyAdd(e, x1, b3);
+                    e = Vector512.Create(dq[4 * Lanes + t]);
+                    a4 = Vector512.FusedMultiplyAdd(e, x0, a4); if (two) b4 = Vector512.FusedMultiplyAdd(e, x1, b4);
+                    e = Vector512.Create(dq[5 * Lanes + t]);
+                    a5 = Vector512.FusedMultiplyAdd(e, x0, a5); if (two) b5 = Vector512.FusedMultiplyAdd(e, x1, b5);
+                    e = Vector512.Create(dq[6 * Lanes + t]);
+                    a6 = Vector512.FusedMultiplyAdd(e, x0, a6); if (two) b6 = Vector512.FusedMultiplyAdd(e, x1, b6);
+                    e = Vector512.Create(dq[7 * Lanes + t]);
+                    a7 = Vector512.FusedMultiplyAdd(e, x0, a7); if (two) b7 = Vector512.FusedMultiplyAdd(e, x1, b7);
+                }
+            }
+
+            a0.Store(sums); a1.Store(sums + stride); a2.Store(sums + 2 * stride); a3.Store(sums + 3 * stride);
+            a4.Store(sums + 4 * stride); a5.Store(sums + 5 * stride); a6.Store(sums + 6 * stride); a7.Store(sums + 7 * stride);
+            if (two)
+            {
+                b0.Store(sums + Lanes); b1.Store(sums + stride + Lanes); b2.Store(sums + 2 * stride + Lanes); b3.Store(sums + 3 * stride + Lanes);
+                b4.Store(sums + 4 * stride + Lanes); b5.Store(sums + 5 * stride + Lanes); b6.Store(sums + 6 * stride + Lanes); b7.Store(sums + 7 * stride + Lanes);
             }
         }
 
@@ -179,9 +286,9 @@ namespace CnnGen.Kernels
             }
         }
 
-        /// <summary><c>dW[f][c] = Gᵀ S G</c> (3x3) from the sixteen positions' sums <c>S</c> (their lanes added here), overwriting
-        /// the weight gradient.</summary>
-        private static void FoldFilters(in ConvGeometry g, float* sums, long sumPlane, float* dw)
+        /// <summary><c>dW[f][c] = Gᵀ S G</c> (3x3) from the sixteen positions' sums <c>S</c>, overwriting the weight gradient:
+        /// <paramref name="lanes"/> partial sums per filter and channel (16, added here; or 1).</summary>
+        private static void FoldFilters(in ConvGeometry g, float* sums, long sumPlane, int lanes, float* dw)
         {
             int filters = g.Filters, channels = g.Channels;
             float* s = stackalloc float[Positions];
@@ -190,8 +297,8 @@ namespace CnnGen.Kernels
             {
                 for (int c = 0; c < channels; c++)
                 {
-                    long at = ((long)f * channels + c) * Lanes;
-                    for (int p = 0; p < Positions; p++) s[p] = Vector512.Sum(Vector512.Load(sums + p * sumPlane + at));
+                    long at = ((long)f * channels + c) * lanes;
+                    for (int p = 0; p < Positions; p++) s[p] = lanes == 1 ? sums[p * sumPlane + at] : Vector512.Sum(Vector512.Load(sums + p * sumPlane + at));
                     // T = Gᵀ S (3 x 4), then T G (3 x 3); G = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1].
                     for (int nu = 0; nu < 4; nu++)
                     {

@@ -1,10 +1,11 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace CnnGen.Kernels
 {
     /// <summary>Small AVX-512 helpers the direct, Winograd and pooling kernels share: lane masks, the even/odd index vectors
-    /// of two-source permutes, and the ReLU used when a kernel rectifies what it stores.</summary>
+    /// of two-source permutes, a 16 x 16 transpose, and the ReLU used when a kernel rectifies what it stores.</summary>
     internal static class Lanes512
     {
         /// <summary>Indices 0, 2, ..., 30: with <c>PermuteVar16x32x2(a, Even, b)</c>, the even elements of the 32 floats a:b.</summary>
@@ -12,6 +13,64 @@ namespace CnnGen.Kernels
 
         /// <summary>Indices 1, 3, ..., 31: the odd elements of a:b.</summary>
         public static readonly Vector512<int> Odd = Even + Vector512<int>.One;
+
+        /// <summary>
+        /// Transposes a 16 x 16 block: row r of the result (16 floats at <c>dst + r * dstStride</c>) is column r of the
+        /// source, whose first <paramref name="rows"/> rows (<paramref name="srcStride"/> floats apart) are read and the rest
+        /// taken as zeros. Four rounds of sixteen two-source permutes, which swap the off-diagonal blocks of 8, 4, 2 and 1
+        /// rows and lanes in turn, all in registers.
+        /// </summary>
+        public static unsafe void Transpose16(float* src, long srcStride, int rows, float* dst, long dstStride)
+        {
+            Vector512<float> z = Vector512<float>.Zero;
+            Vector512<float> r0 = rows > 0 ? Vector512.Load(src) : z, r1 = rows > 1 ? Vector512.Load(src + srcStride) : z;
+            Vector512<float> r2 = rows > 2 ? Vector512.Load(src + 2 * srcStride) : z, r3 = rows > 3 ? Vector512.Load(src + 3 * srcStride) : z;
+            Vector512<float> r4 = rows > 4 ? Vector512.Load(src + 4 * srcStride) : z, r5 = rows > 5 ? Vector512.Load(src + 5 * srcStride) : z;
+            Vector512<float> r6 = rows > 6 ? Vector512.Load(src + 6 * srcStride) : z, r7 = rows > 7 ? Vector512.Load(src + 7 * srcStride) : z;
+            Vector512<float> r8 = rows > 8 ? Vector512.Load(src + 8 * srcStride) : z, r9 = rows > 9 ? Vector512.Load(src + 9 * srcStride) : z;
+            Vector512<float> r10 = rows > 10 ? Vector512.Load(src + 10 * srcStride) : z, r11 = rows > 11 ? Vector512.Load(src + 11 * srcStride) : z;
+            Vector512<float> r12 = rows > 12 ? Vector512.Load(src + 12 * srcStride) : z, r13 = rows > 13 ? Vector512.Load(src + 13 * srcStride) : z;
+            Vector512<float> r14 = rows > 14 ? Vector512.Load(src + 14 * srcStride) : z, r15 = rows > 15 ? Vector512.Load(src + 15 * srcStride) : z;
+
+            Vector512<int> lo = SwapLow8, hi = SwapHigh8;
+            Swap(ref r0, ref r8, lo, hi); Swap(ref r1, ref r9, lo, hi); Swap(ref r2, ref r10, lo, hi); Swap(ref r3, ref r11, lo, hi);
+            Swap(ref r4, ref r12, lo, hi); Swap(ref r5, ref r13, lo, hi); Swap(ref r6, ref r14, lo, hi); Swap(ref r7, ref r15, lo, hi);
+            lo = SwapLow4; hi = SwapHigh4;
+            Swap(ref r0, ref r4, lo, hi); Swap(ref r1, ref r5, lo, hi); Swap(ref r2, ref r6, lo, hi); Swap(ref r3, ref r7, lo, hi);
+            Swap(ref r8, ref r12, lo, hi); Swap(ref r9, ref r13, lo, hi); Swap(ref r10, ref r14, lo, hi); Swap(ref r11, ref r15, lo, hi);
+            lo = SwapLow2; hi = SwapHigh2;
+            Swap(ref r0, ref r2, lo, hi); Swap(ref r1, ref r3, lo, hi); Swap(ref r4, ref r6, lo, hi); Swap(ref r5, ref r7, lo, hi);
+            Swap(ref r8, ref r10, lo, hi); Swap(ref r9, ref r11, lo, hi); Swap(ref r12, ref r14, lo, hi); Swap(ref r13, ref r15, lo, hi);
+            lo = SwapLow1; hi = SwapHigh1;
+            Swap(ref r0, ref r1, lo, hi); Swap(ref r2, ref r3, lo, hi); Swap(ref r4, ref r5, lo, hi); Swap(ref r6, ref r7, lo, hi);
+            Swap(ref r8, ref r9, lo, hi); Swap(ref r10, ref r11, lo, hi); Swap(ref r12, ref r13, lo, hi); Swap(ref r14, ref r15, lo, hi);
+
+            r0.Store(dst); r1.Store(dst + dstStride); r2.Store(dst + 2 * dstStride); r3.Store(dst + 3 * dstStride);
+            r4.Store(dst + 4 * dstStride); r5.Store(dst + 5 * dstStride); r6.Store(dst + 6 * dstStride); r7.Store(dst + 7 * dstStride);
+            r8.Store(dst + 8 * dstStride); r9.Store(dst + 9 * dstStride); r10.Store(dst + 10 * dstStride); r11.Store(dst + 11 * dstStride);
+            r12.Store(dst + 12 * dstStride); r13.Store(dst + 13 * dstStride); r14.Store(dst + 14 * dstStride); r15.Store(dst + 15 * dstStride);
+        }
+
+        /// <summary>Rows a and b = a + size of a block transposition: a keeps its lanes without bit <c>size</c> and takes b's
+        /// lanes below them; b takes a's lanes with the bit and keeps its own.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Swap(ref Vector512<float> a, ref Vector512<float> b, Vector512<int> low, Vector512<int> high)
+        {
+            Vector512<float> first = Avx512F.PermuteVar16x32x2(a, low, b);
+            b = Avx512F.PermuteVar16x32x2(a, high, b);
+            a = first;
+        }
+
+        private static Vector512<int> SwapLow(int size) =>
+            Vector512.ConditionalSelect(Vector512.Equals(Vector512<int>.Indices & Vector512.Create(size), Vector512<int>.Zero),
+                Vector512<int>.Indices, Vector512<int>.Indices + Vector512.Create(16 - size));
+
+        private static Vector512<int> SwapHigh(int size) =>
+            Vector512.ConditionalSelect(Vector512.Equals(Vector512<int>.Indices & Vector512.Create(size), Vector512<int>.Zero),
+                Vector512<int>.Indices + Vector512.Create(size), Vector512<int>.Indices + Vector512.Create(16));
+
+        private static readonly Vector512<int> SwapLow8 = SwapLow(8), SwapHigh8 = SwapHigh(8), SwapLow4 = SwapLow(4), SwapHigh4 = SwapHigh(4),
+            SwapLow2 = SwapLow(2), SwapHigh2 = SwapHigh(2), SwapLow1 = SwapLow(1), SwapHigh1 = SwapHigh(1);
 
         /// <summary>A mask of the first <paramref name="count"/> lanes (all of them from 16 on, none at 0 or below).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

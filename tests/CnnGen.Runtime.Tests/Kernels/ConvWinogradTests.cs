@@ -102,6 +102,9 @@ public sealed class ConvWinogradTests
     [InlineData(12, 8, 16, 8, 1, 4)]     // 8 x 16, exactly one group
     [InlineData(20, 12, 16, 16, 1, 1)]   // 12 x 16, 20 channels, batch 1
     [InlineData(16, 40, 16, 16, 1, 9)]   // 40 x 16: ten vectors an image, chunks of 16, 16 and 8 per group of four
+    [InlineData(64, 8, 16, 16, 1, 3)]    // channels in the lanes: four channel vectors, a last group of one image
+    [InlineData(32, 12, 16, 32, 1, 1)]   // channels in the lanes: six tile rows of eight, batch 1
+    [InlineData(32, 8, 32, 40, 1, 5)]    // channels in the lanes: sixteen-tile rows, five blocks of eight filters
     public void Filter_gradient_matches_the_reference(int c, int h, int w, int f, int pad, int batch)
     {
         var g = new ConvGeometry(c, h, w, f, 3, 1, pad);
@@ -131,6 +134,16 @@ public sealed class ConvWinogradTests
         {
             KernelDispatch.Reset();
         }
+    }
+
+    [Fact]
+    public void Filter_gradient_keeps_channels_in_lanes_where_the_lane_sums_outgrow_half_a_megabyte()
+    {
+        Assert.True(ConvWinograd.ChannelsInLanes(new ConvGeometry(32, 16, 16, 32, 3, 1, 1)));   // 1 MB per lane: SmallVgg's fourth layer
+        Assert.True(ConvWinograd.ChannelsInLanes(new ConvGeometry(64, 8, 16, 16, 3, 1, 1)));    // 1 MB
+        Assert.False(ConvWinograd.ChannelsInLanes(new ConvGeometry(16, 16, 16, 32, 3, 1, 1)));  // 512 KB: its third
+        Assert.False(ConvWinograd.ChannelsInLanes(new ConvGeometry(16, 32, 32, 16, 3, 1, 1)));  // 256 KB: its second
+        Assert.False(ConvWinograd.ChannelsInLanes(new ConvGeometry(48, 16, 16, 64, 3, 1, 1)));  // an odd number of channel vectors
     }
 
     [Fact]
