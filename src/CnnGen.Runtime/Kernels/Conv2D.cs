@@ -418,10 +418,11 @@ namespace CnnGen.Kernels
         /// gradients are small (SimpleConvNet's first layer: 750 floats), so folding them costs little. Four against two,
         /// <c>benchmarks/CnnGen.BuildCompare</c>, both orders, two threads: LeNet-5's training step 0.927x / 0.962x the time,
         /// SimpleConvNet's 0.962x / 1.004x, small VGG's level. The Winograd kernel takes one, as each range clears and folds
-        /// its transformed sums (16 x filters x channels x 16 floats: 1 MB for 32 -> 32 channels, more than fits in L2 beside
-        /// the transforms). SmallVgg's 16-wide layers at batch 100 on two threads, one range per thread against two, taking
-        /// turns: 32 -> 32 channels 0.92x / 0.91x the time, 16 -> 32 0.93x / 0.87x (two runs); its 32-wide layer level
-        /// (0.92x / 1.00x).
+        /// its transformed sums (per lane, 16 x filters x channels x 16 floats: 512 KB for 16 -> 32 channels). SmallVgg's
+        /// 16-wide layers at batch 100 on two threads, one range per thread against two, taking turns: 32 -> 32 channels
+        /// 0.92x / 0.91x the time, 16 -> 32 0.93x / 0.87x (two runs); its 32-wide layer level (0.92x / 1.00x). With the
+        /// channels in the lanes (<see cref="ConvWinograd.ChannelsInLanes"/>: 64 KB of sums for 32 -> 32) four ranges per
+        /// thread were still slower: small VGG's two-thread training step 1.040x / 1.028x the time.
         /// </summary>
         private static int FilterRangesPerThread(in ConvGeometry g) => ConvWinograd.AppliesFilterGradient(g) ? 1 : 4;
 
