@@ -112,7 +112,7 @@ namespace CnnGen.Kernels
                         {
                             // This position's channel rows of sixteen tiles, turned into sixteen tile rows of channels.
                             float* rows = v + q * l.InputVector + (long)position * l.InputPosition, tiles = transposed + (long)q * Lanes * channels;
-                            for (int c0 = 0; c0 < channels; c0 += Lanes) Lanes512.Transpose16(rows + c0 * Lanes, Lanes, Lanes, tiles + c0, channels);
+                            for (int c0 = 0; c0 < channels; c0 += Lanes) Lanes512.Transpose16(rows + c0 * Lanes, Lanes, tiles + c0, channels);
                         }
 
                         AccumulatePosition(g, l, tileVectors, transposed, d + (long)position * l.OutputPosition, sums + position * sumPlane);
@@ -132,62 +132,52 @@ namespace CnnGen.Kernels
             {
                 for (int c0 = 0; c0 < channels; c0 += 2 * Lanes)
                 {
-                    EightFilters<Two>(tileVectors, transposed + c0, channels, d + f0 * Lanes, l.OutputVector, sums + (long)f0 * channels + c0);
+                    EightFilters(tileVectors, transposed + c0, channels, d + f0 * Lanes, l.OutputVector, sums + (long)f0 * channels + c0);
                 }
             }
         }
 
-        /// <summary>The sums of eight filters by <typeparamref name="TVectors"/> vectors of channels (1 or 2), rows
-        /// <paramref name="stride"/> floats apart in <paramref name="sums"/> and in the transposed tiles: for every tile, the
-        /// channels' vectors times each filter's gradient transform (broadcast from its row of sixteen tiles,
-        /// <paramref name="dStride"/> floats from one tile vector to the next).</summary>
+        /// <summary>The sums of eight filters by two vectors of channels, rows <paramref name="stride"/> floats apart in
+        /// <paramref name="sums"/> and in the transposed tiles: for every tile, the channels' vectors times each filter's
+        /// gradient transform (broadcast from its row of sixteen tiles, <paramref name="dStride"/> floats from one tile vector
+        /// to the next). Sixteen sums, two loads and eight broadcasts per sixteen multiply-adds.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void EightFilters<TVectors>(int tileVectors, float* transposed, int stride, float* d, long dStride, float* sums)
-            where TVectors : struct, ICount
+        private static void EightFilters(int tileVectors, float* transposed, int stride, float* d, long dStride, float* sums)
         {
-            bool two = TVectors.Value == 2;
-            Vector512<float> z = Vector512<float>.Zero;
+            float* s1 = sums + Lanes;
             Vector512<float> a0 = Vector512.Load(sums), a1 = Vector512.Load(sums + stride), a2 = Vector512.Load(sums + 2 * stride), a3 = Vector512.Load(sums + 3 * stride);
             Vector512<float> a4 = Vector512.Load(sums + 4 * stride), a5 = Vector512.Load(sums + 5 * stride), a6 = Vector512.Load(sums + 6 * stride), a7 = Vector512.Load(sums + 7 * stride);
-            Vector512<float> b0 = z, b1 = z, b2 = z, b3 = z, b4 = z, b5 = z, b6 = z, b7 = z;
-            if (two)
-            {
-                b0 = Vector512.Load(sums + Lanes); b1 = Vector512.Load(sums + stride + Lanes); b2 = Vector512.Load(sums + 2 * stride + Lanes); b3 = Vector512.Load(sums + 3 * stride + Lanes);
-                b4 = Vector512.Load(sums + 4 * stride + Lanes); b5 = Vector512.Load(sums + 5 * stride + Lanes); b6 = Vector512.Load(sums + 6 * stride + Lanes); b7 = Vector512.Load(sums + 7 * stride + Lanes);
-            }
-
+            Vector512<float> b0 = Vector512.Load(s1), b1 = Vector512.Load(s1 + stride), b2 = Vector512.Load(s1 + 2 * stride), b3 = Vector512.Load(s1 + 3 * stride);
+            Vector512<float> b4 = Vector512.Load(s1 + 4 * stride), b5 = Vector512.Load(s1 + 5 * stride), b6 = Vector512.Load(s1 + 6 * stride), b7 = Vector512.Load(s1 + 7 * stride);
             for (int q = 0; q < tileVectors; q++)
             {
                 float* dq = d + q * dStride, vq = transposed + (long)q * Lanes * stride;
                 for (int t = 0; t < Lanes; t++, vq += stride)
                 {
-                    Vector512<float> x0 = Vector512.Load(vq), x1 = two ? Vector512.Load(vq + Lanes) : z;
+                    Vector512<float> x0 = Vector512.Load(vq), x1 = Vector512.Load(vq + Lanes);
                     Vector512<float> e = Vector512.Create(dq[t]);
-                    a0 = Vector512.FusedMultiplyAdd(e, x0, a0); if (two) b0 = Vector512.FusedMultiplyAdd(e, x1, b0);
+                    a0 = Vector512.FusedMultiplyAdd(e, x0, a0); b0 = Vector512.FusedMultiplyAdd(e, x1, b0);
                     e = Vector512.Create(dq[Lanes + t]);
-                    a1 = Vector512.FusedMultiplyAdd(e, x0, a1); if (two) b1 = Vector512.FusedMultiplyAdd(e, x1, b1);
+                    a1 = Vector512.FusedMultiplyAdd(e, x0, a1); b1 = Vector512.FusedMultiplyAdd(e, x1, b1);
                     e = Vector512.Create(dq[2 * Lanes + t]);
-                    a2 = Vector512.FusedMultiplyAdd(e, x0, a2); if (two) b2 = Vector512.FusedMultiplyAdd(e, x1, b2);
+                    a2 = Vector512.FusedMultiplyAdd(e, x0, a2); b2 = Vector512.FusedMultiplyAdd(e, x1, b2);
                     e = Vector512.Create(dq[3 * Lanes + t]);
-                    a3 = Vector512.FusedMultiplyAdd(e, x0, a3); if (two) b3 = Vector512.FusedMultiplyAdd(e, x1, b3);
+                    a3 = Vector512.FusedMultiplyAdd(e, x0, a3); b3 = Vector512.FusedMultiplyAdd(e, x1, b3);
                     e = Vector512.Create(dq[4 * Lanes + t]);
-                    a4 = Vector512.FusedMultiplyAdd(e, x0, a4); if (two) b4 = Vector512.FusedMultiplyAdd(e, x1, b4);
+                    a4 = Vector512.FusedMultiplyAdd(e, x0, a4); b4 = Vector512.FusedMultiplyAdd(e, x1, b4);
                     e = Vector512.Create(dq[5 * Lanes + t]);
-                    a5 = Vector512.FusedMultiplyAdd(e, x0, a5); if (two) b5 = Vector512.FusedMultiplyAdd(e, x1, b5);
+                    a5 = Vector512.FusedMultiplyAdd(e, x0, a5); b5 = Vector512.FusedMultiplyAdd(e, x1, b5);
                     e = Vector512.Create(dq[6 * Lanes + t]);
-                    a6 = Vector512.FusedMultiplyAdd(e, x0, a6); if (two) b6 = Vector512.FusedMultiplyAdd(e, x1, b6);
+                    a6 = Vector512.FusedMultiplyAdd(e, x0, a6); b6 = Vector512.FusedMultiplyAdd(e, x1, b6);
                     e = Vector512.Create(dq[7 * Lanes + t]);
-                    a7 = Vector512.FusedMultiplyAdd(e, x0, a7); if (two) b7 = Vector512.FusedMultiplyAdd(e, x1, b7);
+                    a7 = Vector512.FusedMultiplyAdd(e, x0, a7); b7 = Vector512.FusedMultiplyAdd(e, x1, b7);
                 }
             }
 
             a0.Store(sums); a1.Store(sums + stride); a2.Store(sums + 2 * stride); a3.Store(sums + 3 * stride);
             a4.Store(sums + 4 * stride); a5.Store(sums + 5 * stride); a6.Store(sums + 6 * stride); a7.Store(sums + 7 * stride);
-            if (two)
-            {
-                b0.Store(sums + Lanes); b1.Store(sums + stride + Lanes); b2.Store(sums + 2 * stride + Lanes); b3.Store(sums + 3 * stride + Lanes);
-                b4.Store(sums + 4 * stride + Lanes); b5.Store(sums + 5 * stride + Lanes); b6.Store(sums + 6 * stride + Lanes); b7.Store(sums + 7 * stride + Lanes);
-            }
+            b0.Store(s1); b1.Store(s1 + stride); b2.Store(s1 + 2 * stride); b3.Store(s1 + 3 * stride);
+            b4.Store(s1 + 4 * stride); b5.Store(s1 + 5 * stride); b6.Store(s1 + 6 * stride); b7.Store(s1 + 7 * stride);
         }
 
         /// <summary><c>A dY Aᵀ</c> for every tile and filter of one image's output gradient, <c>A = [1 0; 1 1; 1 -1; 0 -1]</c>: a

@@ -16,21 +16,19 @@ namespace CnnGen.Kernels
 
         /// <summary>
         /// Transposes a 16 x 16 block: row r of the result (16 floats at <c>dst + r * dstStride</c>) is column r of the
-        /// source, whose first <paramref name="rows"/> rows (<paramref name="srcStride"/> floats apart) are read and the rest
-        /// taken as zeros. Four rounds of sixteen two-source permutes, which swap the off-diagonal blocks of 8, 4, 2 and 1
-        /// rows and lanes in turn, all in registers.
+        /// source (rows <paramref name="srcStride"/> floats apart). Four rounds of sixteen two-source permutes, which swap the
+        /// off-diagonal blocks of 8, 4, 2 and 1 rows and lanes in turn, all in registers.
         /// </summary>
-        public static unsafe void Transpose16(float* src, long srcStride, int rows, float* dst, long dstStride)
+        public static unsafe void Transpose16(float* src, long srcStride, float* dst, long dstStride)
         {
-            Vector512<float> z = Vector512<float>.Zero;
-            Vector512<float> r0 = rows > 0 ? Vector512.Load(src) : z, r1 = rows > 1 ? Vector512.Load(src + srcStride) : z;
-            Vector512<float> r2 = rows > 2 ? Vector512.Load(src + 2 * srcStride) : z, r3 = rows > 3 ? Vector512.Load(src + 3 * srcStride) : z;
-            Vector512<float> r4 = rows > 4 ? Vector512.Load(src + 4 * srcStride) : z, r5 = rows > 5 ? Vector512.Load(src + 5 * srcStride) : z;
-            Vector512<float> r6 = rows > 6 ? Vector512.Load(src + 6 * srcStride) : z, r7 = rows > 7 ? Vector512.Load(src + 7 * srcStride) : z;
-            Vector512<float> r8 = rows > 8 ? Vector512.Load(src + 8 * srcStride) : z, r9 = rows > 9 ? Vector512.Load(src + 9 * srcStride) : z;
-            Vector512<float> r10 = rows > 10 ? Vector512.Load(src + 10 * srcStride) : z, r11 = rows > 11 ? Vector512.Load(src + 11 * srcStride) : z;
-            Vector512<float> r12 = rows > 12 ? Vector512.Load(src + 12 * srcStride) : z, r13 = rows > 13 ? Vector512.Load(src + 13 * srcStride) : z;
-            Vector512<float> r14 = rows > 14 ? Vector512.Load(src + 14 * srcStride) : z, r15 = rows > 15 ? Vector512.Load(src + 15 * srcStride) : z;
+            Vector512<float> r0 = Vector512.Load(src), r1 = Vector512.Load(src + srcStride);
+            Vector512<float> r2 = Vector512.Load(src + 2 * srcStride), r3 = Vector512.Load(src + 3 * srcStride);
+            Vector512<float> r4 = Vector512.Load(src + 4 * srcStride), r5 = Vector512.Load(src + 5 * srcStride);
+            Vector512<float> r6 = Vector512.Load(src + 6 * srcStride), r7 = Vector512.Load(src + 7 * srcStride);
+            Vector512<float> r8 = Vector512.Load(src + 8 * srcStride), r9 = Vector512.Load(src + 9 * srcStride);
+            Vector512<float> r10 = Vector512.Load(src + 10 * srcStride), r11 = Vector512.Load(src + 11 * srcStride);
+            Vector512<float> r12 = Vector512.Load(src + 12 * srcStride), r13 = Vector512.Load(src + 13 * srcStride);
+            Vector512<float> r14 = Vector512.Load(src + 14 * srcStride), r15 = Vector512.Load(src + 15 * srcStride);
 
             Vector512<int> lo = SwapLow8, hi = SwapHigh8;
             Swap(ref r0, ref r8, lo, hi); Swap(ref r1, ref r9, lo, hi); Swap(ref r2, ref r10, lo, hi); Swap(ref r3, ref r11, lo, hi);

@@ -5,18 +5,18 @@ using Xunit;
 
 namespace CnnGen.Runtime.Tests.Kernels;
 
-/// <summary>The in-register 16 x 16 transpose against a plain one, with short blocks and strides other than sixteen.</summary>
+/// <summary>The in-register 16 x 16 transpose against a plain one, with strides other than sixteen.</summary>
 public sealed class Transpose16Tests
 {
     [Theory]
-    [InlineData(16, 16, 16)]
-    [InlineData(16, 20, 33)]
-    [InlineData(5, 17, 16)]
-    [InlineData(1, 16, 24)]
-    public unsafe void Row_r_of_the_result_is_column_r_of_the_source(int rows, int srcStride, int dstStride)
+    [InlineData(16, 16)]
+    [InlineData(20, 33)]
+    [InlineData(17, 16)]
+    [InlineData(16, 24)]
+    public unsafe void Row_r_of_the_result_is_column_r_of_the_source(int srcStride, int dstStride)
     {
         if (!Avx512F.IsSupported) return;
-        var random = new Random(rows * 31 + srcStride);
+        var random = new Random(dstStride * 31 + srcStride);
         var source = new float[16 * srcStride];
         for (int i = 0; i < source.Length; i++) source[i] = (float)(random.NextDouble() * 2 - 1);
         var result = new float[16 * dstStride + 1];
@@ -24,16 +24,14 @@ public sealed class Transpose16Tests
         fixed (float* s = source)
         fixed (float* d = result)
         {
-            Lanes512.Transpose16(s, srcStride, rows, d, dstStride);
+            Lanes512.Transpose16(s, srcStride, d, dstStride);
         }
 
         for (int r = 0; r < 16; r++)
         {
             for (int c = 0; c < 16; c++)
             {
-                // Source rows past the first `rows` read as zeros.
-                float expected = c < rows ? source[c * srcStride + r] : 0f;
-                Assert.Equal(expected, result[r * dstStride + c]);
+                Assert.Equal(source[c * srcStride + r], result[r * dstStride + c]);
             }
 
             for (int c = 16; c < dstStride; c++) Assert.True(float.IsNaN(result[r * dstStride + c]), "wrote past a row");
