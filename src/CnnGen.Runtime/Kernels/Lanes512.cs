@@ -59,10 +59,13 @@ namespace CnnGen.Kernels
             a = first;
         }
 
+        /// <summary>The indices of <see cref="Swap"/>'s first permute for blocks of <paramref name="size"/>: lane l of a where bit
+        /// <c>size</c> of l is clear, else lane <c>l - size</c> of b (index 16 + l - size).</summary>
         private static Vector512<int> SwapLow(int size) =>
             Vector512.ConditionalSelect(Vector512.Equals(Vector512<int>.Indices & Vector512.Create(size), Vector512<int>.Zero),
                 Vector512<int>.Indices, Vector512<int>.Indices + Vector512.Create(16 - size));
 
+        /// <summary>The indices of its second permute: lane <c>l + size</c> of a where the bit is clear, else lane l of b.</summary>
         private static Vector512<int> SwapHigh(int size) =>
             Vector512.ConditionalSelect(Vector512.Equals(Vector512<int>.Indices & Vector512.Create(size), Vector512<int>.Zero),
                 Vector512<int>.Indices + Vector512.Create(size), Vector512<int>.Indices + Vector512.Create(16));
