@@ -35,11 +35,17 @@ namespace CnnGen.Kernels
         {
             if (!AppliesFilterGradient(g)) return 0;
             var l = new Layout(g);
-            long sums = ChannelsInLanes(g)
-                ? (long)GradientGroup(l) * l.Vectors * Lanes * g.Channels + (long)Positions * g.Filters * g.Channels
-                : (long)Positions * g.Filters * g.Channels * Lanes;
-            return (int)((l.BorderedSize + Lanes - 1) / Lanes * Lanes + GradientGroup(l) * l.Vectors * (l.InputVector + l.OutputVector) + sums + Lanes);
+            return (int)((l.BorderedSize + Lanes - 1) / Lanes * Lanes + GradientGroup(l) * l.Vectors * (l.InputVector + l.OutputVector) +
+                         TransposedFloats(g, l) + Positions * SumPlane(g) + Lanes);
         }
+
+        /// <summary>Floats of a group's transposed input transform: a tile vector's sixteen rows of channels per vector, or none
+        /// where the sums stay per lane.</summary>
+        private static long TransposedFloats(in ConvGeometry g, in Layout l) =>
+            ChannelsInLanes(g) ? (long)GradientGroup(l) * l.Vectors * Lanes * g.Channels : 0;
+
+        /// <summary>Floats of one position's sums: filters x channels, times 16 where they are kept per lane.</summary>
+        private static long SumPlane(in ConvGeometry g) => (long)g.Filters * g.Channels * (ChannelsInLanes(g) ? 1 : Lanes);
 
         /// <summary>Bytes of per-lane sums (16 positions x filters x channels x 16 lanes) from which the sums are kept with the
         /// channels in the lanes instead.</summary>
@@ -72,7 +78,7 @@ namespace CnnGen.Kernels
             Span<float> weightGradient, Span<float> biasGradient, Span<float> scratch)
         {
             var l = new Layout(g);
-            int filters = g.Filters, channels = g.Channels, outPlane = g.OutPlane;
+            int channels = g.Channels, outPlane = g.OutPlane;
             bool channelsInLanes = ChannelsInLanes(g);
             fixed (float* xp = x)
             fixed (float* wgp = weightGradient)
@@ -82,8 +88,8 @@ namespace CnnGen.Kernels
                 float* v = bordered + (l.BorderedSize + Lanes - 1) / Lanes * Lanes;
                 float* d = v + GradientGroup(l) * l.Vectors * l.InputVector;
                 float* transposed = d + GradientGroup(l) * l.Vectors * l.OutputVector;
-                float* sums = channelsInLanes ? transposed + (long)GradientGroup(l) * l.Vectors * Lanes * channels : transposed;
-                long sumPlane = (long)filters * channels * (channelsInLanes ? 1 : Lanes);
+                float* sums = transposed + TransposedFloats(g, l);
+                long sumPlane = SumPlane(g);
                 new Span<float>(sums, (int)(Positions * sumPlane)).Clear();
                 new Span<float>(bordered, l.BorderedSize).Clear();
                 biasGradient.Clear();
